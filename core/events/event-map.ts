@@ -1,0 +1,33 @@
+/**
+ * The open union of events. Core declares its own here; each plugin adds its
+ * events by module augmentation in its events.ts:
+ *
+ *   declare module '../../core/events/event-map.js' {
+ *     interface SimEventMap { 'vtd.iotlb.invalidated': { did: number; ... } }
+ *   }
+ *
+ * Names are `<scope>.<subject>.<verb-past>`; payloads are JSON-safe (64-bit
+ * values as "0x..." hex strings).
+ */
+import type { JsonObject, JsonValue } from '../plugin/contract.js';
+
+// biome-ignore lint/suspicious/noEmptyInterface: extended by module augmentation
+export interface SimEventMap {
+  /** A command's handler threw: the command failed, the run goes on. */
+  'core.command.failed': { code: string; message: string };
+  /** Something the kernel (or the hardware) does silently, made visible. */
+  'core.diagnostic.noted': { unit: string; what: string; detail: JsonObject };
+  /** Cache and translation counters of a unit, sampled. */
+  'core.stats.sampled': { unit: string; stats: JsonValue };
+}
+
+export type SimEventType = keyof SimEventMap & string;
+
+export type SimEvent = {
+  [K in SimEventType]: Readonly<{ type: K; data: Readonly<SimEventMap[K]> }>;
+}[SimEventType];
+
+/** Where a unit (or the core) puts the events a command produces. */
+export interface EventSink {
+  emit<K extends SimEventType>(type: K, data: SimEventMap[K]): void;
+}

@@ -1,0 +1,2 @@
+// tsyringe throws at import time unless Reflect.getMetadata exists.
+import 'reflect-metadata';
