@@ -28,6 +28,8 @@ export interface IommuFault {
   padding: number;
   event: IommuFaultUnrecoverable;
   prm: IommuFaultPageRequest;
+  /** The whole 56-byte union as raw bytes: decode fills it; encode writes it (when given) before the member `type` selects. */
+  padding2?: Uint8Array;
 }
 
 export interface IommuPageResponse {

@@ -6,7 +6,12 @@
  */
 import type { DeviceConfig } from '../plugin/contract.js';
 import type { ErrnoCode } from './errno.js';
-import type { IommuCacheInvalidateInfo, IommuFault, IommuGpasidBindData, IommuPageResponse } from './structs.js';
+import type {
+  IommuCacheInvalidateInfo,
+  IommuFault,
+  IommuGpasidBindData,
+  IommuPageResponse,
+} from './structs.js';
 
 /** The per-call context: which device, and the caller (VMM process) identity for bind/response ownership. */
 export interface VendorCall {
