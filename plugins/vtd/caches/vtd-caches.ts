@@ -1,0 +1,269 @@
+/**
+ * The VT-d translation caches (reference/vtd.md §4.1), built from core/cache:
+ * context cache (key: source-id), PASID cache (per source-id context, key:
+ * PASID), IOTLB (context = interned (DID, PASID-or-SL tag), key: input page,
+ * three page sizes), first- and second-level paging-structure caches, and one
+ * device-TLB per ATS device. Invalidation never scans a whole cache: DID and
+ * PASID scopes are generation bumps of their contexts, page ranges probe or
+ * walk the context's own list (core/cache/translation-cache.ts).
+ *
+ * With the `qemu` IOTLB policy the IOTLB is tagged by source-id instead of DID
+ * (reference/vtd.md §4.2), so devices of one domain do not share entries.
+ */
+import {
+  type CacheCounters,
+  ContextIds,
+  createTranslationCache,
+  type TranslationCache,
+} from '../../../core/cache/index.js';
+import { SeededRng } from '../../../core/sim/rng.js';
+import type { VtdCacheConfig, VtdCacheOptions } from './cache-options.js';
+
+/** PASID tag of second-level-only entries (tagged by DID alone). */
+export const SL_TAG = 0x100000;
+/** Paging-structure caches: size code c caches a non-leaf entry of level c + 2 (covers 2^(9(c+1)) pages). */
+const PSC_SHIFTS = [9, 18, 27, 36];
+
+export class VtdCaches {
+  readonly context: TranslationCache;
+  readonly pasid: TranslationCache;
+  readonly iotlb: TranslationCache;
+  readonly slPsc: TranslationCache | null;
+  readonly flPsc: TranslationCache | null;
+  readonly devTlbConfig: VtdCacheConfig;
+  /** Device-TLBs by source-id (ATS devices only). */
+  readonly devTlb: (TranslationCache | undefined)[] = [];
+  /** true: the IOTLB is tagged by source-id (QEMU), false: by DID. */
+  readonly iotlbBySid: boolean;
+
+  /** (DID, tag) contexts of the IOTLB and the PSCs; (SID, tag) contexts of a QEMU-style IOTLB. */
+  readonly domainIds = new ContextIds();
+  readonly sidIds = new ContextIds();
+  /** DID of each IOTLB context (for the source-id-tagged IOTLB). */
+  readonly didOfIotlbCtx = new Int32Array(32768).fill(-1);
+  /** PASID-cache context of each source-id (-1 = none yet). */
+  readonly pasidCtxOfSid = new Int32Array(65536).fill(-1);
+  #nextPasidCtx = 0;
+  /** PASID-cache contexts (source-ids) that hold entries of a DID: the domain's own index. */
+  readonly #pasidCtxByDid = new Map<number, Set<number>>();
+  /** Device-TLB contexts: (sid, pasid tag) per device. */
+  readonly devIds = new ContextIds();
+
+  readonly #rng: SeededRng;
+
+  constructor(o: VtdCacheOptions, seed: number) {
+    this.#rng = new SeededRng(seed);
+    this.context = this.#make(o.context, [0]);
+    this.pasid = this.#make(o.pasid, [0]);
+    this.iotlb = this.#make(o.iotlb, [0, 9, 18]);
+    this.slPsc = o.slPsc.entries > 0 ? this.#make(o.slPsc, PSC_SHIFTS) : null;
+    this.flPsc = o.flPsc.entries > 0 ? this.#make(o.flPsc, PSC_SHIFTS) : null;
+    this.devTlbConfig = o.devTlb;
+    this.iotlbBySid = o.iotlb.policy === 'qemu';
+  }
+
+  #make(c: VtdCacheConfig, pageShifts: number[]): TranslationCache {
+    return createTranslationCache({
+      entries: c.entries,
+      ways: c.ways,
+      policy: c.policy,
+      rng: c.policy === 'random' ? this.#rng : undefined,
+      pageShifts,
+    });
+  }
+
+  /** Gives an ATS device its device-TLB. */
+  addDevTlb(sid: number): void {
+    if (this.devTlb[sid] === undefined) this.devTlb[sid] = this.#make(this.devTlbConfig, [0, 9, 18]);
+  }
+
+  /** Context id of the IOTLB for (did, tag) as seen from `sid` (cold path: fills). */
+  iotlbContext(did: number, sid: number, tag: number): number {
+    if (!this.iotlbBySid) return this.domainIds.intern(did, tag);
+    const ctx = this.sidIds.intern(sid, tag);
+    this.didOfIotlbCtx[ctx] = did;
+    return ctx;
+  }
+
+  /** Context id of the PSCs for (did, tag). */
+  pscContext(did: number, tag: number): number {
+    return this.domainIds.intern(did, tag);
+  }
+
+  /** PASID-cache context of a source-id, allocated on first use. */
+  pasidContext(sid: number): number {
+    let c = this.pasidCtxOfSid[sid]!;
+    if (c < 0) {
+      c = this.#nextPasidCtx++;
+      this.pasidCtxOfSid[sid] = c;
+    }
+    return c;
+  }
+
+  /** Notes that the PASID cache of `sid` holds an entry of `did` (fill path). */
+  notePasidDid(did: number, sidCtx: number): void {
+    let s = this.#pasidCtxByDid.get(did);
+    if (s === undefined) {
+      s = new Set();
+      this.#pasidCtxByDid.set(did, s);
+    }
+    s.add(sidCtx);
+  }
+
+  // ---- invalidation (cold paths; each returns the entries dropped) ----
+
+  /** Context cache, global (also used for domain-selective: performed as global, CAIG = 1). */
+  contextGlobal(): number {
+    return this.context.invalidateAll();
+  }
+
+  /** Context cache, device-selective: SID under function mask FM (1: bit 2, 2: bits 2:1, 3: bits 2:0 ignored). */
+  contextDevice(sid: number, fm: number): number {
+    const ignore = fm === 0 ? 0 : fm === 1 ? 4 : fm === 2 ? 6 : 7;
+    let n = 0;
+    for (let f = 0; f < 8; f++) {
+      if ((f & ~ignore) !== 0) continue;
+      n += this.context.invalidateRange(0, (sid & ~ignore) | f, 1);
+    }
+    return n;
+  }
+
+  pasidGlobal(): number {
+    return this.pasid.invalidateAll();
+  }
+
+  /** PASID cache, domain-selective: walks the DID's own index of source-ids. */
+  pasidDomain(did: number): number {
+    let n = 0;
+    for (const c of this.#pasidCtxByDid.get(did) ?? [])
+      n += this.pasid.invalidateWhere(c, { aux0Mask: 0xffff, aux0Value: did });
+    return n;
+  }
+
+  /** PASID cache, PASID-selective within a domain. */
+  pasidSelective(did: number, pasid: number): number {
+    let n = 0;
+    for (const c of this.#pasidCtxByDid.get(did) ?? []) {
+      n += this.pasid.invalidateRange(c, pasid, 1, { aux0Mask: 0xffff, aux0Value: did });
+    }
+    return n;
+  }
+
+  /** IOTLB contexts of a DID: (did, tag) contexts, or the source-id contexts whose DID matches. */
+  #iotlbContextsOf(did: number): number[] {
+    if (!this.iotlbBySid) return this.domainIds.withFirst(did);
+    const out: number[] = [];
+    for (let c = 0; c < this.sidIds.size; c++) if (this.didOfIotlbCtx[c] === did) out.push(c);
+    return out;
+  }
+
+  #iotlbTag(ctx: number): number {
+    return this.iotlbBySid ? this.sidIds.second(ctx) : this.domainIds.second(ctx);
+  }
+
+  /** IOTLB global: everything, with the paging-structure caches. */
+  iotlbGlobal(): number {
+    let n = this.iotlb.invalidateAll();
+    if (this.slPsc) n += this.slPsc.invalidateAll();
+    if (this.flPsc) n += this.flPsc.invalidateAll();
+    return n;
+  }
+
+  /** IOTLB domain-selective: every entry of the DID (SL, FL and nested), and its PSC entries. */
+  iotlbDomain(did: number): number {
+    let n = 0;
+    for (const c of this.#iotlbContextsOf(did)) n += this.iotlb.invalidateContext(c);
+    for (const c of this.domainIds.withFirst(did)) {
+      if (this.slPsc) n += this.slPsc.invalidateContext(c);
+      if (this.flPsc) n += this.flPsc.invalidateContext(c);
+    }
+    return n;
+  }
+
+  /**
+   * IOTLB page-selective (VT-d 6.5.2.3): SL-only entries of the DID overlapping
+   * the range; FL and nested entries of the DID wholesale (an IOTLB descriptor
+   * cannot name them by address). IH = 0 also drops the SL paging-structure
+   * entries over the range (and FL ones wholesale).
+   */
+  iotlbPages(did: number, vpn: number, pages: number, ih: boolean): number {
+    let n = 0;
+    for (const c of this.#iotlbContextsOf(did)) {
+      n +=
+        this.#iotlbTag(c) === SL_TAG
+          ? this.iotlb.invalidateRange(c, vpn, pages)
+          : this.iotlb.invalidateContext(c);
+    }
+    for (const c of this.domainIds.withFirst(did)) {
+      const sl = this.domainIds.second(c) === SL_TAG;
+      if (sl && !ih && this.slPsc) n += this.slPsc.invalidateRange(c, vpn, pages);
+      if (!sl && this.flPsc) n += this.flPsc.invalidateContext(c);
+    }
+    return n;
+  }
+
+  /** IOTLB contexts of (did, pasid) for FL/nested entries. */
+  #pasidIotlbContexts(did: number, pasid: number): number[] {
+    if (!this.iotlbBySid) {
+      const c = this.domainIds.find(did, pasid);
+      return c < 0 ? [] : [c];
+    }
+    return this.#iotlbContextsOf(did).filter((c) => this.sidIds.second(c) === pasid);
+  }
+
+  /** PASID-based IOTLB, PASID-selective: FL/nested entries of (DID, PASID); never SL-only or PT. */
+  piotlbPasid(did: number, pasid: number): number {
+    let n = 0;
+    for (const c of this.#pasidIotlbContexts(did, pasid)) n += this.iotlb.invalidateContext(c);
+    const p = this.domainIds.find(did, pasid);
+    if (p >= 0 && this.flPsc) n += this.flPsc.invalidateContext(p);
+    return n;
+  }
+
+  /** PASID-based IOTLB, page-selective within the PASID; IH = 0 also drops FL paging-structure entries over the range. */
+  piotlbPages(did: number, pasid: number, vpn: number, pages: number, ih: boolean): number {
+    let n = 0;
+    for (const c of this.#pasidIotlbContexts(did, pasid)) n += this.iotlb.invalidateRange(c, vpn, pages);
+    const p = this.domainIds.find(did, pasid);
+    if (p >= 0 && !ih && this.flPsc) n += this.flPsc.invalidateRange(p, vpn, pages);
+    return n;
+  }
+
+  /** Device-TLB of `sid`: pages of one PASID tag (SL_TAG = requests without PASID), or all of them. */
+  devTlbInvalidate(sid: number, tag: number | 'all', vpn: number, pages: number): number {
+    const t = this.devTlb[sid];
+    if (t === undefined) return 0;
+    if (tag === 'all') {
+      let n = 0;
+      for (const c of this.devIds.withFirst(sid)) n += t.invalidateRange(c, vpn, pages);
+      return n;
+    }
+    const c = this.devIds.find(sid, tag);
+    return c < 0 ? 0 : t.invalidateRange(c, vpn, pages);
+  }
+
+  /** Counters of every cache (device-TLBs summed), in a stable order. */
+  counters(): { [name: string]: CacheCounters } {
+    const out: { [name: string]: CacheCounters } = {
+      context: this.context.counters(),
+      pasid: this.pasid.counters(),
+      iotlb: this.iotlb.counters(),
+    };
+    if (this.slPsc) out.slPsc = this.slPsc.counters();
+    if (this.flPsc) out.flPsc = this.flPsc.counters();
+    const dev = { lookups: 0, hits: 0, misses: 0, fills: 0, evictions: 0, invalidated: 0, capacity: 0 };
+    for (const t of this.devTlb) {
+      if (t === undefined) continue;
+      const c = t.counters();
+      dev.lookups += c.lookups;
+      dev.hits += c.hits;
+      dev.misses += c.misses;
+      dev.fills += c.fills;
+      dev.evictions += c.evictions;
+      dev.invalidated += c.invalidated;
+      dev.capacity += c.capacity;
+    }
+    out.devTlb = dev;
+    return out;
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * Primary fault logging (VT-d 7.2.1, reference/vtd.md §6.1): NFR 128-bit fault
+ * recording registers used round-robin from FSTS.FRI, fault compression (a
+ * fault from a SID that already has a recorded fault pending is dropped),
+ * overflow (PFO), and the fault event interrupt (FECTL IM/IP).
+ */
+import { hex64 } from '../../../core/model/hex.js';
+
+export interface FaultRecord {
+  F: boolean;
+  reason: number;
+  sid: number;
+  /** PASID or -1 when the request had none (PP = 0). */
+  pasid: number;
+  /** Faulting page address >> 12. */
+  pfn: number;
+  /** T: false = write, true = read (stored as the access). */
+  write: boolean;
+  exec: boolean;
+  priv: boolean;
+}
+
+export interface FaultInput {
+  readonly reason: number;
+  readonly sid: number;
+  readonly pasid: number;
+  readonly pfn: number;
+  readonly write: boolean;
+  readonly exec: boolean;
+  readonly priv: boolean;
+}
+
+export type RecordOutcome =
+  | { recorded: true; index: number }
+  | { recorded: false; why: 'compressed' | 'overflow' };
+
+export class FaultRecorder {
+  readonly records: FaultRecord[];
+  /** FSTS.PFO: primary fault overflow. */
+  pfo = false;
+  /** FSTS.FRI: index of the next register hardware writes. */
+  fri = 0;
+  /** FECTL.IM: interrupt mask; FECTL.IP: interrupt pending (masked). */
+  im = false;
+  ip = false;
+  /** Fault-event interrupts delivered. */
+  interrupts = 0;
+
+  constructor(nfr: number) {
+    this.records = Array.from({ length: nfr }, () => ({
+      F: false,
+      reason: 0,
+      sid: 0,
+      pasid: -1,
+      pfn: 0,
+      write: false,
+      exec: false,
+      priv: false,
+    }));
+  }
+
+  /** FSTS.PPF: some register holds a fault. */
+  get ppf(): boolean {
+    return this.records.some((r) => r.F);
+  }
+
+  /** Applies the recording rules to one fault. */
+  record(f: FaultInput, otherPending = false): RecordOutcome {
+    if (this.pfo) return { recorded: false, why: 'overflow' };
+    if (this.records.some((r) => r.F && r.sid === f.sid)) return { recorded: false, why: 'compressed' };
+    const slot = this.records[this.fri]!;
+    if (slot.F) {
+      this.pfo = true;
+      this.#interrupt(otherPending);
+      return { recorded: false, why: 'overflow' };
+    }
+    const hadPending = this.ppf || otherPending;
+    Object.assign(slot, { F: true, ...f });
+    const index = this.fri;
+    this.fri = (this.fri + 1) % this.records.length;
+    this.#interrupt(hadPending);
+    return { recorded: true, index };
+  }
+
+  /** Software writes 1 to FRCD[index].F. */
+  clear(index: number): void {
+    const r = this.records[index];
+    if (r) r.F = false;
+  }
+
+  /** Software writes 1 to FSTS.PFO. */
+  clearOverflow(): void {
+    this.pfo = false;
+  }
+
+  #interrupt(alreadyPending: boolean): void {
+    if (alreadyPending) return;
+    if (this.im) this.ip = true;
+    else this.interrupts++;
+  }
+
+  snapshot(): { pfo: boolean; ppf: boolean; fri: number; records: object[] } {
+    return {
+      pfo: this.pfo,
+      ppf: this.ppf,
+      fri: this.fri,
+      records: this.records.map((r, i) => ({
+        index: i,
+        F: r.F,
+        reason: r.reason,
+        sid: r.sid,
+        pasid: r.pasid < 0 ? null : r.pasid,
+        addr: hex64(BigInt(r.pfn) << 12n),
+        write: r.write,
+        exec: r.exec,
+        priv: r.priv,
+      })),
+    };
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * Second-level page walk (reference/vtd.md §2.2), hot path: reads 64-bit
+ * entries as two 32-bit words straight from the page views of PhysMemory,
+ * queues A/D updates instead of writing them, allocates nothing.
+ *
+ * Entry bits: R 0, W 1, X 2 (with SLEE), PS 7, A 8, D 9 (with SLADE), SNP 11,
+ * address 51:12 (bits above the host address width reserved), 62:52 ignored.
+ */
+import type { PhysMemory } from '../../../core/memory/phys-memory.js';
+import { entryPfn, levelIndex, PERM_R, PERM_W, PERM_X, SLF, WALK, type WalkState } from './walk-state.js';
+
+const SL_A = 1 << 8;
+const SL_D = 1 << 9;
+const SL_SNP = 1 << 11;
+const SL_PS = 1 << 7;
+
+/** Mask of the high entry word's address bits (32..51) at or above `hawBits`. */
+export function hawHiMask(hawBits: number): number {
+  return hawBits >= 52 ? 0 : 0xfffff & ~((1 << (hawBits - 32)) - 1);
+}
+
+/**
+ * Walks `levels` levels from the table at `rootPfn` for input page `vpn`.
+ * `write` selects whether the leaf's D bit is queued (with SLF.AD).
+ * `startLevel`/`permIn` let a paging-structure-cache hit resume mid-walk.
+ * Fills st.outPfn, st.shift, st.perm; returns a WALK class.
+ */
+export function walkSl(
+  mem: PhysMemory,
+  rootPfn: number,
+  startLevel: number,
+  vpn: number,
+  flags: number,
+  hiMask: number,
+  write: boolean,
+  st: WalkState,
+  topLevel: number,
+  permIn: number,
+): number {
+  let table = rootPfn;
+  let perm = permIn;
+  const slee = (flags & SLF.SLEE) !== 0;
+  const ad = (flags & SLF.AD) !== 0;
+  for (let level = startLevel; level >= 1; level--) {
+    const page = mem.page(table);
+    st.reads++;
+    if (page === undefined) {
+      st.failLevel = level;
+      return level === topLevel ? WALK.ROOT_FETCH : WALK.FETCH;
+    }
+    const i = levelIndex(vpn, level) << 1;
+    const lo = page[i]!;
+    const hi = page[i + 1]!;
+    if ((lo & 3) === 0) {
+      st.failLevel = level;
+      return WALK.NOT_PRESENT;
+    }
+    const ps = (lo & SL_PS) !== 0;
+    if (
+      ((lo & SL_SNP) !== 0 && (flags & SLF.SNP_OK) === 0) ||
+      (ps &&
+        (level >= 4 ||
+          (level === 3 && (flags & SLF.LP_1G) === 0) ||
+          (level === 2 && (flags & SLF.LP_2M) === 0)))
+    ) {
+      st.failLevel = level;
+      return WALK.RESERVED;
+    }
+    if ((hi & hiMask) !== 0) {
+      st.failLevel = level;
+      return WALK.ENTRY_ADDRESS;
+    }
+    perm &= (lo & 1 ? PERM_R : 0) | (lo & 2 ? PERM_W : 0) | ((slee ? lo & 4 : lo & 1) ? PERM_X : 0);
+    const pfn = entryPfn(lo, hi);
+    if (ps || level === 1) {
+      if (level > 1) {
+        // Large leaf: address bits below the page size are reserved (VT-d 9.8).
+        const spanMask = level === 2 ? 0x1ff : 0x3ffff;
+        if ((pfn & spanMask) !== 0) {
+          st.failLevel = level;
+          return WALK.RESERVED;
+        }
+        st.outPfn = pfn + (vpn & spanMask);
+        st.shift = level === 2 ? 21 : 30;
+      } else {
+        st.outPfn = pfn;
+        st.shift = 12;
+      }
+      st.perm = perm;
+      if (ad) st.queueAd(page, i, write && (perm & PERM_W) !== 0 ? SL_A | SL_D : SL_A, true);
+      return WALK.OK;
+    }
+    if (ad) st.queueAd(page, i, SL_A, true);
+    st.nextTable[level] = pfn;
+    st.permAfter[level] = perm;
+    st.levelsSeen |= 1 << level;
+    table = pfn;
+  }
+  return WALK.NOT_PRESENT;
+}
