@@ -73,9 +73,18 @@ function errnoOf<T>(r: UapiResult<T>): ErrnoCode {
 function recorder(answer: ErrnoCode = 0) {
   const seen: { info?: IommuCacheInvalidateInfo; data?: IommuGpasidBindData; pasid?: number } = {};
   const ops: VendorOps = {
-    cacheInvalidate: (_c, info) => ((seen.info = info), answer),
-    bindGpasid: (_c, data) => ((seen.data = data), answer),
-    unbindGpasid: (_c, pasid) => ((seen.pasid = pasid), answer),
+    cacheInvalidate: (_c, info) => {
+      seen.info = info;
+      return answer;
+    },
+    bindGpasid: (_c, data) => {
+      seen.data = data;
+      return answer;
+    },
+    unbindGpasid: (_c, pasid) => {
+      seen.pasid = pasid;
+      return answer;
+    },
   };
   return { seen, target: { ops, call: accept.call } as UapiTarget };
 }
