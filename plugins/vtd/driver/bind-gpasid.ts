@@ -13,7 +13,6 @@ import { drainPageRequests } from './prq-drain.js';
 import { descriptorHex } from './qi-descriptors.js';
 import { findSdev, type Svm, type SvmDev } from './svm-state.js';
 import {
-  GPASID_BIND_VTD_ARGSZ,
   INVALID_IOASID,
   IOMMU_PASID_FORMAT_INTEL_VTD,
   IOMMU_SVA_GPASID_VAL,
@@ -33,8 +32,8 @@ export function bindGpasid(ctx: DriverContext, call: VendorCall, data: IommuGpas
   if (ctx.knownDevice(device) === undefined) return 'EINVAL';
   if (data.format !== IOMMU_PASID_FORMAT_INTEL_VTD) return 'EINVAL';
   // The raw user argsz: the core forwards it unmodified.
-  if (data.argsz < GPASID_BIND_VTD_ARGSZ) return 'EINVAL';
-  if ((data.vendor.vtd.flags & ~(ctx.options.vtdGpasidLast - 1n) & U64) !== 0n) return 'EINVAL';
+  if (data.argsz < ctx.kernel.vtdBindArgsz) return 'EINVAL';
+  if ((data.vendor.vtd.flags & ~(ctx.kernel.IOMMU_SVA_VTD_GPASID_LAST - 1n) & U64) !== 0n) return 'EINVAL';
   if (!device.pci) return 'ENOTSUPP';
   // pci_max_pasids() must be the full 20-bit space.
   if (device.pasidBits !== 20) return 'EINVAL';

@@ -7,12 +7,12 @@
 import type { EventSink, SimEventMap } from '../../../core/events/event-map.js';
 import type { DeviceConfig, JsonObject } from '../../../core/plugin/contract.js';
 import type { FaultReporter } from '../../../core/plugin/tokens.js';
+import { KERNELS, type KernelName, type KernelVersion } from '../../../core/uapi/kernel-versions.js';
 import { PageRequestQueue } from '../page-requests/page-request-queue.js';
 import type { DriverHardware } from './hardware-port.js';
 import { IoasidAllocator } from './ioasid-allocator.js';
-import { descriptorHex } from './qi-descriptors.js';
+import { descriptorHex, type QiDescriptor } from './qi-descriptors.js';
 import type { Svm } from './svm-state.js';
-import { VTD_GPASID_LAST_V5_10 } from './uapi-constants.js';
 
 /** Event types that carry the unit id (all of the driver's own events). */
 type DriverEventType = {
@@ -22,8 +22,8 @@ type DriverEventType = {
 export interface IntelDriverOptions {
   /** Unit id written into events and core.diagnostic.noted (defaults to the hardware's unitId). */
   readonly unit: string;
-  /** IOMMU_SVA_VTD_GPASID_LAST of the kernel line: 0x40 for v5.10-v5.12, 0x80 from v5.13 (WPE). */
-  readonly vtdGpasidLast: bigint;
+  /** Kernel line: decides IOMMU_SVA_VTD_GPASID_LAST (0x40 in v5.10, 0x80 from v5.13 with WPE). */
+  readonly kernel: KernelName;
   /** Host CPU has 5-level paging (LA57): needed for addr_width 57, widens the canonical check. */
   readonly cpu5LevelPaging: boolean;
   /** PCI ATS invalidate queue depth the kernel read from the device (32 when the field is 0). */
@@ -41,7 +41,7 @@ export interface IntelDriverOptions {
 
 export const DEFAULT_DRIVER_OPTIONS: IntelDriverOptions = {
   unit: 'vtd',
-  vtdGpasidLast: VTD_GPASID_LAST_V5_10,
+  kernel: 'v5.10',
   cpu5LevelPaging: false,
   atsQueueDepth: 32,
   prqOrder: 0,
@@ -85,6 +85,11 @@ export class DriverContext {
     this.services.events.emit('core.diagnostic.noted', { unit: this.options.unit, what, detail });
   }
 
+  /** The modelled kernel's version-dependent constants. */
+  get kernel(): KernelVersion {
+    return KERNELS[this.options.kernel];
+  }
+
   /** The device as the driver knows it (the kernel's "IOMMU for this device"), or undefined. */
   knownDevice(device: DeviceConfig): DeviceConfig | undefined {
     const d = this.devices.get(device.sid);
@@ -99,6 +104,26 @@ export class DriverContext {
   /** The PFSID the kernel puts in device-TLB descriptors: the PF's id with ECAP.DIT, else 0 (reserved). */
   pfsid(device: DeviceConfig): number {
     return this.hw.caps.dit ? device.sid : 0;
+  }
+
+  /**
+   * Sends a page group response (type 0x9) through the invalidation queue, as
+   * the kernel does with qi_submit_sync, after announcing it with the encoded descriptor.
+   */
+  sendResponse(
+    data: Omit<SimEventMap['vtd.driver.response.sent'], 'unit' | 'descriptor'>,
+    desc: QiDescriptor,
+  ): void {
+    this.emit('vtd.driver.response.sent', { ...data, descriptor: descriptorHex(desc) });
+    const r = this.hw.submitDescriptors([desc]);
+    if (r.error !== null) {
+      this.hw.qi?.clearError();
+      this.noted('vtd.qi.submit-error', {
+        why: 'page-response',
+        index: r.error.index,
+        reason: r.error.reason,
+      });
+    }
   }
 
   /** Submits descriptors like qi_submit_sync and reports what the hardware did. */
@@ -118,7 +143,9 @@ export class DriverContext {
       error: r.error === null ? null : { index: r.error.index, reason: r.error.reason },
     });
     if (r.error !== null) {
-      // qi_submit_sync's error is ignored by these callers (void flush helpers): only a log line.
+      // qi_check_fault: the kernel replaces the bad descriptor, clears FSTS.IQE and
+      // returns -EINVAL, which these callers ignore (void flush helpers): only a log line.
+      this.hw.qi?.clearError();
       this.noted('vtd.qi.submit-error', { why, index: r.error.index, reason: r.error.reason });
     }
     return r.error === null;

@@ -41,4 +41,6 @@ export interface DriverHardware {
   /** Physical address of the scalable-mode PASID-table entry, allocating PASID-table pages when asked. */
   pasidEntryAddress(sid: number, pasid: number, allocate: boolean): number | undefined;
   hostDomainOf(sid: number): DriverHostDomain | undefined;
+  /** The invalidation queue's error state: the kernel clears FSTS.IQE after a bad descriptor. */
+  readonly qi?: { clearError(): void };
 }

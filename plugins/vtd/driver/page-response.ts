@@ -12,7 +12,6 @@ import type { IommuFault, IommuPageResponse } from '../../../core/uapi/structs.j
 import type { VendorCall } from '../../../core/uapi/vendor-ops.js';
 import { encodePageGroupResponse, VTD_PAGE_RESP } from '../page-requests/page-group-response.js';
 import type { DriverContext } from './driver-context.js';
-import { descriptorHex } from './qi-descriptors.js';
 import { findSdev } from './svm-state.js';
 import { IOMMU_FAULT_PAGE_REQUEST, IOMMU_PAGE_RESP, PASID_MAX } from './uapi-constants.js';
 
@@ -63,14 +62,9 @@ export function pageResponse(
     // QI_PGRP_RESP_CODE does not mask: the high bits land in the requester-id field.
     ctx.noted('vtd.page-response.code-overflows-field', { code, sid: device.sid });
   }
-  ctx.emit('vtd.driver.response.sent', {
-    source: 'page-response',
-    sid: device.sid,
-    pasid: prm.pasid,
-    grpid: prm.grpid,
-    code,
-    lpig: lastPage,
-    descriptor: descriptorHex(descriptor),
-  });
+  ctx.sendResponse(
+    { source: 'page-response', sid: device.sid, pasid: prm.pasid, grpid: prm.grpid, code, lpig: lastPage },
+    descriptor,
+  );
   return 0;
 }

@@ -150,15 +150,17 @@ function respondIfNeeded(ctx: DriverContext, req: PageRequestDescriptor, code: n
     prgIndex: req.prgIndex,
     privateData: [0n, 0n],
   });
-  ctx.emit('vtd.driver.response.sent', {
-    source: 'prq-thread',
-    sid: req.rid,
-    pasid: req.pasidPresent ? req.pasid : null,
-    grpid: req.prgIndex,
-    code,
-    lpig: req.lpig,
-    descriptor: descriptorHex(descriptor),
-  });
+  ctx.sendResponse(
+    {
+      source: 'prq-thread',
+      sid: req.rid,
+      pasid: req.pasidPresent ? req.pasid : null,
+      grpid: req.prgIndex,
+      code,
+      lpig: req.lpig,
+    },
+    descriptor,
+  );
 }
 
 /** x86 canonical form: bits 63..(width-1) all equal. */

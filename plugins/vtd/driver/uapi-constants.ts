@@ -1,7 +1,8 @@
 /**
  * The v5.10 UAPI and VT-d driver constants this driver reads (reference/uapi.md §2.1, §5).
- * Kept here, named as in include/uapi/linux/iommu.h, so the driver does not
- * depend on the order in which the core's UAPI files land.
+ * Named as in include/uapi/linux/iommu.h; the 64-bit bind flags as bigints.
+ * Version-dependent values (IOMMU_SVA_VTD_GPASID_LAST, the VT-d argsz) come
+ * from core/uapi/kernel-versions.ts.
  */
 
 /** iommu_cache_invalidate_info.cache bits. */
@@ -28,13 +29,6 @@ export const IOMMU_SVA_VTD_GPASID = {
   /** CD|EMTE|PCD|PWT: memory-type flags, all rejected by v5.10. */
   MTS_MASK: 0x3cn,
 } as const;
-
-/** IOMMU_SVA_VTD_GPASID_LAST per kernel line: bits below it are legal vendor flags. */
-export const VTD_GPASID_LAST_V5_10 = 0x40n;
-export const VTD_GPASID_LAST_V5_13 = 0x80n;
-
-/** End of vendor.vtd in iommu_gpasid_bind_data: the argsz VT-d needs. */
-export const GPASID_BIND_VTD_ARGSZ = 72;
 
 export const IOMMU_FAULT_PAGE_REQ = 2;
 export const IOMMU_FAULT_PERM = { READ: 0x1, WRITE: 0x2, EXEC: 0x4, PRIV: 0x8 } as const;
