@@ -11,12 +11,19 @@
  */
 import type { JsonObject, JsonValue } from '../plugin/contract.js';
 
-// biome-ignore lint/suspicious/noEmptyInterface: extended by module augmentation
 export interface SimEventMap {
+  /** Closes every command: its result. */
+  'core.command.completed':
+    | { ok: true; errno: null; value: JsonValue }
+    | { ok: false; errno: string; detail: string };
   /** A command's handler threw: the command failed, the run goes on. */
   'core.command.failed': { code: string; message: string };
   /** Something the kernel (or the hardware) does silently, made visible. */
   'core.diagnostic.noted': { unit: string; what: string; detail: JsonObject };
+  /** A fault or page request reached the device's registered fault handler (iommu_report_device_fault). */
+  'core.fault.delivered': { device: string; fault: JsonObject; result: number };
+  /** A fault or page request found no handler, or no device, and was dropped with this errno. */
+  'core.fault.dropped': { unit: string; sid: number; errno: string; fault: JsonObject };
   /** Cache and translation counters of a unit, sampled. */
   'core.stats.sampled': { unit: string; stats: JsonValue };
 }

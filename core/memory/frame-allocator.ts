@@ -13,7 +13,9 @@ export class FrameAllocator {
   /** Allocates from [base, limit) of `memory`; by default the upper half of memory. */
   constructor(memory: PhysMemory, base = memory.size / 2, limit = memory.size) {
     if (base % PAGE_SIZE !== 0 || limit > memory.size || base >= limit) {
-      throw new RangeError(`frame allocator range [0x${base.toString(16)}, 0x${limit.toString(16)}) is not valid`);
+      throw new RangeError(
+        `frame allocator range [0x${base.toString(16)}, 0x${limit.toString(16)}) is not valid`,
+      );
     }
     this.#memory = memory;
     this.#next = base;
@@ -25,7 +27,8 @@ export class FrameAllocator {
     const align = alignPages * PAGE_SIZE;
     const start = Math.ceil(this.#next / align) * align;
     const end = start + pages * PAGE_SIZE;
-    if (end > this.#limit) throw new RangeError(`out of simulated memory for tables (${pages} pages requested)`);
+    if (end > this.#limit)
+      throw new RangeError(`out of simulated memory for tables (${pages} pages requested)`);
     for (let pa = start; pa < end; pa += PAGE_SIZE) this.#memory.pageForWrite(pa / PAGE_SIZE).fill(0);
     this.#next = end;
     return start;

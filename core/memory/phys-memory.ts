@@ -27,8 +27,15 @@ export class PhysMemory {
   #pagesTouched = 0;
 
   constructor(sizeBytes: number) {
-    if (!Number.isSafeInteger(sizeBytes) || sizeBytes <= 0 || sizeBytes > MAX_MEMORY_BYTES || sizeBytes % PAGE_SIZE) {
-      throw new RangeError(`memory size must be a positive multiple of 4096 up to 2^44 bytes, got ${sizeBytes}`);
+    if (
+      !Number.isSafeInteger(sizeBytes) ||
+      sizeBytes <= 0 ||
+      sizeBytes > MAX_MEMORY_BYTES ||
+      sizeBytes % PAGE_SIZE
+    ) {
+      throw new RangeError(
+        `memory size must be a positive multiple of 4096 up to 2^44 bytes, got ${sizeBytes}`,
+      );
     }
     this.size = sizeBytes;
   }
@@ -105,7 +112,8 @@ export class PhysMemory {
 
   /** Copies bytes out; throws if any byte is not backed. */
   readBytes(pa: number, len: number): Uint8Array {
-    if (!this.isBacked(pa, len)) throw new RangeError(`read of ${len} bytes at 0x${pa.toString(16)} leaves memory`);
+    if (!this.isBacked(pa, len))
+      throw new RangeError(`read of ${len} bytes at 0x${pa.toString(16)} leaves memory`);
     const out = new Uint8Array(len);
     for (let done = 0; done < len; ) {
       const addr = pa + done;

@@ -9,7 +9,9 @@ export function parseU64(value: unknown, what: string): bigint {
     const v = BigInt(value);
     if (v < 2n ** 64n) return v;
   }
-  throw new RangeError(`${what}: expected a 64-bit value as "0x..." hex or a non-negative integer, got ${JSON.stringify(value)}`);
+  throw new RangeError(
+    `${what}: expected a 64-bit value as "0x..." hex or a non-negative integer, got ${JSON.stringify(value)}`,
+  );
 }
 
 /** Parses a value that must fit a JS number exactly (below 2^53). */
@@ -33,7 +35,9 @@ export function hex(v: bigint | number): string {
 export function hexToBytes(s: string, what: string): Uint8Array {
   const clean = s.replace(/^0x/, '').replace(/[\s_:]/g, '');
   if (clean.length % 2 !== 0 || /[^0-9a-fA-F]/.test(clean)) {
-    throw new RangeError(`${what}: expected hex bytes, got ${JSON.stringify(s.length > 40 ? `${s.slice(0, 40)}...` : s)}`);
+    throw new RangeError(
+      `${what}: expected hex bytes, got ${JSON.stringify(s.length > 40 ? `${s.slice(0, 40)}...` : s)}`,
+    );
   }
   const out = new Uint8Array(clean.length / 2);
   for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(clean.slice(2 * i, 2 * i + 2), 16);

@@ -16,7 +16,13 @@ import type { VendorOps } from '../uapi/vendor-ops.js';
 export const CONTRACT_VERSION = 1;
 export const SUPPORTED_CONTRACT_VERSIONS: readonly number[] = [1];
 
-export type JsonValue = null | boolean | number | string | readonly JsonValue[] | { readonly [k: string]: JsonValue };
+export type JsonValue =
+  | null
+  | boolean
+  | number
+  | string
+  | readonly JsonValue[]
+  | { readonly [k: string]: JsonValue };
 export type JsonObject = { readonly [k: string]: JsonValue };
 
 export interface PluginMeta {

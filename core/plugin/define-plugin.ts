@@ -6,7 +6,9 @@ import type { IommuPlugin } from './contract.js';
  */
 export function definePlugin<Options>(plugin: IommuPlugin<Options>): IommuPlugin<Options> {
   if (!/^[a-z][a-z0-9-]*$/.test(plugin.meta.name)) {
-    throw new TypeError(`plugin name ${JSON.stringify(plugin.meta.name)} must be lower-case letters, digits and dashes`);
+    throw new TypeError(
+      `plugin name ${JSON.stringify(plugin.meta.name)} must be lower-case letters, digits and dashes`,
+    );
   }
   return Object.freeze({ ...plugin, meta: Object.freeze({ ...plugin.meta }) });
 }

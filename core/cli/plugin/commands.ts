@@ -1,0 +1,70 @@
+/** `viommu plugin new` and `viommu plugins`. */
+import type { Command } from 'commander';
+import type { AnyPlugin } from '../../plugin/host.js';
+import { PluginHost } from '../../plugin/host.js';
+import { Simulator } from '../../sim/simulator.js';
+import { ScaffoldError, scaffoldPlugin } from './new-plugin.js';
+
+export function registerPluginCommands(program: Command, builtins: () => readonly AnyPlugin[]): void {
+  const plugin = program.command('plugin').description('work on architecture plugins');
+  plugin
+    .command('new <name>')
+    .description('scaffold a plugin folder that passes the contract suite as generated')
+    .option('--dir <dir>', 'folder to create (default: plugins/<name>)')
+    .option('--core <dir>', "the core folder the plugin imports from (default: this package's core/)")
+    .option('--force', 'write into a folder that is not empty')
+    .action((name: string, o: { dir?: string; core?: string; force?: boolean }) => {
+      try {
+        const files = scaffoldPlugin({
+          name,
+          dir: o.dir ?? `plugins/${name}`,
+          ...(o.core ? { coreDir: o.core } : {}),
+          ...(o.force ? { force: true } : {}),
+        });
+        for (const f of files) process.stdout.write(`wrote ${f}\n`);
+        process.stdout.write(
+          `next: npx vitest run ${o.dir ?? `plugins/${name}`}  (and read docs/plugins.md)\n`,
+        );
+      } catch (e) {
+        if (!(e instanceof ScaffoldError)) throw e;
+        process.stderr.write(`viommu plugin new: ${e.message}\n`);
+        process.exitCode = 2;
+      }
+    });
+
+  program
+    .command('plugins')
+    .description('list the built-in plugins and what each unit models')
+    .option('--json', 'machine-readable output')
+    .action((o: { json?: boolean }) => {
+      const list = builtins().map((p) => {
+        const host = new PluginHost().use(p);
+        const sim = new Simulator(host, {
+          seed: 0,
+          kernel: 'v5.10',
+          memoryBytes: 1 << 20,
+          units: [{ id: 'u0', plugin: p.meta.name }],
+          devices: [],
+        });
+        return { ...p.meta, capabilities: sim.units.get('u0')!.capabilities() };
+      });
+      if (o.json) {
+        process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
+        return;
+      }
+      for (const p of list) {
+        const c = p.capabilities;
+        process.stdout.write(`${p.name} ${p.version}: ${p.description}\n`);
+        process.stdout.write(
+          `  profile ${c.profile}; PASID bits ${c.pasidBits}; caches ${c.caches.join(', ') || 'none'}\n`,
+        );
+        process.stdout.write(
+          `  UAPI cache invalidation: ${c.cacheInvalidation.map((x) => `${x.cache}[${x.granularities.join('/')}]`).join(', ') || 'none (ENODEV)'}\n`,
+        );
+        process.stdout.write(
+          `  bind formats: ${c.bindFormats.join(', ') || 'none (ENODEV)'}; page requests: ${c.pageRequests ? 'yes' : 'no'}\n`,
+        );
+        if (c.notModelled.length) process.stdout.write(`  not modelled: ${c.notModelled.join('; ')}\n`);
+      }
+    });
+}

@@ -1,0 +1,171 @@
+/**
+ * The __NAME__ unit. Its one page table is an array of 64-bit entries in
+ * simulated memory, indexed by input page number:
+ *   bit 0 present, bit 1 readable, bit 2 writable, bits 63:12 output page.
+ * A direct-mapped TLB caches entries until invalidated, so a missing
+ * invalidation is observable, as on real hardware.
+ */
+import { type CacheCounters, emptyCounters } from '__CORE__/cache/stats.js';
+import type { EventSink } from '__CORE__/events/event-map.js';
+import type { PhysMemory } from '__CORE__/memory/phys-memory.js';
+import { parseSafe } from '__CORE__/model/hex.js';
+import { FAULT_KIND, type TranslationRequest, type TranslationResult } from '__CORE__/model/translation.js';
+import type {
+  DeviceConfig,
+  IommuUnit,
+  JsonObject,
+  JsonValue,
+  PageRequestInput,
+  UnitCapabilities,
+  UnitStats,
+} from '__CORE__/plugin/contract.js';
+import { type ErrnoCode, fail, ok, type UapiResult } from '__CORE__/uapi/errno.js';
+import type { VendorOps } from '__CORE__/uapi/vendor-ops.js';
+
+declare module '__CORE__/events/event-map.js' {
+  interface SimEventMap {
+    '__NAME__.fault.recorded': { sid: number; vpn: number; kind: number };
+  }
+}
+
+export interface __CLASS__Options {
+  readonly tableEntries: number;
+  readonly tlbEntries: number;
+}
+
+/** The architecture's own fault codes (make these your spec's names). */
+export const __UPPER___FAULT = { NOT_PRESENT: 1, NO_PERMISSION: 2, OUT_OF_RANGE: 3, NO_TABLE: 4 } as const;
+
+export class __CLASS__Unit implements IommuUnit {
+  readonly id: string;
+  readonly plugin = '__NAME__';
+  /** No UAPI vendor ops: the core answers ENODEV, as v5.10 did for drivers without nesting. */
+  readonly ops: VendorOps = {};
+  readonly #memory: PhysMemory;
+  readonly #events: EventSink;
+  readonly #options: __CLASS__Options;
+  #tableBase = -1;
+  readonly #tlbVpn: Float64Array;
+  readonly #tlbOut: Float64Array;
+  readonly #tlbPerm: Uint8Array;
+  readonly #tlb: CacheCounters;
+  #translations = 0;
+  #faults = 0;
+  #memReads = 0;
+
+  constructor(id: string, memory: PhysMemory, events: EventSink, options: __CLASS__Options) {
+    this.id = id;
+    this.#memory = memory;
+    this.#events = events;
+    this.#options = options;
+    this.#tlbVpn = new Float64Array(options.tlbEntries).fill(-1);
+    this.#tlbOut = new Float64Array(options.tlbEntries);
+    this.#tlbPerm = new Uint8Array(options.tlbEntries);
+    this.#tlb = emptyCounters(options.tlbEntries);
+  }
+
+  capabilities(): UnitCapabilities {
+    return {
+      arch: '__NAME__',
+      profile: 'v5.10',
+      pasidBits: 0,
+      cacheInvalidation: [],
+      bindFormats: [],
+      pageRequests: false,
+      nested: false,
+      ats: false,
+      caches: ['tlb'],
+      notModelled: ['PASIDs', 'page requests', 'UAPI vendor ops (ENODEV)'],
+    };
+  }
+
+  addDevice(_device: DeviceConfig): ErrnoCode {
+    return 0;
+  }
+
+  translate(req: TranslationRequest, out: TranslationResult): number {
+    this.#translations++;
+    out.offset = req.offset;
+    const vpn = req.iovaPfn;
+    const slot = vpn & (this.#options.tlbEntries - 1);
+    this.#tlb.lookups++;
+    let perm: number;
+    if (this.#tlbVpn[slot] === vpn) {
+      this.#tlb.hits++;
+      out.hit = true;
+      out.outPfn = this.#tlbOut[slot]!;
+      perm = this.#tlbPerm[slot]!;
+    } else {
+      this.#tlb.misses++;
+      if (this.#tableBase < 0) return this.#fault(req, out, FAULT_KIND.BAD_CONFIG, __UPPER___FAULT.NO_TABLE);
+      if (vpn >= this.#options.tableEntries) return this.#fault(req, out, FAULT_KIND.ADDRESS_SIZE, __UPPER___FAULT.OUT_OF_RANGE);
+      const pa = this.#tableBase + vpn * 8;
+      const page = this.#memory.page(Math.floor(pa / 4096));
+      out.memReads++;
+      this.#memReads++;
+      if (page === undefined) return this.#fault(req, out, FAULT_KIND.WALK_ABORT, __UPPER___FAULT.NO_TABLE);
+      const i = (pa % 4096) >>> 2;
+      const lo = page[i]!;
+      const hi = page[i + 1]!;
+      if ((lo & 1) === 0) return this.#fault(req, out, FAULT_KIND.TRANSLATION, __UPPER___FAULT.NOT_PRESENT);
+      perm = ((lo >>> 1) & 1) | (((lo >>> 2) & 1) << 1);
+      out.outPfn = hi * 2 ** 20 + (lo >>> 12);
+      if (this.#tlbVpn[slot] !== -1) this.#tlb.evictions++;
+      this.#tlbVpn[slot] = vpn;
+      this.#tlbOut[slot] = out.outPfn;
+      this.#tlbPerm[slot] = perm;
+      this.#tlb.fills++;
+    }
+    out.perm = perm;
+    out.pageShift = 12;
+    if ((req.access & 3 & ~perm) !== 0) return this.#fault(req, out, FAULT_KIND.PERMISSION, __UPPER___FAULT.NO_PERMISSION);
+    return 0;
+  }
+
+  #fault(req: TranslationRequest, out: TranslationResult, kind: number, code: number): number {
+    this.#faults++;
+    out.kind = kind;
+    out.archCode = code;
+    this.#events.emit('__NAME__.fault.recorded', { sid: req.sid, vpn: req.iovaPfn, kind: code });
+    return kind;
+  }
+
+  pageRequest(_device: DeviceConfig, _req: PageRequestInput): ErrnoCode {
+    return 'ENODEV';
+  }
+
+  command(type: string, data: JsonObject): UapiResult<JsonValue> {
+    switch (type) {
+      case '__NAME__.table.set':
+        this.#tableBase = parseSafe(data.base, 'base');
+        return ok(null);
+      case '__NAME__.pte.set': {
+        const vpn = Math.floor(parseSafe(data.iova, 'iova') / 4096);
+        const outPfn = Math.floor(parseSafe(data.pa, 'pa') / 4096);
+        const write = data.write === true;
+        const entry = (BigInt(outPfn) << 12n) | (write ? 0b111n : 0b011n);
+        this.#memory.write64(this.#tableBase + vpn * 8, entry);
+        return ok(null);
+      }
+      case '__NAME__.pte.clear':
+        this.#memory.write64(this.#tableBase + Math.floor(parseSafe(data.iova, 'iova') / 4096) * 8, 0n);
+        return ok(null);
+      case '__NAME__.tlb.invalidate': {
+        const live = this.#tlbVpn.filter((v) => v !== -1).length;
+        this.#tlbVpn.fill(-1);
+        this.#tlb.invalidated += live;
+        return ok(live);
+      }
+      default:
+        return fail('EOPNOTSUPP', `__NAME__: unknown command "${type}"`);
+    }
+  }
+
+  stats(): UnitStats {
+    return { translations: this.#translations, faults: this.#faults, memReads: this.#memReads, caches: { tlb: { ...this.#tlb } } };
+  }
+
+  snapshot(): JsonValue {
+    return { tableBase: this.#tableBase, tlb: Array.from(this.#tlbVpn), stats: this.stats() as unknown as JsonValue };
+  }
+}

@@ -1,0 +1,249 @@
+/**
+ * The simulator: one run's state (memory, clock, RNG, units, devices) and the
+ * command loop. A command is recorded, routed to its handler (core commands
+ * by type, architecture commands by their scope to the unit they name),
+ * every event it causes is appended after it with `cause` = its seq, and a
+ * result event closes it. Records go to the log sink and then to the bus, in
+ * one deterministic order. A handler that throws does not stop the run: its
+ * command gets a failed result and a `core.command.failed` event.
+ */
+import type { DependencyContainer } from 'tsyringe';
+import { ERROR_CODES, isViommuError, ViommuError } from '../errors/viommu-error.js';
+import { EventBus } from '../events/bus.js';
+import type { EventSink, SimEventMap, SimEventType } from '../events/event-map.js';
+import type { CommandRecord, EventRecord, LogRecord } from '../events/log/records.js';
+import { FrameAllocator } from '../memory/frame-allocator.js';
+import { PhysMemory } from '../memory/phys-memory.js';
+import type { DeviceConfig, IommuUnit, JsonObject, JsonValue } from '../plugin/contract.js';
+import type { PluginHost } from '../plugin/host.js';
+import { TOKENS } from '../plugin/tokens.js';
+import type { UapiResult } from '../uapi/errno.js';
+import { KERNELS, type KernelVersion } from '../uapi/kernel-versions.js';
+import { UserMemory } from '../uapi/user-memory.js';
+import { SimClock } from './clock.js';
+import { COMMAND_HANDLERS, type CommandHandler } from './commands/index.js';
+import { DEFAULT_TIMING, deviceConfig, type SimConfig, type TimingSpec } from './config.js';
+import { FaultRouting } from './fault-routing.js';
+import { SeededRng } from './rng.js';
+
+/** Where records go as they are made (the event log writer implements this). */
+export interface RecordSink {
+  append(record: LogRecord): void;
+}
+
+export interface CommandInput {
+  readonly type: string;
+  readonly data: JsonObject;
+}
+
+export class Simulator {
+  readonly config: SimConfig;
+  readonly memory: PhysMemory;
+  readonly frames: FrameAllocator;
+  readonly clock = new SimClock();
+  readonly rng: SeededRng;
+  readonly bus = new EventBus();
+  readonly timing: TimingSpec;
+  readonly units = new Map<string, IommuUnit>();
+  readonly devices = new Map<string, { readonly config: DeviceConfig; readonly unit: IommuUnit }>();
+  readonly faults: FaultRouting;
+  /** The VMM's user address space, where UAPI payloads live. */
+  readonly user = new UserMemory();
+  /** Kernel version whose UAPI constants apply. */
+  readonly kernel: KernelVersion;
+  readonly #container: DependencyContainer;
+  readonly #sinks: RecordSink[] = [];
+  #seq = 0;
+  #cause = 0;
+  #handlers: Map<string, CommandHandler>;
+
+  constructor(host: PluginHost, config: SimConfig, sinks: readonly RecordSink[] = []) {
+    this.config = config;
+    this.timing = config.timing ?? DEFAULT_TIMING;
+    this.memory = new PhysMemory(config.memoryBytes);
+    this.frames = new FrameAllocator(this.memory);
+    this.rng = new SeededRng(config.seed);
+    this.#sinks.push(...sinks);
+    this.#handlers = new Map(COMMAND_HANDLERS);
+    this.faults = new FaultRouting(this);
+    const kernel = (KERNELS as Record<string, KernelVersion>)[config.kernel];
+    if (!kernel) {
+      throw new ViommuError(
+        ERROR_CODES.CONFIG_INVALID,
+        `kernel: unknown version "${config.kernel}" (known: ${Object.keys(KERNELS).join(', ')})`,
+      );
+    }
+    this.kernel = kernel;
+
+    this.#container = host.createRunContainer();
+    this.#container.register(TOKENS.Memory, { useValue: this.memory });
+    this.#container.register(TOKENS.Frames, { useValue: this.frames });
+    this.#container.register(TOKENS.Clock, { useValue: this.clock });
+    this.#container.register(TOKENS.Rng, { useValue: this.rng });
+
+    for (const spec of config.units) {
+      if (this.units.has(spec.id))
+        throw new ViommuError(ERROR_CODES.CONFIG_INVALID, `units: duplicate unit id "${spec.id}"`);
+      const devices = new Map<number, DeviceConfig>();
+      const unit = host.createUnit(
+        this.#container,
+        spec.plugin,
+        { id: spec.id, devices },
+        {
+          events: this.#sinkFor(),
+          faults: { report: (sid, fault) => this.faults.report(spec.id, sid, fault) },
+        },
+        spec.options,
+      );
+      this.units.set(spec.id, unit);
+      this.#unitDevices.set(spec.id, devices);
+    }
+    for (const d of config.devices) {
+      const cfg = deviceConfig(d);
+      const unit = this.units.get(cfg.unit);
+      if (!unit)
+        throw new ViommuError(
+          ERROR_CODES.CONFIG_INVALID,
+          `devices: "${cfg.name}" names unknown unit "${cfg.unit}"`,
+        );
+      if (this.devices.has(cfg.name))
+        throw new ViommuError(ERROR_CODES.CONFIG_INVALID, `devices: duplicate device name "${cfg.name}"`);
+      const byId = this.#unitDevices.get(cfg.unit)!;
+      if (byId.has(cfg.sid)) {
+        throw new ViommuError(
+          ERROR_CODES.CONFIG_INVALID,
+          `devices: "${cfg.name}" reuses sid 0x${cfg.sid.toString(16)} on unit "${cfg.unit}"`,
+        );
+      }
+      byId.set(cfg.sid, cfg);
+      this.devices.set(cfg.name, { config: cfg, unit });
+      this.faults.addDevice(cfg);
+      const r = unit.addDevice(cfg);
+      if (r !== 0)
+        throw new ViommuError(
+          ERROR_CODES.CONFIG_INVALID,
+          `devices: unit "${cfg.unit}" refused "${cfg.name}" with ${r}`,
+        );
+    }
+  }
+
+  readonly #unitDevices = new Map<string, Map<number, DeviceConfig>>();
+
+  /** Adds a record sink (e.g. a log writer) for records made from now on. */
+  addSink(sink: RecordSink): void {
+    this.#sinks.push(sink);
+  }
+
+  /** Sequence number of the last record. */
+  get seq(): number {
+    return this.#seq;
+  }
+
+  /** Registers an extra command handler (workloads, tests). Core and plugin scopes are reserved. */
+  defineCommand(type: string, handler: CommandHandler): void {
+    if (this.#handlers.has(type))
+      throw new ViommuError(ERROR_CODES.CONFIG_INVALID, `command "${type}" is already defined`);
+    this.#handlers.set(type, handler);
+  }
+
+  /** Runs one command to completion; returns its result (also recorded as its result event). */
+  execute(cmd: CommandInput): UapiResult<JsonValue> {
+    const seq = ++this.#seq;
+    this.clock.advance(this.timing.command);
+    const record: CommandRecord = {
+      kind: 'command',
+      seq,
+      t: this.clock.now(),
+      type: cmd.type,
+      v: 1,
+      data: cmd.data,
+    };
+    this.#out(record);
+    const saved = this.#cause;
+    this.#cause = seq;
+    let result: UapiResult<JsonValue>;
+    try {
+      result = this.#dispatch(cmd);
+    } catch (e) {
+      const code = isViommuError(e) ? e.code : ERROR_CODES.PLUGIN_THREW;
+      const message = e instanceof Error ? e.message : String(e);
+      this.emit('core.command.failed', { code, message });
+      result = { ok: false, errno: 'EINVAL', detail: `${code}: ${message}` };
+    }
+    if (result.ok) {
+      this.emit('core.command.completed', { ok: true, errno: null, value: result.value ?? null });
+    } else {
+      this.emit('core.command.completed', { ok: false, errno: result.errno, detail: result.detail });
+    }
+    this.#cause = saved;
+    return result;
+  }
+
+  /** Appends an event caused by the command being executed. */
+  emit<K extends SimEventType>(type: K, data: SimEventMap[K]): void {
+    if (this.#cause === 0)
+      throw new ViommuError(ERROR_CODES.COMMAND_INVALID, `event "${type}" emitted outside a command`);
+    const record: EventRecord = {
+      kind: 'event',
+      seq: ++this.#seq,
+      t: this.clock.now(),
+      type,
+      v: 1,
+      cause: this.#cause,
+      data: data as JsonObject,
+    };
+    this.#out(record);
+  }
+
+  /** The device named `name`, or a ViommuError naming the command field. */
+  device(name: unknown, field = 'device'): { readonly config: DeviceConfig; readonly unit: IommuUnit } {
+    const d = typeof name === 'string' ? this.devices.get(name) : undefined;
+    if (!d)
+      throw new ViommuError(ERROR_CODES.COMMAND_INVALID, `${field}: unknown device ${JSON.stringify(name)}`);
+    return d;
+  }
+
+  #dispatch(cmd: CommandInput): UapiResult<JsonValue> {
+    const handler = this.#handlers.get(cmd.type);
+    if (handler) return handler(this, cmd.data);
+    // Architecture commands: "<plugin>.<subject>.<verb>", routed to the unit named by data.unit,
+    // or to the only unit of that plugin.
+    const scope = cmd.type.slice(0, cmd.type.indexOf('.'));
+    const unit = this.#unitForScope(scope, cmd.data.unit);
+    if (!unit) throw new ViommuError(ERROR_CODES.COMMAND_UNKNOWN, `unknown command type "${cmd.type}"`);
+    return unit.command(cmd.type, cmd.data);
+  }
+
+  #unitForScope(scope: string, named: JsonValue | undefined): IommuUnit | undefined {
+    if (typeof named === 'string') {
+      const u = this.units.get(named);
+      if (!u) throw new ViommuError(ERROR_CODES.COMMAND_INVALID, `unit: unknown unit "${named}"`);
+      if (u.plugin !== scope)
+        throw new ViommuError(
+          ERROR_CODES.COMMAND_INVALID,
+          `unit: "${named}" is a ${u.plugin} unit, not ${scope}`,
+        );
+      return u;
+    }
+    let found: IommuUnit | undefined;
+    for (const u of this.units.values()) {
+      if (u.plugin !== scope) continue;
+      if (found)
+        throw new ViommuError(
+          ERROR_CODES.COMMAND_INVALID,
+          `unit: several ${scope} units; name one with "unit"`,
+        );
+      found = u;
+    }
+    return found;
+  }
+
+  #sinkFor(): EventSink {
+    return { emit: (type, data) => this.emit(type, data) };
+  }
+
+  #out(record: LogRecord): void {
+    for (const s of this.#sinks) s.append(record);
+    this.bus.publish(record);
+  }
+}
