@@ -5,8 +5,11 @@
 export const ERRNO = {
   EPERM: 1,
   ENOENT: 2,
+  EIO: 5,
   E2BIG: 7,
+  EAGAIN: 11,
   ENOMEM: 12,
+  EACCES: 13,
   EFAULT: 14,
   EBUSY: 16,
   EEXIST: 17,
@@ -14,8 +17,10 @@ export const ERRNO = {
   EINVAL: 22,
   ENOSPC: 28,
   ERANGE: 34,
+  ENOSYS: 38,
   EOVERFLOW: 75,
   EOPNOTSUPP: 95,
+  ETIMEDOUT: 110,
   ENOTSUPP: 524,
 } as const;
 
