@@ -1,0 +1,70 @@
+/**
+ * Reading scenario files: one file, or every `*.scenario.json` under a
+ * directory (sorted, so runs are in a stable order). JSON syntax errors name
+ * the line and column; format errors come from validate.ts.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { SCENARIO_ERROR_CODES, ScenarioError } from './errors.js';
+import type { Scenario } from './types.js';
+import { validateScenario } from './validate.js';
+
+export const SCENARIO_SUFFIX = '.scenario.json';
+
+/** Parses scenario JSON text; `file` is the name used in messages. */
+export function parseScenario(text: string, file: string): Scenario {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new ScenarioError(SCENARIO_ERROR_CODES.UNREADABLE, file, [
+      { path: '', message: jsonProblem(text, e) },
+    ]);
+  }
+  return validateScenario(raw, file);
+}
+
+/** Reads and validates one scenario file. `shownAs` is how messages name it (default: the path). */
+export function loadScenarioFile(path: string, shownAs = path): Scenario {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new ScenarioError(SCENARIO_ERROR_CODES.UNREADABLE, shownAs, [
+      { path: '', message: `cannot read: ${(e as Error).message}` },
+    ]);
+  }
+  return parseScenario(text, shownAs);
+}
+
+/** Paths of every scenario file under `dir` (recursive), sorted. A file path is returned as is. */
+export function findScenarioFiles(pathOrDir: string): string[] {
+  if (!statSync(pathOrDir).isDirectory()) return [pathOrDir];
+  const out: string[] = [];
+  const walk = (d: string): void => {
+    for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) =>
+      a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+    )) {
+      if (e.isDirectory()) walk(join(d, e.name));
+      else if (e.name.endsWith(SCENARIO_SUFFIX)) out.push(join(d, e.name));
+    }
+  };
+  walk(pathOrDir);
+  return out;
+}
+
+/** Relative path with forward slashes, for stable messages and ids. */
+export function displayPath(path: string, base = process.cwd()): string {
+  return relative(base, path).split('\\').join('/') || path;
+}
+
+function jsonProblem(text: string, e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  const m = /position (\d+)/.exec(msg);
+  if (!m) return `not valid JSON: ${msg}`;
+  const pos = Number(m[1]);
+  const before = text.slice(0, pos);
+  const line = before.split('\n').length;
+  const col = pos - before.lastIndexOf('\n');
+  return `not valid JSON at line ${line} column ${col}: ${msg.replace(/ in JSON at position \d+.*$/, '')}`;
+}

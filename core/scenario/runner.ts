@@ -1,0 +1,133 @@
+/**
+ * Runs one scenario on one target: builds the simulator from the compiled
+ * config, executes every command, checks each step's expectation against the
+ * command's result and the events it caused, then the run's expectations
+ * against the unit's counters. Records go to the given sinks (a log writer)
+ * and are kept for the caller (golden comparison, reports).
+ */
+import type { EventRecord, LogHeader, LogRecord } from '../events/log/records.js';
+import { LOG_FORMAT, LOG_FORMAT_VERSION } from '../events/log/records.js';
+import type { JsonValue, UnitStats } from '../plugin/contract.js';
+import type { PluginHost } from '../plugin/host.js';
+import { createSimulator } from '../replay/sim-factory.js';
+import type { RecordSink } from '../sim/simulator.js';
+import { compileTarget } from './compile.js';
+import { checkRun, checkStep, iotlbCounters } from './expectations.js';
+import type { Scenario, TargetSpec } from './types.js';
+
+/** Simulator version written in headers when the caller gives none (volatile: goldens ignore it). */
+export const DEFAULT_SIMULATOR_VERSION = '0.1.0';
+
+export interface RunOptions {
+  readonly sinks?: readonly RecordSink[];
+  readonly simulatorVersion?: string;
+  /** Called after each command with (commands done, total). */
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+export interface Failure {
+  /** Scenario path of the step (`steps[3]`), or `expect` for run expectations. */
+  readonly origin: string;
+  /** seq of the command record, when the failure is about one command. */
+  readonly seq?: number;
+  readonly message: string;
+}
+
+export interface TargetRun {
+  readonly scenario: Scenario;
+  readonly target: TargetSpec;
+  readonly header: LogHeader;
+  readonly records: readonly LogRecord[];
+  readonly failures: readonly Failure[];
+  readonly stats: UnitStats;
+  /** Records of each type. */
+  readonly counts: ReadonlyMap<string, number>;
+  readonly commands: number;
+  readonly events: number;
+  readonly iotlb: { readonly hits: number; readonly lookups: number };
+}
+
+/** `<scenario id>@<target name>`: the header's scenario field. */
+export function runName(scenario: Scenario, target: TargetSpec): string {
+  return `${scenario.id}@${target.name}`;
+}
+
+export function makeHeader(
+  host: PluginHost,
+  scenario: Scenario,
+  target: TargetSpec,
+  config: JsonValue,
+  simulator: string,
+): LogHeader {
+  const plugin = host.get(target.plugin);
+  return {
+    kind: 'header',
+    format: LOG_FORMAT,
+    formatVersion: LOG_FORMAT_VERSION,
+    simulator,
+    plugins: { [plugin.meta.name]: plugin.meta.version },
+    scenario: runName(scenario, target),
+    seed: scenario.seed,
+    config,
+  };
+}
+
+/** Runs `scenario` on `target`. Throws VIOMMU_ERR_PLUGIN_* when the plugin is not loaded or rejects its options. */
+export function runTarget(
+  host: PluginHost,
+  scenario: Scenario,
+  target: TargetSpec,
+  options: RunOptions = {},
+): TargetRun {
+  const compiled = compileTarget(scenario, target);
+  const header = makeHeader(
+    host,
+    scenario,
+    target,
+    compiled.config as unknown as JsonValue,
+    options.simulatorVersion ?? DEFAULT_SIMULATOR_VERSION,
+  );
+  const records: LogRecord[] = [];
+  const counts = new Map<string, number>();
+  const keep: RecordSink = {
+    append(r) {
+      records.push(r);
+      counts.set(r.type, (counts.get(r.type) ?? 0) + 1);
+    },
+  };
+  const sim = createSimulator(host, compiled.config, [...(options.sinks ?? []), keep]);
+  const failures: Failure[] = [];
+  const total = compiled.commands.length;
+  compiled.commands.forEach((cmd, i) => {
+    const start = records.length;
+    const result = sim.execute({ type: cmd.type, data: cmd.data });
+    const seq = records[start].seq;
+    const caused = records.slice(start + 1) as EventRecord[];
+    for (const message of checkStep(cmd.expect, result, caused)) {
+      failures.push({
+        origin: `${cmd.origin}${cmd.label ? ` "${cmd.label}"` : ''} (${cmd.type}, seq ${seq})`,
+        seq,
+        message,
+      });
+    }
+    options.onProgress?.(i + 1, total);
+  });
+  const unit = sim.units.values().next().value!;
+  const stats = unit.stats();
+  for (const e of [scenario.expect, target.expect]) {
+    for (const message of checkRun(e, stats, counts)) failures.push({ origin: 'expect', message });
+  }
+  const commands = records.filter((r) => r.kind === 'command').length;
+  return {
+    scenario,
+    target,
+    header,
+    records,
+    failures,
+    stats,
+    counts,
+    commands,
+    events: records.length - commands,
+    iotlb: iotlbCounters(stats),
+  };
+}

@@ -1,0 +1,358 @@
+/**
+ * Validates a parsed scenario file and returns the Scenario, or throws a
+ * ScenarioError listing every problem with the file and the field path. Struct
+ * payloads are encoded to hex here, so problems in them are reported the same way.
+ */
+import type { JsonObject, JsonValue } from '../plugin/contract.js';
+import { isErrnoName } from '../uapi/errno.js';
+import { Checker } from './check.js';
+import { SCENARIO_ERROR_CODES, ScenarioError } from './errors.js';
+import { encodePayload } from './payload.js';
+import {
+  type Bound,
+  type DeviceSpecInput,
+  type EventExpectation,
+  type RunExpectation,
+  SCENARIO_FORMAT,
+  SCENARIO_VERSION,
+  type Scenario,
+  type StepExpectation,
+  type StepSpec,
+  type TargetSpec,
+  type TemplateCommand,
+  WORKLOAD_KINDS,
+  type WorkloadSpec,
+} from './types.js';
+
+const TOP_KEYS = [
+  '$schema',
+  'format',
+  'version',
+  'id',
+  'title',
+  'description',
+  'tags',
+  'kernel',
+  'seed',
+  'memoryBytes',
+  'checkpointEvery',
+  'targets',
+  'steps',
+  'expect',
+];
+const TARGET_KEYS = ['name', 'plugin', 'options', 'devices', 'setup', 'templates', 'expect'];
+const DEVICE_KEYS = ['name', 'sid', 'pci', 'pasidBits', 'ats', 'pri', 'auxDomain'];
+const STEP_KEYS = ['type', 'data', 'use', 'with', 'workload', 'label', 'expect'];
+const STEP_EXPECT_KEYS = ['ok', 'errno', 'value', 'events', 'noEvents'];
+const RUN_EXPECT_KEYS = ['stats', 'counts'];
+const STATS_KEYS = ['translations', 'faults', 'memReads', 'hitRate'];
+const WORKLOAD_KEYS = [
+  'kind',
+  'seed',
+  'device',
+  'iova',
+  'pages',
+  'count',
+  'access',
+  'pasids',
+  'pasid',
+  'stride',
+  'slots',
+  'burst',
+  'pa',
+  'events',
+];
+const TYPE_NAME = /^[a-z0-9][a-z0-9-]*(\.[a-z0-9][a-z0-9-]*)+$/;
+const ACCESS = /^[rwxp]+$/;
+
+/** Address-valued fields of the core's commands: written as "0x..." hex in scenarios. */
+const HEX_FIELDS: { readonly [type: string]: readonly string[] } = {
+  'device.dma.access': ['iova'],
+  'device.page.request': ['addr'],
+  'core.memory.write': ['addr'],
+  'core.memory.write64': ['addr', 'value'],
+  'flat.map': ['iova', 'pa'],
+  'flat.unmap': ['iova'],
+};
+const DEVICE_COMMANDS = /^(device\.|uapi\.(cache|gpasid|fault|page)\.)/;
+
+/** Validates `raw` (parsed JSON of `file`); throws ScenarioError naming every problem. */
+export function validateScenario(raw: unknown, file: string): Scenario {
+  const ck = new Checker();
+  const top = ck.object(raw, '');
+  if (!top) throw new ScenarioError(SCENARIO_ERROR_CODES.INVALID, file, ck.problems);
+  ck.noUnknownKeys(top, '', TOP_KEYS);
+  if (top.format !== SCENARIO_FORMAT) ck.expected('format', `"${SCENARIO_FORMAT}"`, top.format);
+  if (typeof top.version === 'number' && top.version > SCENARIO_VERSION) {
+    ck.add(
+      'version',
+      `scenario format version ${top.version} is newer than this simulator reads (${SCENARIO_VERSION})`,
+    );
+  } else if (top.version !== SCENARIO_VERSION) ck.expected('version', String(SCENARIO_VERSION), top.version);
+
+  const baseName = file.replace(/^.*[\\/]/, '').replace(/\.scenario\.json$/, '');
+  const id =
+    top.id === undefined ? baseName : ck.string(top.id, 'id', /^[a-z0-9][a-z0-9/._-]*$/, 'a lowercase id');
+  const title = ck.string(top.title, 'title');
+  if (top.description !== undefined) ck.string(top.description, 'description');
+  const tags = top.tags === undefined ? [] : (ck.array(top.tags, 'tags') ?? []);
+  tags.forEach((t, i) => {
+    ck.string(t, `tags[${i}]`);
+  });
+  const kernel =
+    top.kernel === undefined
+      ? 'v5.10'
+      : ck.string(top.kernel, 'kernel', /^v\d+\.\d+$/, 'a kernel version like "v5.10"');
+  const seed = top.seed === undefined ? 1 : ck.int(top.seed, 'seed', 0, 0xffff_ffff);
+  const memoryBytes =
+    top.memoryBytes === undefined ? 64 << 20 : ck.int(top.memoryBytes, 'memoryBytes', 4096, 2 ** 44);
+  if (memoryBytes !== undefined && memoryBytes % 4096 !== 0)
+    ck.expected('memoryBytes', 'a multiple of 4096', memoryBytes);
+  const checkpointEvery =
+    top.checkpointEvery === undefined ? 0 : ck.int(top.checkpointEvery, 'checkpointEvery', 0, 1e9);
+
+  const rawTargets = ck.array(top.targets, 'targets') ?? [];
+  if (Array.isArray(top.targets) && rawTargets.length === 0)
+    ck.add('targets', 'expected at least one target');
+  const targets = rawTargets
+    .map((t, i) => target(ck, t, `targets[${i}]`))
+    .filter((t): t is TargetSpec => t !== undefined);
+  const names = new Set<string>();
+  targets.forEach((t, i) => {
+    if (names.has(t.name)) ck.add(`targets[${i}].name`, `duplicate target name "${t.name}"`);
+    names.add(t.name);
+  });
+  const plugins = new Set(targets.map((t) => t.plugin));
+  const steps = (top.steps === undefined ? [] : (ck.array(top.steps, 'steps') ?? [])).map((s, i) =>
+    step(ck, s, `steps[${i}]`, plugins, false),
+  );
+  // Devices and templates named by shared steps must exist on every target.
+  targets.forEach((t, ti) => {
+    const devs = new Set(t.devices.map((d) => d.name));
+    steps.forEach((s, si) => {
+      if (!s) return;
+      const dev =
+        s.kind === 'workload' ? s.workload.device : s.kind === 'command' ? s.data.device : undefined;
+      if (typeof dev === 'string' && !devs.has(dev))
+        ck.add(`steps[${si}]`, `device "${dev}" is not declared by targets[${ti}] ("${t.name}")`);
+      if (s.kind === 'use' && !t.templates[s.use])
+        ck.add(`steps[${si}].use`, `template "${s.use}" is not defined by targets[${ti}] ("${t.name}")`);
+      if (s.kind === 'workload' && s.workload.kind === 'churn') {
+        for (const need of ['map', 'unmap']) {
+          if (!t.templates[need])
+            ck.add(`steps[${si}].workload`, `churn needs template "${need}" in targets[${ti}] ("${t.name}")`);
+        }
+      }
+    });
+  });
+  const expect = top.expect === undefined ? undefined : runExpect(ck, top.expect, 'expect');
+
+  if (ck.problems.length > 0) throw new ScenarioError(SCENARIO_ERROR_CODES.INVALID, file, ck.problems);
+  return {
+    file,
+    format: SCENARIO_FORMAT,
+    version: SCENARIO_VERSION,
+    id: id!,
+    title: title!,
+    ...(typeof top.description === 'string' ? { description: top.description } : {}),
+    tags: tags as string[],
+    kernel: kernel!,
+    seed: seed!,
+    memoryBytes: memoryBytes!,
+    checkpointEvery: checkpointEvery!,
+    targets,
+    steps: steps as StepSpec[],
+    ...(expect ? { expect } : {}),
+  };
+}
+
+function target(ck: Checker, raw: JsonValue, path: string): TargetSpec | undefined {
+  const t = ck.object(raw, path);
+  if (!t) return undefined;
+  ck.noUnknownKeys(t, path, TARGET_KEYS);
+  const plugin = ck.string(t.plugin, `${path}.plugin`, /^[a-z][a-z0-9-]*$/, 'a plugin name');
+  const name =
+    t.name === undefined
+      ? plugin
+      : ck.string(t.name, `${path}.name`, /^[a-z0-9][a-z0-9-]*$/, 'a lowercase name');
+  const options = t.options === undefined ? undefined : ck.object(t.options, `${path}.options`);
+  const devices = (ck.array(t.devices, `${path}.devices`) ?? []).map((d, i) =>
+    device(ck, d, `${path}.devices[${i}]`),
+  );
+  const plugins = new Set(plugin ? [plugin] : []);
+  const setup = (t.setup === undefined ? [] : (ck.array(t.setup, `${path}.setup`) ?? [])).map((s, i) =>
+    step(ck, s, `${path}.setup[${i}]`, plugins, false),
+  );
+  const templates: { [name: string]: TemplateCommand[] } = {};
+  const rawTemplates = t.templates === undefined ? {} : (ck.object(t.templates, `${path}.templates`) ?? {});
+  for (const [tname, cmds] of Object.entries(rawTemplates)) {
+    const list = ck.array(cmds, `${path}.templates.${tname}`) ?? [];
+    templates[tname] = list
+      .map((c, i) => step(ck, c, `${path}.templates.${tname}[${i}]`, plugins, true))
+      .filter((s): s is StepSpec & { kind: 'command' } => s?.kind === 'command')
+      .map((s) => ({ type: s.type, data: s.data }));
+  }
+  const expect = t.expect === undefined ? undefined : runExpect(ck, t.expect, `${path}.expect`);
+  if (!plugin || !name || devices.includes(undefined)) return undefined;
+  return {
+    name,
+    plugin,
+    ...(options ? { options } : {}),
+    devices: devices as DeviceSpecInput[],
+    setup: setup.filter((s): s is StepSpec => s !== undefined),
+    templates,
+    ...(expect ? { expect } : {}),
+  };
+}
+
+function device(ck: Checker, raw: JsonValue, path: string): DeviceSpecInput | undefined {
+  const d = ck.object(raw, path);
+  if (!d) return undefined;
+  ck.noUnknownKeys(d, path, DEVICE_KEYS);
+  const name = ck.string(d.name, `${path}.name`);
+  const sid = ck.int(d.sid, `${path}.sid`, 0, 0xffff_ffff);
+  for (const k of ['pci', 'ats', 'pri', 'auxDomain']) if (d[k] !== undefined) ck.bool(d[k], `${path}.${k}`);
+  if (d.pasidBits !== undefined) ck.int(d.pasidBits, `${path}.pasidBits`, 0, 20);
+  if (name === undefined || sid === undefined) return undefined;
+  return d as unknown as DeviceSpecInput;
+}
+
+function step(
+  ck: Checker,
+  raw: JsonValue,
+  path: string,
+  plugins: ReadonlySet<string>,
+  template: boolean,
+): StepSpec | undefined {
+  const s = ck.object(raw, path);
+  if (!s) return undefined;
+  ck.noUnknownKeys(s, path, template ? ['type', 'data'] : STEP_KEYS);
+  const label = s.label === undefined ? undefined : ck.string(s.label, `${path}.label`);
+  const expect = s.expect === undefined ? undefined : stepExpect(ck, s.expect, `${path}.expect`);
+  const extra = { ...(label !== undefined ? { label } : {}), ...(expect ? { expect } : {}) };
+  const forms = ['type', 'use', 'workload'].filter((k) => s[k] !== undefined);
+  if (forms.length !== 1) {
+    return ck.add(
+      path,
+      `expected exactly one of "type" (a command), "use" (a template) or "workload", got ${forms.length ? forms.join(' and ') : 'none'}`,
+    );
+  }
+  if (s.use !== undefined) {
+    const use = ck.string(s.use, `${path}.use`);
+    const w = s.with === undefined ? {} : ck.object(s.with, `${path}.with`);
+    return use !== undefined && w ? { kind: 'use', use, with: w, ...extra } : undefined;
+  }
+  if (s.workload !== undefined) {
+    const w = workload(ck, s.workload, `${path}.workload`);
+    return w ? { kind: 'workload', workload: w, ...extra } : undefined;
+  }
+  const type = ck.string(s.type, `${path}.type`, TYPE_NAME, 'a command type "<scope>.<subject>.<verb>"');
+  const data = s.data === undefined ? {} : ck.object(s.data, `${path}.data`);
+  if (!type || !data) return undefined;
+  const scope = type.slice(0, type.indexOf('.'));
+  if (!['core', 'device', 'uapi', 'workload'].includes(scope) && !plugins.has(scope)) {
+    ck.add(
+      `${path}.type`,
+      `scope "${scope}" is neither a core scope nor the plugin of a target (${[...plugins].join(', ') || 'none'})`,
+    );
+  }
+  return { kind: 'command', type, data: commandData(ck, type, data, `${path}.data`, template), ...extra };
+}
+
+function commandData(
+  ck: Checker,
+  type: string,
+  data: JsonObject,
+  path: string,
+  template: boolean,
+): JsonObject {
+  for (const f of HEX_FIELDS[type] ?? []) ck.hex(data[f], `${path}.${f}`, template);
+  if (DEVICE_COMMANDS.test(type) && !(template && typeof data.device === 'string'))
+    ck.string(data.device, `${path}.device`);
+  if (type === 'device.dma.access' && !(template && String(data.access).startsWith('$'))) {
+    ck.string(data.access, `${path}.access`, ACCESS, 'access letters from "rwxp"');
+  }
+  if (data.payload === undefined) return data;
+  const p = ck.object(data.payload, `${path}.payload`);
+  if (data.hex !== undefined) ck.add(`${path}.payload`, 'give either "payload" or "hex", not both');
+  const hex = p ? encodePayload(p, `${path}.payload`, ck) : undefined;
+  const { payload: _drop, ...rest } = data;
+  return hex === undefined ? rest : { ...rest, hex };
+}
+
+function workload(ck: Checker, raw: JsonValue, path: string): WorkloadSpec | undefined {
+  const w = ck.object(raw, path);
+  if (!w) return undefined;
+  ck.noUnknownKeys(w, path, WORKLOAD_KEYS);
+  const n = ck.problems.length;
+  ck.oneOf(w.kind, `${path}.kind`, WORKLOAD_KINDS);
+  ck.int(w.seed, `${path}.seed`, 0, 0xffff_ffff);
+  ck.string(w.device, `${path}.device`);
+  ck.hex(w.iova, `${path}.iova`, false);
+  ck.int(w.pages, `${path}.pages`, 1, 1 << 30);
+  ck.int(w.count, `${path}.count`, 0, 1e8);
+  if (w.access !== undefined) ck.string(w.access, `${path}.access`, ACCESS, 'access letters from "rwxp"');
+  if (w.pasid !== undefined) ck.int(w.pasid, `${path}.pasid`, 0, 0xfffff);
+  if (w.pasids !== undefined)
+    (ck.array(w.pasids, `${path}.pasids`) ?? []).forEach((p, i) => {
+      ck.int(p, `${path}.pasids[${i}]`, 0, 0xfffff);
+    });
+  if (w.kind === 'multi-pasid' && !Array.isArray(w.pasids))
+    ck.add(`${path}.pasids`, 'multi-pasid needs a list of PASIDs');
+  for (const k of ['stride', 'slots', 'burst'])
+    if (w[k] !== undefined) ck.int(w[k], `${path}.${k}`, 1, 1 << 30);
+  if (w.pa !== undefined) ck.hex(w.pa, `${path}.pa`, false);
+  if (w.events !== undefined) ck.oneOf(w.events, `${path}.events`, ['summary', 'each']);
+  return ck.problems.length === n ? (w as unknown as WorkloadSpec) : undefined;
+}
+
+function stepExpect(ck: Checker, raw: JsonValue, path: string): StepExpectation | undefined {
+  const e = ck.object(raw, path);
+  if (!e) return undefined;
+  ck.noUnknownKeys(e, path, STEP_EXPECT_KEYS);
+  if (e.ok !== undefined) ck.bool(e.ok, `${path}.ok`);
+  if (e.errno !== undefined && !(typeof e.errno === 'string' && isErrnoName(e.errno)))
+    ck.expected(`${path}.errno`, 'an errno name like "EINVAL"', e.errno);
+  if (e.errno !== undefined && e.ok === true) ck.add(`${path}.ok`, 'ok: true contradicts errno');
+  const events: EventExpectation[] = [];
+  (e.events === undefined ? [] : (ck.array(e.events, `${path}.events`) ?? [])).forEach((ev, i) => {
+    const o = ck.object(ev, `${path}.events[${i}]`);
+    if (!o) return;
+    ck.noUnknownKeys(o, `${path}.events[${i}]`, ['type', 'data']);
+    const type = ck.string(o.type, `${path}.events[${i}].type`, TYPE_NAME, 'an event type');
+    const data = o.data === undefined ? undefined : ck.object(o.data, `${path}.events[${i}].data`);
+    if (type) events.push({ type, ...(data ? { data } : {}) });
+  });
+  (e.noEvents === undefined ? [] : (ck.array(e.noEvents, `${path}.noEvents`) ?? [])).forEach((t, i) => {
+    ck.string(t, `${path}.noEvents[${i}]`, TYPE_NAME, 'an event type');
+  });
+  return { ...(e as StepExpectation), ...(e.events !== undefined ? { events } : {}) };
+}
+
+function bound(ck: Checker, raw: JsonValue, path: string): Bound | undefined {
+  if (typeof raw === 'number') return raw;
+  const o = ck.object(raw, path);
+  if (!o) return undefined;
+  ck.noUnknownKeys(o, path, ['min', 'max']);
+  for (const k of ['min', 'max'])
+    if (o[k] !== undefined && typeof o[k] !== 'number') ck.expected(`${path}.${k}`, 'a number', o[k]);
+  return o as Bound;
+}
+
+function runExpect(ck: Checker, raw: JsonValue, path: string): RunExpectation | undefined {
+  const e = ck.object(raw, path);
+  if (!e) return undefined;
+  ck.noUnknownKeys(e, path, RUN_EXPECT_KEYS);
+  if (e.stats !== undefined) {
+    const s = ck.object(e.stats, `${path}.stats`);
+    if (s) {
+      ck.noUnknownKeys(s, `${path}.stats`, STATS_KEYS);
+      for (const [k, v] of Object.entries(s)) bound(ck, v, `${path}.stats.${k}`);
+    }
+  }
+  if (e.counts !== undefined) {
+    const c = ck.object(e.counts, `${path}.counts`);
+    if (c) for (const [k, v] of Object.entries(c)) bound(ck, v, `${path}.counts.${k}`);
+  }
+  return e as RunExpectation;
+}
