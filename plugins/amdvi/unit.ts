@@ -1,0 +1,142 @@
+/**
+ * One AMD-Vi IOMMU (implements IommuUnit). It owns the register file, the
+ * DTE cache and IOTLB, the event log and the command buffer; translate() is
+ * the translator's hot path, command() the set-up and driver interface.
+ */
+import type { EventSink } from '../../core/events/event-map.js';
+import type { FrameAllocator } from '../../core/memory/frame-allocator.js';
+import type { PhysMemory } from '../../core/memory/phys-memory.js';
+import { FAULT_KIND, type TranslationRequest, type TranslationResult } from '../../core/model/translation.js';
+import type {
+  DeviceConfig,
+  IommuUnit,
+  JsonObject,
+  JsonValue,
+  PageRequestInput,
+  UnitCapabilities,
+  UnitStats,
+} from '../../core/plugin/contract.js';
+import type { FaultReporter } from '../../core/plugin/tokens.js';
+import type { SimClock } from '../../core/sim/clock.js';
+import type { SeededRng } from '../../core/sim/rng.js';
+import type { ErrnoCode, UapiResult } from '../../core/uapi/errno.js';
+import type { VendorOps } from '../../core/uapi/vendor-ops.js';
+import type { V1TableBuilder } from './builders.js';
+import { AmdviIotlb, DteCache } from './caches.js';
+import { amdviCapabilities } from './capabilities.js';
+import { runAmdviCommand } from './commands.js';
+import { EventLog } from './event-log.js';
+import { eventName } from './faults.js';
+import { CommandExecutor } from './invalidation.js';
+import type { AmdviOptions } from './options.js';
+import { AmdviRegisters } from './registers.js';
+import { AmdviTranslator } from './translate.js';
+import { amdviOps, reportProposedFault } from './uapi.js';
+
+export interface AmdviServices {
+  readonly id: string;
+  readonly memory: PhysMemory;
+  readonly frames: FrameAllocator;
+  readonly rng: SeededRng;
+  readonly clock: SimClock;
+  readonly events: EventSink;
+  readonly faults: FaultReporter;
+}
+
+export class AmdviUnit implements IommuUnit {
+  readonly id: string;
+  readonly plugin = 'amdvi';
+  readonly ops: VendorOps;
+  readonly options: AmdviOptions;
+  readonly mem: PhysMemory;
+  readonly frames: FrameAllocator;
+  readonly events: EventSink;
+  readonly regs = new AmdviRegisters();
+  readonly dte = new DteCache();
+  readonly iotlb: AmdviIotlb;
+  readonly log: EventLog;
+  readonly exec: CommandExecutor;
+  readonly translator: AmdviTranslator;
+  /** Page tables made by amdvi.pagetable.create, by root address. */
+  readonly tables = new Map<number, V1TableBuilder>();
+  readonly devices = new Map<number, DeviceConfig>();
+
+  constructor(s: AmdviServices, options: AmdviOptions) {
+    this.id = s.id;
+    this.options = options;
+    this.mem = s.memory;
+    this.frames = s.frames;
+    this.events = s.events;
+    this.iotlb = new AmdviIotlb(options.iotlb, s.rng);
+    this.log = new EventLog(s.id, s.memory, this.regs, s.events);
+    this.exec = new CommandExecutor(s.id, s.memory, this.regs, this.dte, this.iotlb, this.log, s.events);
+    this.translator = new AmdviTranslator(
+      s.id,
+      s.memory,
+      this.regs,
+      this.dte,
+      this.iotlb,
+      this.log,
+      s.events,
+    );
+    this.ops = amdviOps(options.profile, s.memory, this.regs, this.exec);
+    if (options.profile === 'proposed') {
+      const faults = s.faults;
+      this.translator.onFault = (sid, e, req, kind) =>
+        reportProposedFault(faults, sid, e, req, kind === FAULT_KIND.ADDRESS_SIZE);
+    }
+  }
+
+  capabilities(): UnitCapabilities {
+    return amdviCapabilities(this.options.profile, 'iotlb');
+  }
+
+  /** DeviceIDs are 16 bits (bus << 8 | devfn); anything wider cannot index the device table. */
+  addDevice(device: DeviceConfig): ErrnoCode {
+    if (!Number.isInteger(device.sid) || device.sid < 0 || device.sid > 0xffff) return 'EINVAL';
+    this.devices.set(device.sid, device);
+    return 0;
+  }
+
+  translate(req: TranslationRequest, out: TranslationResult): number {
+    return this.translator.translate(req, out);
+  }
+
+  /** No PPR log is modelled (EFR.PPRSup = 0). */
+  pageRequest(_device: DeviceConfig, _req: PageRequestInput): ErrnoCode {
+    return 'ENODEV';
+  }
+
+  command(type: string, data: JsonObject): UapiResult<JsonValue> {
+    return runAmdviCommand(this, type, data);
+  }
+
+  stats(): UnitStats {
+    const c = this.translator.counters;
+    return {
+      translations: c.translations,
+      faults: c.faults,
+      memReads: c.memReads,
+      caches: { iotlb: this.iotlb.counters(), dte: this.dte.counters() },
+    };
+  }
+
+  snapshot(): JsonValue {
+    const count = (
+      m: Map<string | number, number>,
+      name: (k: string | number) => string,
+    ): { [k: string]: number } => {
+      const out: { [k: string]: number } = {};
+      for (const k of [...m.keys()].sort()) out[name(k)] = m.get(k)!;
+      return out;
+    };
+    return {
+      profile: this.options.profile,
+      registers: this.regs.snapshot(),
+      stats: this.stats() as unknown as JsonValue,
+      events: count(this.log.raised as Map<string | number, number>, (k) => eventName(Number(k))),
+      commands: count(this.exec.executed as Map<string | number, number>, String),
+      iotlb: this.iotlb.cache.snapshot().map((e) => [e.ctx, e.vpn, e.size, e.outPage, e.perm, e.aux0]),
+    };
+  }
+}
