@@ -1,0 +1,82 @@
+import { MAX_CONTEXT_ID } from './cache-key.js';
+
+const TWO_POW_32 = 4294967296;
+
+/**
+ * Interns a pair of tag values, e.g. (domain id, PASID), (VMID, ASID) or (source-id, PASID), into
+ * the small context ids the caches key on. Ids are dense, start at 0, and released ids are reused
+ * last-released-first, so the same sequence of calls always gives the same ids.
+ *
+ * Not for the per-translation path (it uses a Map): intern when a device is attached or a PASID
+ * bound, and keep the id in the plugin's state. Before an id is reused for a new pair, every
+ * cache holding it must have been told `invalidateContext(id)`; `release` does not do that.
+ */
+export class ContextIds {
+  readonly #ids = new Map<number, number>();
+  readonly #a: number[] = [];
+  readonly #b: number[] = [];
+  readonly #free: number[] = [];
+
+  /** Id of (a, b), allocating one if needed. a < 2^21, b < 2^32. Throws RangeError when ids run out. */
+  intern(a: number, b: number): number {
+    const k = pairKey(a, b);
+    const found = this.#ids.get(k);
+    if (found !== undefined) return found;
+    let id = this.#free.pop();
+    if (id === undefined) {
+      id = this.#a.length;
+      if (id > MAX_CONTEXT_ID) throw new RangeError(`cache: more than ${MAX_CONTEXT_ID + 1} contexts`);
+      this.#a.push(a);
+      this.#b.push(b);
+    } else {
+      this.#a[id] = a;
+      this.#b[id] = b;
+    }
+    this.#ids.set(k, id);
+    return id;
+  }
+
+  /** Id of (a, b), or -1 when not interned. */
+  find(a: number, b: number): number {
+    return this.#ids.get(pairKey(a, b)) ?? -1;
+  }
+
+  /** Forget the pair behind `id`; the id is handed out again later. Returns false if not in use. */
+  release(id: number): boolean {
+    if (id < 0 || id >= this.#a.length || this.#a[id] < 0) return false;
+    this.#ids.delete(pairKey(this.#a[id], this.#b[id]));
+    this.#a[id] = -1;
+    this.#b[id] = -1;
+    this.#free.push(id);
+    return true;
+  }
+
+  /** First tag of `id` (-1 when released). */
+  first(id: number): number {
+    return this.#a[id] ?? -1;
+  }
+
+  /** Second tag of `id` (-1 when released). */
+  second(id: number): number {
+    return this.#b[id] ?? -1;
+  }
+
+  /** Ids in use whose first tag is `a` (e.g. every PASID context of a domain), ascending. */
+  withFirst(a: number): number[] {
+    const out: number[] = [];
+    for (let id = 0; id < this.#a.length; id++) if (this.#a[id] === a) out.push(id);
+    return out;
+  }
+
+  /** Number of ids in use. */
+  get size(): number {
+    return this.#ids.size;
+  }
+}
+
+function pairKey(a: number, b: number): number {
+  if (!Number.isInteger(a) || a < 0 || a >= 2 ** 21 || !Number.isInteger(b) || b < 0 || b >= TWO_POW_32) {
+    throw new RangeError(`cache: context tags out of range: (${a}, ${b})`);
+  }
+  return a * TWO_POW_32 + b;
+}

@@ -1,0 +1,112 @@
+import { hashKey, keyWord1, SLOT_STRIDE, vpnHigh } from './cache-key.js';
+import type { ResolvedCacheOptions } from './cache-options.js';
+import { TranslationCache } from './translation-cache.js';
+
+/**
+ * Set-associative translation cache: `entries / ways` sets of `ways` slots, like a hardware TLB.
+ * A key hashes to one set; eviction picks a victim inside that set only, so a cache can evict
+ * while other sets still have room. Entries never move, so there are no tombstones to compact.
+ *
+ * `lru` and `fifo` keep a per-slot tick (last hit or fill, resp. fill) and evict the smallest
+ * tick of the set; `random` draws the way from the SeededRng.
+ */
+export class SetAssociativeCache extends TranslationCache {
+  readonly sets: number;
+  private readonly wayCount: number;
+  private readonly lru: boolean;
+  /** Per slot: last use (lru) or fill (fifo) time, a logical clock. */
+  private readonly tick: Float64Array;
+  private clock = 0;
+
+  constructor(o: ResolvedCacheOptions) {
+    super(o, o.entries);
+    if (o.ways === 'full') throw new RangeError('cache: SetAssociativeCache needs a numeric ways');
+    this.wayCount = o.ways;
+    this.sets = o.entries / o.ways;
+    this.lru = o.policy === 'lru';
+    this.tick = new Float64Array(o.entries);
+  }
+
+  lookup(ctx: number, vpn: number, size: number): number {
+    this.nLookups++;
+    if (ctx >= this.ctxGen.length) return -1;
+    const g = this.ctxGen[ctx];
+    if (g <= this.epoch) return -1;
+    const hi = vpnHigh(vpn) & this.hiMask[size];
+    if (hi > 0x1fff) return -1;
+    const s = this.findSlot(g, vpn & this.loMask[size], (ctx << 17) | (size << 13) | hi);
+    if (s >= 0) {
+      this.nHits++;
+      if (this.lru) this.tick[s] = ++this.clock;
+    }
+    return s;
+  }
+
+  insert(ctx: number, vpn: number, size: number, outPage: number, perm: number, aux0 = 0, aux1 = 0): number {
+    this.checkInsert(ctx, vpn, size);
+    const g = this.currentGen(ctx);
+    const k0 = vpn & this.loMask[size];
+    const k1 = keyWord1(ctx, size, vpnHigh(vpn) & this.hiMask[size]);
+    const first = this.setOf(k0, k1) * this.wayCount;
+    const keys = this.keys;
+    let slot = -1;
+    let free = -1;
+    for (let s = first; s < first + this.wayCount; s++) {
+      const b = s * SLOT_STRIDE;
+      if (keys[b] === k0 && keys[b + 1] === k1) {
+        if (keys[b + 2] === g) {
+          if (this.lru) this.tick[s] = ++this.clock;
+          this.setValues(s, outPage, perm, aux0, aux1);
+          return s;
+        }
+        slot = s;
+        break;
+      }
+      if (free < 0 && !this.isLive(s)) free = s;
+    }
+    if (slot < 0) slot = free;
+    if (slot < 0) {
+      slot = this.victim(first);
+      this.removeLive(slot);
+      this.nEvictions++;
+    }
+    this.fill(slot, ctx, g, k0, k1, size);
+    this.tick[slot] = ++this.clock;
+    this.setValues(slot, outPage, perm, aux0, aux1);
+    return slot;
+  }
+
+  protected findSlot(g: number, k0: number, k1: number): number {
+    const keys = this.keys;
+    const first = this.setOf(k0, k1) * this.wayCount;
+    const end = first + this.wayCount;
+    for (let s = first; s < end; s++) {
+      const b = s * SLOT_STRIDE;
+      if (keys[b] === k0 && keys[b + 1] === k1 && keys[b + 2] === g) return s;
+    }
+    return -1;
+  }
+
+  protected touch(slot: number): void {
+    if (this.lru) this.tick[slot] = ++this.clock;
+  }
+
+  protected onRemoved(_slot: number): void {}
+
+  protected clearSlots(): void {
+    this.emptyAllSlots();
+  }
+
+  /** Set index: multiply-shift range reduction of the hash (sets need not be a power of two). */
+  private setOf(k0: number, k1: number): number {
+    return Math.floor(((hashKey(k0, k1) >>> 0) * this.sets) / 4294967296);
+  }
+
+  /** The way to evict from a full set starting at slot `first`. */
+  private victim(first: number): number {
+    if (this.policy === 'random' && this.rng !== undefined) return first + this.rng.below(this.wayCount);
+    let best = first;
+    for (let s = first + 1; s < first + this.wayCount; s++) if (this.tick[s] < this.tick[best]) best = s;
+    return best;
+  }
+}

@@ -1,0 +1,437 @@
+import type { SeededRng } from '../sim/rng.js';
+import {
+  contextOfKey,
+  EMPTY_K1,
+  keyWord1,
+  MAX_CONTEXT_ID,
+  SLOT_STRIDE,
+  STAMP_DEAD,
+  STAMP_EMPTY,
+  sizeOfKey,
+  VPN_LIMIT,
+  vpnHigh,
+  vpnOfKey,
+} from './cache-key.js';
+import type { ReplacementPolicy, ResolvedCacheOptions } from './cache-options.js';
+import { type CacheCounters, emptyCounters } from './stats.js';
+
+/** Restricts which entries an invalidation removes (all fields optional, default: every entry). */
+export interface EntryFilter {
+  /** Bit n set = entries of size code n are removed. */
+  readonly sizeMask?: number;
+  /** Only entries with `(aux0 & aux0Mask) === aux0Value` are removed. */
+  readonly aux0Mask?: number;
+  readonly aux0Value?: number;
+}
+
+/** One live entry, as `snapshot()` reports it. */
+export interface CacheEntry {
+  readonly ctx: number;
+  readonly vpn: number;
+  readonly size: number;
+  readonly outPage: number;
+  readonly perm: number;
+  readonly aux0: number;
+  readonly aux1: number;
+}
+
+/** Stamps are int32; a hard reset happens well before they could wrap. */
+const STAMP_LIMIT = 0x7fff_fff0;
+
+/**
+ * A translation cache over typed arrays: key = (context id, VPN, size code), value = output page
+ * number, permission bits and two spare int32 words. Built by `createTranslationCache`.
+ *
+ * Reading a hit: `const s = cache.lookup(ctx, vpn, size); if (s >= 0) use cache.outPage[s],
+ * cache.perm[s], cache.aux0[s], cache.aux1[s]`. A slot index is valid until the next insert or
+ * invalidation. Columns keep their identity for the cache's lifetime.
+ *
+ * Context ids (0..32766) are interned by the plugin, e.g. (domain, PASID) or (VMID, ASID) via
+ * `ContextIds`. VPNs are page numbers in base-page units (< 2^45); an entry of size code c covers
+ * the 2^pageShifts[c] pages from its aligned base, which lookups and inserts compute themselves.
+ *
+ * Invalidation never scans the whole cache: a context and everything are generation bumps (O(1));
+ * a range probes each candidate page or walks the context's own slot list, whichever is shorter.
+ */
+export abstract class TranslationCache {
+  readonly entries: number;
+  readonly ways: number | 'full';
+  readonly policy: ReplacementPolicy;
+  /** Size code -> log2 of base pages per entry. */
+  readonly pageShifts: readonly number[];
+  /** Slots in the table (>= entries). */
+  readonly slotCount: number;
+  /** Per slot [k0, k1, stamp, spare] (see cache-key.ts); internal, exposed for debugging. */
+  readonly keys: Int32Array;
+  /** Output page number (< 2^52) of the entry's base page. */
+  readonly outPage: Float64Array;
+  /** Permission bits, the plugin's encoding (e.g. ACCESS flags). */
+  readonly perm: Int32Array;
+  /** Spare word for the plugin (e.g. leaf level, attributes, DID). */
+  readonly aux0: Int32Array;
+  /** Second spare word for the plugin. */
+  readonly aux1: Int32Array;
+
+  protected readonly rng: SeededRng | undefined;
+  protected readonly loMask: Int32Array;
+  protected readonly hiMask: Int32Array;
+  /** Per-slot links of the owning context's slot list. */
+  protected readonly cnext: Int32Array;
+  protected readonly cprev: Int32Array;
+  /** Per context: current generation (live iff > epoch), live entries, list head, size-code bitmask. */
+  protected ctxGen: Int32Array;
+  protected ctxLive: Int32Array;
+  protected ctxHead: Int32Array;
+  protected ctxSizes: Int32Array;
+  protected counter = 0;
+  protected epoch = 0;
+  protected totalLive = 0;
+
+  protected nLookups = 0;
+  protected nHits = 0;
+  protected nFills = 0;
+  protected nEvictions = 0;
+  protected nInvalidated = 0;
+
+  protected constructor(o: ResolvedCacheOptions, slotCount: number) {
+    this.entries = o.entries;
+    this.ways = o.ways;
+    this.policy = o.policy;
+    this.pageShifts = [...o.pageShifts];
+    this.rng = o.rng;
+    this.slotCount = slotCount;
+    this.keys = new Int32Array(slotCount * SLOT_STRIDE);
+    this.outPage = new Float64Array(slotCount);
+    this.perm = new Int32Array(slotCount);
+    this.aux0 = new Int32Array(slotCount);
+    this.aux1 = new Int32Array(slotCount);
+    this.cnext = new Int32Array(slotCount);
+    this.cprev = new Int32Array(slotCount);
+    const n = this.pageShifts.length;
+    this.loMask = new Int32Array(n);
+    this.hiMask = new Int32Array(n);
+    for (let c = 0; c < n; c++) {
+      const sh = this.pageShifts[c];
+      this.loMask[c] = sh >= 32 ? 0 : ~((2 ** sh - 1) | 0);
+      this.hiMask[c] = sh <= 32 ? -1 : ~(2 ** (sh - 32) - 1);
+    }
+    this.ctxGen = new Int32Array(o.contexts);
+    this.ctxLive = new Int32Array(o.contexts);
+    this.ctxHead = new Int32Array(o.contexts).fill(-1);
+    this.ctxSizes = new Int32Array(o.contexts);
+    this.emptyAllSlots();
+  }
+
+  /** Slot of the live entry of size code `size` covering `vpn` in context `ctx`, or -1. Counts a lookup. */
+  abstract lookup(ctx: number, vpn: number, size: number): number;
+
+  /**
+   * Insert or overwrite the entry of size `size` covering `vpn`; evicts by policy when full.
+   * `outPage` is the output page of the entry's aligned base. Returns the slot.
+   * Throws RangeError on out-of-range arguments (programmer error).
+   */
+  abstract insert(
+    ctx: number,
+    vpn: number,
+    size: number,
+    outPage: number,
+    perm: number,
+    aux0?: number,
+    aux1?: number,
+  ): number;
+
+  /** Raw probe for the live slot with these key words and generation; no counting. */
+  protected abstract findSlot(g: number, k0: number, k1: number): number;
+  /** Policy bookkeeping when a live entry is hit. */
+  protected abstract touch(slot: number): void;
+  /** Policy bookkeeping when a live entry is removed (invalidated or evicted). */
+  protected abstract onRemoved(slot: number): void;
+  /** Empty every slot and policy structure (hard reset). */
+  protected abstract clearSlots(): void;
+
+  /**
+   * Lookup across page sizes: probes only the size codes present in the context (smallest
+   * first) and returns the first live slot covering `vpn`, or -1. Counts one lookup.
+   */
+  lookupAny(ctx: number, vpn: number): number {
+    this.nLookups++;
+    if (ctx >= this.ctxGen.length) return -1;
+    const g = this.ctxGen[ctx];
+    if (g <= this.epoch) return -1;
+    const hi = vpnHigh(vpn);
+    if (hi > 0x1fff) return -1;
+    const lo = vpn | 0;
+    let mask = this.ctxSizes[ctx];
+    while (mask !== 0) {
+      const c = 31 - Math.clz32(mask & -mask);
+      mask &= mask - 1;
+      const s = this.findSlot(g, lo & this.loMask[c], keyWord1(ctx, c, hi & this.hiMask[c]));
+      if (s >= 0) {
+        this.nHits++;
+        this.touch(s);
+        return s;
+      }
+    }
+    return -1;
+  }
+
+  /** Drop every entry of a context by bumping its generation (O(1)). Returns the entries dropped. */
+  invalidateContext(ctx: number): number {
+    if (ctx >= this.ctxGen.length || this.ctxGen[ctx] <= this.epoch) return 0;
+    if (this.counter >= STAMP_LIMIT) return this.hardReset();
+    const n = this.ctxLive[ctx];
+    this.nInvalidated += n;
+    this.totalLive -= n;
+    this.ctxGen[ctx] = ++this.counter;
+    this.ctxLive[ctx] = 0;
+    this.ctxHead[ctx] = -1;
+    this.ctxSizes[ctx] = 0;
+    return n;
+  }
+
+  /** Drop every entry (global generation, O(1)). Returns the entries dropped. */
+  invalidateAll(): number {
+    const n = this.totalLive;
+    this.nInvalidated += n;
+    this.dropAll();
+    return n;
+  }
+
+  /**
+   * Drop the entries of `ctx` that overlap pages [vpn, vpn + pages) (an entry is dropped when it
+   * lies inside the range or contains part of it) and pass `filter`. Probes each candidate base
+   * when that is fewer probes than the context has entries (perf-notes §6), else walks the
+   * context's slot list. Returns the entries dropped.
+   */
+  invalidateRange(ctx: number, vpn: number, pages: number, filter?: EntryFilter): number {
+    if (!(pages > 0) || ctx >= this.ctxGen.length) return 0;
+    const g = this.ctxGen[ctx];
+    if (g <= this.epoch || this.ctxLive[ctx] === 0) return 0;
+    const sizeMask = (filter?.sizeMask ?? -1) & this.ctxSizes[ctx];
+    const aMask = filter?.aux0Mask ?? 0;
+    const aVal = filter?.aux0Value ?? 0;
+    const end = Math.min(vpn + pages, VPN_LIMIT);
+    let probes = 0;
+    for (let m = sizeMask; m !== 0; m &= m - 1) {
+      const span = 2 ** this.pageShifts[31 - Math.clz32(m & -m)];
+      probes += Math.floor((end - 1) / span) - Math.floor(vpn / span) + 1;
+    }
+    let removed = 0;
+    if (probes <= this.ctxLive[ctx]) {
+      for (let m = sizeMask; m !== 0; m &= m - 1) {
+        const c = 31 - Math.clz32(m & -m);
+        const span = 2 ** this.pageShifts[c];
+        for (let base = Math.floor(vpn / span) * span; base < end; base += span) {
+          const s = this.findSlot(g, base | 0, keyWord1(ctx, c, vpnHigh(base)));
+          if (s >= 0 && (this.aux0[s] & aMask) === aVal) {
+            this.removeLive(s);
+            removed++;
+          }
+        }
+      }
+    } else {
+      for (let s = this.ctxHead[ctx]; s >= 0; ) {
+        const next = this.cnext[s];
+        const k1 = this.keys[s * SLOT_STRIDE + 1];
+        const c = sizeOfKey(k1);
+        if ((sizeMask >>> c) & 1 && (this.aux0[s] & aMask) === aVal) {
+          const base = vpnOfKey(this.keys[s * SLOT_STRIDE], k1);
+          if (base < end && base + 2 ** this.pageShifts[c] > vpn) {
+            this.removeLive(s);
+            removed++;
+          }
+        }
+        s = next;
+      }
+    }
+    this.nInvalidated += removed;
+    return removed;
+  }
+
+  /** Drop the entries of `ctx` that pass `filter`, walking the context's slot list. */
+  invalidateWhere(ctx: number, filter: EntryFilter): number {
+    return this.invalidateRange(ctx, 0, VPN_LIMIT, filter);
+  }
+
+  /** Size code of the entry in `slot`. */
+  sizeOf(slot: number): number {
+    return sizeOfKey(this.keys[slot * SLOT_STRIDE + 1]);
+  }
+
+  /** Context id of the entry in `slot`. */
+  contextOf(slot: number): number {
+    return contextOfKey(this.keys[slot * SLOT_STRIDE + 1]);
+  }
+
+  /** Base VPN (aligned to the entry's size) of the entry in `slot`. */
+  vpnOf(slot: number): number {
+    return vpnOfKey(this.keys[slot * SLOT_STRIDE], this.keys[slot * SLOT_STRIDE + 1]);
+  }
+
+  /** Output page for `vpn` through the (large) entry in `slot`: outPage + offset within the entry. */
+  outputFor(slot: number, vpn: number): number {
+    const sh = this.pageShifts[this.sizeOf(slot)];
+    const off = sh < 31 ? (vpn >>> 0) & ((1 << sh) - 1) : vpn % 2 ** sh;
+    return this.outPage[slot] + off;
+  }
+
+  /** Live entries in `ctx`, or in the whole cache when `ctx` is omitted. */
+  liveCount(ctx?: number): number {
+    if (ctx === undefined) return this.totalLive;
+    if (ctx >= this.ctxGen.length || this.ctxGen[ctx] <= this.epoch) return 0;
+    return this.ctxLive[ctx];
+  }
+
+  /** The counters, as a fresh object (misses = lookups - hits). */
+  counters(): CacheCounters {
+    const c = emptyCounters(this.entries);
+    c.lookups = this.nLookups;
+    c.hits = this.nHits;
+    c.misses = this.nLookups - this.nHits;
+    c.fills = this.nFills;
+    c.evictions = this.nEvictions;
+    c.invalidated = this.nInvalidated;
+    return c;
+  }
+
+  resetCounters(): void {
+    this.nLookups = this.nHits = this.nFills = this.nEvictions = this.nInvalidated = 0;
+  }
+
+  /** Every live entry sorted by (ctx, vpn, size): O(slots), for tests, dumps and digests. */
+  snapshot(): CacheEntry[] {
+    const out: CacheEntry[] = [];
+    for (let s = 0; s < this.slotCount; s++) {
+      if (!this.isLive(s)) continue;
+      out.push({
+        ctx: this.contextOf(s),
+        vpn: this.vpnOf(s),
+        size: this.sizeOf(s),
+        outPage: this.outPage[s],
+        perm: this.perm[s],
+        aux0: this.aux0[s],
+        aux1: this.aux1[s],
+      });
+    }
+    return out.sort((a, b) => a.ctx - b.ctx || a.vpn - b.vpn || a.size - b.size);
+  }
+
+  // ---- shared machinery for the subclasses ----
+
+  /** Validate insert arguments; throws RangeError (programmer error). */
+  protected checkInsert(ctx: number, vpn: number, size: number): void {
+    if (!Number.isInteger(ctx) || ctx < 0 || ctx > MAX_CONTEXT_ID) {
+      throw new RangeError(`cache: context id must be an integer in 0..${MAX_CONTEXT_ID}, got ${ctx}`);
+    }
+    if (!Number.isInteger(vpn) || vpn < 0 || vpn >= VPN_LIMIT) {
+      throw new RangeError(`cache: vpn must be an integer in [0, 2^45), got ${vpn}`);
+    }
+    if (!Number.isInteger(size) || size < 0 || size >= this.pageShifts.length) {
+      throw new RangeError(`cache: size code must be in 0..${this.pageShifts.length - 1}, got ${size}`);
+    }
+    if (this.counter >= STAMP_LIMIT) this.hardReset();
+  }
+
+  /** Current generation of `ctx`, starting a fresh one if the context has none since the last flush. */
+  protected currentGen(ctx: number): number {
+    if (ctx >= this.ctxGen.length) this.growContexts(ctx + 1);
+    const g = this.ctxGen[ctx];
+    if (g > this.epoch) return g;
+    this.ctxLive[ctx] = 0;
+    this.ctxHead[ctx] = -1;
+    this.ctxSizes[ctx] = 0;
+    this.ctxGen[ctx] = ++this.counter;
+    return this.counter;
+  }
+
+  protected isLive(s: number): boolean {
+    const st = this.keys[s * SLOT_STRIDE + 2];
+    if (st <= STAMP_DEAD) return false;
+    const g = this.ctxGen[contextOfKey(this.keys[s * SLOT_STRIDE + 1])];
+    return st === g && g > this.epoch;
+  }
+
+  /** Write a fresh entry into a claimed slot and account for it. */
+  protected fill(s: number, ctx: number, g: number, k0: number, k1: number, size: number): void {
+    const b = s * SLOT_STRIDE;
+    this.keys[b] = k0;
+    this.keys[b + 1] = k1;
+    this.keys[b + 2] = g;
+    const head = this.ctxHead[ctx];
+    this.cprev[s] = -1;
+    this.cnext[s] = head;
+    if (head >= 0) this.cprev[head] = s;
+    this.ctxHead[ctx] = s;
+    this.ctxLive[ctx]++;
+    this.ctxSizes[ctx] |= 1 << size;
+    this.totalLive++;
+  }
+
+  protected setValues(s: number, outPage: number, perm: number, aux0: number, aux1: number): void {
+    this.outPage[s] = outPage;
+    this.perm[s] = perm;
+    this.aux0[s] = aux0;
+    this.aux1[s] = aux1;
+    this.nFills++;
+  }
+
+  /** Remove a live entry: unlink it from its context list and leave a tombstone. */
+  protected removeLive(s: number): void {
+    const ctx = contextOfKey(this.keys[s * SLOT_STRIDE + 1]);
+    const p = this.cprev[s];
+    const n = this.cnext[s];
+    if (p >= 0) this.cnext[p] = n;
+    else this.ctxHead[ctx] = n;
+    if (n >= 0) this.cprev[n] = p;
+    this.ctxLive[ctx]--;
+    this.totalLive--;
+    this.keys[s * SLOT_STRIDE + 2] = STAMP_DEAD;
+    this.onRemoved(s);
+  }
+
+  /** Make every entry stale in O(1): contexts with gen <= epoch have no live entries. */
+  protected dropAll(): void {
+    this.totalLive = 0;
+    this.epoch = this.counter;
+  }
+
+  /** Start over with empty tables; counts the live entries as invalidated. */
+  protected hardReset(): number {
+    const n = this.totalLive;
+    this.nInvalidated += n;
+    this.clearSlots();
+    this.ctxGen.fill(0);
+    this.ctxLive.fill(0);
+    this.ctxHead.fill(-1);
+    this.ctxSizes.fill(0);
+    this.counter = 0;
+    this.epoch = 0;
+    this.totalLive = 0;
+    return n;
+  }
+
+  /** Mark every slot empty (key word 1 = the reserved context, stamp = empty). */
+  protected emptyAllSlots(): void {
+    const k = this.keys;
+    for (let b = 0; b < k.length; b += SLOT_STRIDE) {
+      k[b] = 0;
+      k[b + 1] = EMPTY_K1;
+      k[b + 2] = STAMP_EMPTY;
+    }
+  }
+
+  private growContexts(min: number): void {
+    let n = this.ctxGen.length;
+    while (n < min) n *= 2;
+    n = Math.min(n, MAX_CONTEXT_ID + 1);
+    const grow = (a: Int32Array, fill: number): Int32Array => {
+      const b = new Int32Array(n).fill(fill);
+      b.set(a);
+      return b;
+    };
+    this.ctxGen = grow(this.ctxGen, 0);
+    this.ctxLive = grow(this.ctxLive, 0);
+    this.ctxHead = grow(this.ctxHead, -1);
+    this.ctxSizes = grow(this.ctxSizes, 0);
+  }
+}
