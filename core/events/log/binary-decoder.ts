@@ -1,0 +1,281 @@
+/**
+ * Decodes record payloads of a binary log (layout in binary-format.ts), one
+ * frame after another, rebuilding the dictionaries as it goes. It checks what
+ * the layout alone cannot guarantee (every read in bounds, a known tag, seq
+ * gap-free by construction, t a safe integer, cause an earlier command, the
+ * type known to the registry) and throws DecodeFailure naming the field; the
+ * reader adds the file, seq and byte offset.
+ */
+
+import type { JsonObject, JsonValue } from '../../plugin/contract.js';
+import { INTERN_MAX_CHARS, MAX_DEPTH, RECORD_KIND_COMMAND, RECORD_KIND_EVENT, TAG } from './binary-format.js';
+import type { LogRecord, TypeRegistry } from './records.js';
+
+export class DecodeFailure extends Error {
+  readonly field: string;
+  readonly unknownType: boolean;
+  constructor(field: string, problem: string, unknownType = false) {
+    super(problem);
+    this.field = field;
+    this.unknownType = unknownType;
+  }
+}
+
+interface RecordType {
+  readonly kind: 'command' | 'event';
+  readonly type: string;
+  readonly v: number;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+const f64 = new Float64Array(1);
+const f64Bytes = new Uint8Array(f64.buffer);
+
+export class BinaryRecordDecoder {
+  readonly #types: TypeRegistry | undefined;
+  readonly #strings: string[] = [];
+  readonly #shapes: (readonly string[])[] = [];
+  readonly #recordTypes: RecordType[] = [];
+  #commandBits = new Uint32Array(1024);
+  #lastT = 0;
+  /** seq of the last record decoded. */
+  lastSeq = 0;
+  #b: Uint8Array = new Uint8Array(0);
+  #p = 0;
+  #end = 0;
+
+  constructor(types?: TypeRegistry) {
+    this.#types = types;
+  }
+
+  /** Decodes the payload bytes[start, end) as record lastSeq + 1. */
+  decode(bytes: Uint8Array, start: number, end: number): LogRecord {
+    this.#b = bytes;
+    this.#p = start;
+    this.#end = end;
+    const seq = this.lastSeq + 1;
+    const rt = this.#recordType();
+    const t = this.#lastT + this.#varint('t');
+    if (t > Number.MAX_SAFE_INTEGER) throw new DecodeFailure('t', `${t} is not a safe integer`);
+    let cause = 0;
+    if (rt.kind === 'event') {
+      cause = seq - this.#varint('cause');
+      if (cause < 1 || cause >= seq || !this.#isCommand(cause)) {
+        throw new DecodeFailure('cause', `${cause} is not the seq of an earlier command`);
+      }
+    }
+    const tag = this.#u8('data');
+    if (
+      !(
+        (tag >= TAG.FIXSHAPE && tag < TAG.FIXSHAPE + TAG.FIXSHAPE_COUNT) ||
+        tag === TAG.OBJ_NEW ||
+        tag === TAG.OBJ_REF
+      )
+    ) {
+      throw new DecodeFailure('data', 'not an object');
+    }
+    const data = this.#tagged(tag, 'data', 0) as JsonObject;
+    if (this.#p !== end) throw new DecodeFailure('data', `${end - this.#p} stray bytes after the payload`);
+    this.lastSeq = seq;
+    this.#lastT = t;
+    if (rt.kind === 'command') {
+      this.#markCommand(seq);
+      return { kind: 'command', seq, t, type: rt.type, v: rt.v, data };
+    }
+    return { kind: 'event', seq, t, type: rt.type, v: rt.v, cause, data };
+  }
+
+  #markCommand(seq: number): void {
+    const w = seq >>> 5;
+    if (w >= this.#commandBits.length) {
+      const next = new Uint32Array(Math.max(w + 1, this.#commandBits.length * 2));
+      next.set(this.#commandBits);
+      this.#commandBits = next;
+    }
+    this.#commandBits[w] |= 1 << (seq & 31);
+  }
+
+  #isCommand(seq: number): boolean {
+    const w = seq >>> 5;
+    return w < this.#commandBits.length && (this.#commandBits[w] & (1 << (seq & 31))) !== 0;
+  }
+
+  #recordType(): RecordType {
+    const ref = this.#varint('type');
+    if (ref !== 0) {
+      const rt = this.#recordTypes[ref - 1];
+      if (rt === undefined) throw new DecodeFailure('type', `record type ${ref - 1} is not defined`);
+      return rt;
+    }
+    const k = this.#u8('kind');
+    if (k !== RECORD_KIND_COMMAND && k !== RECORD_KIND_EVENT)
+      throw new DecodeFailure('kind', `unknown record kind ${k}`);
+    const type = this.#value('type', 0);
+    if (typeof type !== 'string' || type.length === 0)
+      throw new DecodeFailure('type', 'expected a non-empty string');
+    const v = this.#varint('v');
+    if (this.#types !== undefined && !this.#types.has(type)) {
+      throw new DecodeFailure('type', `unknown type ${JSON.stringify(type)}`, true);
+    }
+    const rt: RecordType = { kind: k === RECORD_KIND_COMMAND ? 'command' : 'event', type, v };
+    this.#recordTypes.push(rt);
+    return rt;
+  }
+
+  #u8(field: string): number {
+    if (this.#p >= this.#end) throw new DecodeFailure(field, 'payload ends early');
+    return this.#b[this.#p++];
+  }
+
+  #varint(field: string): number {
+    const b = this.#b;
+    let p = this.#p;
+    const end = this.#end;
+    if (p < end && b[p] < 0x80) {
+      this.#p = p + 1;
+      return b[p];
+    }
+    let result = 0;
+    let scale = 1;
+    for (;;) {
+      if (p >= end) throw new DecodeFailure(field, 'payload ends inside a number');
+      const x = b[p++];
+      result += (x & 0x7f) * scale;
+      if (x < 0x80) break;
+      scale *= 0x80;
+      if (scale > 2 ** 49) throw new DecodeFailure(field, 'number longer than 53 bits');
+    }
+    if (result > Number.MAX_SAFE_INTEGER) throw new DecodeFailure(field, 'number longer than 53 bits');
+    this.#p = p;
+    return result;
+  }
+
+  #value(field: string, depth: number): JsonValue {
+    return this.#tagged(this.#u8(field), field, depth);
+  }
+
+  #tagged(tag: number, field: string, depth: number): JsonValue {
+    if (tag <= TAG.FIXINT_MAX) return tag;
+    if (tag < TAG.FIXSTR) return TAG.FIXNEG - 1 - tag;
+    if (tag < TAG.FIXSHAPE) return this.#stringRef(tag - TAG.FIXSTR, field);
+    if (tag < TAG.NULL) return this.#object(tag - TAG.FIXSHAPE, field, depth);
+    if (tag >= TAG.HEX16 && tag <= TAG.HEX16 + 8) return this.#hex(tag - TAG.HEX16, 16, field);
+    if (tag >= TAG.HEXMIN && tag <= TAG.HEXMIN + 8) return this.#hex(tag - TAG.HEXMIN, 0, field);
+    switch (tag) {
+      case TAG.NULL:
+        return null;
+      case TAG.FALSE:
+        return false;
+      case TAG.TRUE:
+        return true;
+      case TAG.UINT:
+        return this.#varint(field);
+      case TAG.NINT:
+        return -this.#varint(field) - 1;
+      case TAG.F64: {
+        if (this.#end - this.#p < 8) throw new DecodeFailure(field, 'payload ends inside a number');
+        f64Bytes.set(this.#b.subarray(this.#p, this.#p + 8));
+        this.#p += 8;
+        const n = f64[0];
+        if (!Number.isFinite(n)) throw new DecodeFailure(field, `${n} is not a finite number`);
+        return n;
+      }
+      case TAG.STR_NEW: {
+        const s = this.#utf8(field);
+        if (s.length > INTERN_MAX_CHARS) throw new DecodeFailure(field, 'interned string too long');
+        this.#strings.push(s);
+        return s;
+      }
+      case TAG.STR_REF:
+        return this.#stringRef(this.#varint(field), field);
+      case TAG.STR_RAW:
+        return this.#utf8(field);
+      case TAG.ARRAY: {
+        if (depth >= MAX_DEPTH) throw new DecodeFailure(field, `nested deeper than ${MAX_DEPTH} levels`);
+        const n = this.#varint(field);
+        if (n > this.#end - this.#p)
+          throw new DecodeFailure(field, `array of ${n} items cannot fit in the payload`);
+        const a: JsonValue[] = new Array(n);
+        for (let i = 0; i < n; i++) a[i] = this.#value(field, depth + 1);
+        return a;
+      }
+      case TAG.OBJ_NEW: {
+        if (depth >= MAX_DEPTH) throw new DecodeFailure(field, `nested deeper than ${MAX_DEPTH} levels`);
+        const n = this.#varint(field);
+        if (n > this.#end - this.#p)
+          throw new DecodeFailure(field, `object of ${n} keys cannot fit in the payload`);
+        const keys: string[] = new Array(n);
+        for (let i = 0; i < n; i++) {
+          const k = this.#value(field, depth + 1);
+          if (typeof k !== 'string') throw new DecodeFailure(field, 'object key is not a string');
+          keys[i] = k;
+        }
+        this.#shapes.push(keys);
+        return this.#object(this.#shapes.length - 1, field, depth);
+      }
+      case TAG.OBJ_REF:
+        return this.#object(this.#varint(field), field, depth);
+      case TAG.HEX_W: {
+        const digits = this.#u8(field);
+        const n = this.#u8(field);
+        if (digits < 1 || digits > 16 || n > 8) throw new DecodeFailure(field, 'bad hex width');
+        return this.#hex(n, digits, field);
+      }
+      default:
+        throw new DecodeFailure(field, `unknown value tag 0x${tag.toString(16)}`);
+    }
+  }
+
+  #stringRef(id: number, field: string): string {
+    const s = this.#strings[id];
+    if (s === undefined) throw new DecodeFailure(field, `string ${id} is not defined`);
+    return s;
+  }
+
+  #object(shapeId: number, field: string, depth: number): JsonObject {
+    const keys = this.#shapes[shapeId];
+    if (keys === undefined) throw new DecodeFailure(field, `object shape ${shapeId} is not defined`);
+    if (depth >= MAX_DEPTH) throw new DecodeFailure(field, `nested deeper than ${MAX_DEPTH} levels`);
+    const o: Record<string, JsonValue> = {};
+    for (let i = 0; i < keys.length; i++) {
+      o[keys[i]] = this.#value(field, depth + 1);
+    }
+    return o;
+  }
+
+  #utf8(field: string): string {
+    const n = this.#varint(field);
+    if (n > this.#end - this.#p) throw new DecodeFailure(field, 'string runs past the payload');
+    const b = this.#b;
+    const start = this.#p;
+    this.#p += n;
+    if (n <= 32) {
+      let s = '';
+      let i = start;
+      for (; i < start + n && b[i] < 0x80; i++) s += String.fromCharCode(b[i]);
+      if (i === start + n) return s;
+    }
+    try {
+      return utf8.decode(b.subarray(start, start + n));
+    } catch {
+      throw new DecodeFailure(field, 'string is not valid UTF-8');
+    }
+  }
+
+  /** n value bytes, low first; digits 16 = zero-padded to 16, 0 = minimal, else zero-padded to that width. */
+  #hex(n: number, digits: number, field: string): string {
+    if (this.#end - this.#p < n) throw new DecodeFailure(field, 'payload ends inside a hex value');
+    const b = this.#b;
+    const p = this.#p;
+    let lo = 0;
+    let hi = 0;
+    for (let i = 0; i < n && i < 4; i++) lo |= b[p + i] << (8 * i);
+    for (let i = 4; i < n; i++) hi |= b[p + i] << (8 * (i - 4));
+    this.#p = p + n;
+    lo >>>= 0;
+    hi >>>= 0;
+    if (digits === 16) return `0x${hi.toString(16).padStart(8, '0')}${lo.toString(16).padStart(8, '0')}`;
+    const min = hi !== 0 ? `${hi.toString(16)}${lo.toString(16).padStart(8, '0')}` : lo.toString(16);
+    return digits === 0 ? `0x${min}` : `0x${min.padStart(digits, '0')}`;
+  }
+}

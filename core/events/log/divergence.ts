@@ -1,0 +1,167 @@
+/**
+ * Where two runs part: the first record that differs, with the command that
+ * caused it, so a failed replay says which input diverged, not just which
+ * line. firstDivergence compares decoded records; firstBinaryDivergence
+ * compares two binary logs frame by frame without decoding (the encoding is
+ * canonical, so equal records are equal bytes).
+ */
+import type { JsonValue } from '../../plugin/contract.js';
+import { BINARY_PREAMBLE_BYTES, END_MARKER_BYTES } from './binary-format.js';
+import { frameChecksum } from './checksum.js';
+import { LOG_ERROR_CODES, LogError } from './errors.js';
+import { type FrameSpan, hasBinaryMagic, locateFrame, storedChecksum } from './frames.js';
+import type { CommandRecord, LogRecord } from './records.js';
+
+export interface Divergence {
+  /** seq of the first record that differs (or that only one side has). */
+  readonly seq: number;
+  /** The expected record at seq; null when the expected log ended first. */
+  readonly expected: LogRecord | null;
+  /** The actual record at seq; null when the actual log ended first. */
+  readonly actual: LogRecord | null;
+  /** For an event, the command that caused it, from the expected log (else the actual one); null for a command. */
+  readonly cause: CommandRecord | null;
+  /** The first field that differs: `kind`, `t`, `type`, `v`, `cause`, `data.iova`, `data.list[2]`... (absent when a side is missing). */
+  readonly field?: string;
+}
+
+/** The first record where `actual` differs from `expected` (payload key order counts), or null if none. */
+export function firstDivergence(
+  expected: Iterable<LogRecord>,
+  actual: Iterable<LogRecord>,
+): Divergence | null {
+  // Commands seen so far, to name the cause of a diverging event (nested commands make it not always the last one).
+  const commandsE = new Map<number, CommandRecord>();
+  const commandsA = new Map<number, CommandRecord>();
+  const ie = expected[Symbol.iterator]();
+  const ia = actual[Symbol.iterator]();
+  for (;;) {
+    const ne = ie.next();
+    const na = ia.next();
+    const e = ne.done ? null : ne.value;
+    const a = na.done ? null : na.value;
+    if (e === null && a === null) return null;
+    if (e?.kind === 'command') commandsE.set(e.seq, e);
+    if (a?.kind === 'command') commandsA.set(a.seq, a);
+    const field = e === null || a === null ? undefined : recordDiff(e, a);
+    if (e !== null && a !== null && field === undefined) continue;
+    const ev = e?.kind === 'event' ? e : a?.kind === 'event' ? a : null;
+    const cause = ev?.kind === 'event' ? (commandsE.get(ev.cause) ?? commandsA.get(ev.cause) ?? null) : null;
+    const seq = (e ?? a)!.seq;
+    return field === undefined
+      ? { seq, expected: e, actual: a, cause }
+      : { seq, expected: e, actual: a, cause, field };
+  }
+}
+
+/** The first differing field of two records, or undefined if they are equal. */
+export function recordDiff(e: LogRecord, a: LogRecord): string | undefined {
+  if (e.kind !== a.kind) return 'kind';
+  if (e.seq !== a.seq) return 'seq';
+  if (e.t !== a.t) return 't';
+  if (e.type !== a.type) return 'type';
+  if (e.v !== a.v) return 'v';
+  if (e.kind === 'event' && a.kind === 'event' && e.cause !== a.cause) return 'cause';
+  return valueDiff(e.data, a.data, 'data');
+}
+
+function valueDiff(e: JsonValue | undefined, a: JsonValue | undefined, path: string): string | undefined {
+  if (e === a) return undefined;
+  if (typeof e !== 'object' || typeof a !== 'object' || e === null || a === null) return path;
+  const ea = Array.isArray(e);
+  if (ea !== Array.isArray(a)) return path;
+  if (ea) {
+    const x = e as readonly JsonValue[];
+    const y = a as readonly JsonValue[];
+    for (let i = 0; i < x.length && i < y.length; i++) {
+      const d = valueDiff(x[i], y[i], `${path}[${i}]`);
+      if (d !== undefined) return d;
+    }
+    return x.length === y.length ? undefined : `${path}[${Math.min(x.length, y.length)}]`;
+  }
+  const x = e as { readonly [k: string]: JsonValue };
+  const y = a as { readonly [k: string]: JsonValue };
+  const kx = Object.keys(x);
+  const ky = Object.keys(y);
+  for (let i = 0; i < kx.length || i < ky.length; i++) {
+    if (kx[i] !== ky[i]) return `${path}.${kx[i] ?? ky[i]}`;
+    const d = valueDiff(x[kx[i]], y[kx[i]], `${path}.${kx[i]}`);
+    if (d !== undefined) return d;
+  }
+  return undefined;
+}
+
+export interface BinaryDivergence {
+  /** seq of the first frame that differs (or that only one log has). */
+  readonly seq: number;
+  /** Byte offsets of that frame in each log (where the log ends, for the side that has no such frame). */
+  readonly expectedOffset: number;
+  readonly actualOffset: number;
+}
+
+/**
+ * Compares the records of two binary logs frame by frame, checking each
+ * frame's checksum but decoding nothing; headers are not compared. Returns
+ * null when the record sequences are identical. For the records themselves,
+ * run firstDivergence over two BinaryLogReaders. Throws VIOMMU_ERR_LOG_CORRUPT
+ * naming the log and record for a damaged frame.
+ */
+export function firstBinaryDivergence(
+  expected: Uint8Array,
+  actual: Uint8Array,
+  names: { readonly expected?: string; readonly actual?: string } = {},
+): BinaryDivergence | null {
+  const ne = names.expected ?? 'expected';
+  const na = names.actual ?? 'actual';
+  const se: FrameSpan = { checksumAt: 0, payloadStart: 0, payloadEnd: 0 };
+  const sa: FrameSpan = { checksumAt: 0, payloadStart: 0, payloadEnd: 0 };
+  let oe = skipHeader(expected, ne, se);
+  let oa = skipHeader(actual, na, sa);
+  for (let seq = 1; ; seq++) {
+    const fe = frame(expected, oe, seq, ne, se);
+    const fa = frame(actual, oa, seq, na, sa);
+    if (!fe && !fa) return null;
+    if (!fe || !fa) return { seq, expectedOffset: oe, actualOffset: oa };
+    const len = se.payloadEnd - oe;
+    if (len !== sa.payloadEnd - oa || !sameBytes(expected, oe, actual, oa, len)) {
+      return { seq, expectedOffset: oe, actualOffset: oa };
+    }
+    oe = se.payloadEnd;
+    oa = sa.payloadEnd;
+  }
+}
+
+function skipHeader(bytes: Uint8Array, name: string, s: FrameSpan): number {
+  if (!hasBinaryMagic(bytes) || locateFrame(bytes, BINARY_PREAMBLE_BYTES, bytes.length, s) !== 'ok') {
+    throw new LogError(
+      LOG_ERROR_CODES.CORRUPT,
+      { file: name, byteOffset: 0 },
+      'not a readable binary event log',
+    );
+  }
+  return s.payloadEnd;
+}
+
+/** Locates and checks the frame at o; false at the end of the records (end marker or end of bytes). */
+function frame(bytes: Uint8Array, o: number, seq: number, name: string, s: FrameSpan): boolean {
+  if (o >= bytes.length) return false;
+  const status = locateFrame(bytes, o, bytes.length, s);
+  if (status === 'end' && bytes.length - o === END_MARKER_BYTES) return false;
+  if (status === 'incomplete') return false;
+  if (
+    status !== 'ok' ||
+    frameChecksum(bytes, s.payloadStart, s.payloadEnd, seq) !== storedChecksum(bytes, s.checksumAt)
+  ) {
+    throw new LogError(
+      LOG_ERROR_CODES.CORRUPT,
+      { file: name, seq, byteOffset: o },
+      'checksum mismatch (the record is damaged)',
+    );
+  }
+  return true;
+}
+
+function sameBytes(x: Uint8Array, ox: number, y: Uint8Array, oy: number, n: number): boolean {
+  for (let i = 0; i < n; i++) if (x[ox + i] !== y[oy + i]) return false;
+  return true;
+}
