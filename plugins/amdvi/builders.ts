@@ -95,10 +95,16 @@ export class V1TableBuilder {
 
   /** Clears the entry mapping `iovaPfn` at `level` (a PDE or a leaf slot), as an unmap would. */
   clear(iovaPfn: number, level: number): boolean {
-    const where = this.#find(iovaPfn, level);
-    if (where === undefined) return false;
-    writeU64(this.mem, where.tablePfn * 4096 + where.index * 8, 0n);
+    const at = this.entryAddress(iovaPfn, level);
+    if (at === undefined) return false;
+    writeU64(this.mem, at, 0n);
     return true;
+  }
+
+  /** Byte address of the entry at `level` on the path to `iovaPfn`, or undefined when the path ends earlier. */
+  entryAddress(iovaPfn: number, level: number): number | undefined {
+    const where = this.#find(iovaPfn, level);
+    return where === undefined ? undefined : where.tablePfn * 4096 + where.index * 8;
   }
 
   #find(iovaPfn: number, level: number): { tablePfn: number; index: number } | undefined {
