@@ -8,6 +8,7 @@ import type { EventSink } from '../../core/events/event-map.js';
 import type { FrameAllocator } from '../../core/memory/frame-allocator.js';
 import type { PhysMemory } from '../../core/memory/phys-memory.js';
 import { hex64 } from '../../core/model/hex.js';
+import type { TranslationRequest, TranslationResult } from '../../core/model/translation.js';
 import type { FaultReporter } from '../../core/plugin/tokens.js';
 import type { IommuFault } from '../../core/uapi/structs.js';
 import { DEFAULT_CACHE_OPTIONS, type VtdCacheOptions } from './caches/cache-options.js';
@@ -25,6 +26,7 @@ import {
   pasidTableIndex,
 } from './structures/pasid-dir-entry.js';
 import { decodeScalableRoot, readEntry128, rootEntryAddress } from './structures/root-entry.js';
+import { VtdTranslator } from './translate.js';
 
 import './events.js';
 
@@ -63,6 +65,7 @@ export class VtdHardware {
   readonly caches: VtdCaches;
   readonly faultRecorder: FaultRecorder;
   readonly qi: QueuedInvalidation;
+  readonly #translator: VtdTranslator;
 
   /** RTADDR: root table address and its TTM bit (true = scalable-mode root table). */
   rootTable = 0;
@@ -91,6 +94,12 @@ export class VtdHardware {
     this.caches = new VtdCaches(o.caches ?? DEFAULT_CACHE_OPTIONS, o.seed ?? 1);
     this.faultRecorder = new FaultRecorder(o.caps.nfr);
     this.qi = new QueuedInvalidation(this);
+    this.#translator = new VtdTranslator(this);
+  }
+
+  /** Translates one DMA request (hot path): fills `out`, returns its FAULT_KIND. */
+  translate(req: TranslationRequest, out: TranslationResult): number {
+    return this.#translator.translate(req, out);
   }
 
   /** Latches a root table (GCMD.SRTP). Invalidates nothing: software must flush the context cache. */

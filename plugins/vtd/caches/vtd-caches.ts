@@ -238,8 +238,12 @@ export class VtdCaches {
       for (const c of this.devIds.withFirst(sid)) n += t.invalidateRange(c, vpn, pages);
       return n;
     }
-    const c = this.devIds.find(sid, tag);
-    return c < 0 ? 0 : t.invalidateRange(c, vpn, pages);
+    let n = 0;
+    for (const priv of [0, 0x200000]) {
+      const c = this.devIds.find(sid, tag + priv);
+      if (c >= 0) n += t.invalidateRange(c, vpn, pages);
+    }
+    return n;
   }
 
   /** Counters of every cache (device-TLBs summed), in a stable order. */
