@@ -1,12 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  ACCESS,
-  FAULT_KIND,
-  NO_PASID,
-  TranslationRequest,
-  TranslationResult,
-} from '../../core/model/translation.js';
+import { FAULT_KIND, NO_PASID, TranslationRequest, TranslationResult } from '../../core/model/translation.js';
 import { DEFAULT_CACHE_OPTIONS, QEMU_CACHE_OPTIONS, type VtdCacheOptions } from './caches/cache-options.js';
 import { referenceTranslate } from './reference-walker.js';
 import { type AttachMode, attachDevice, createDomain, initRootTable, nestedSpace } from './setup.js';
