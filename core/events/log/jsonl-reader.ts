@@ -43,7 +43,8 @@ export function readJsonl(input: string | Uint8Array, file: string, options: Rea
     );
   }
   // Strings need a surrogate check only if the text could hold a lone one: raw in a JS string, or escaped.
-  const scanStrings = typeof input === 'string' ? LONE_SURROGATE_ANYWHERE.test(text) : text.includes('\\u');
+  const scanStrings =
+    text.includes('\\u') || (typeof input === 'string' && LONE_SURROGATE_ANYWHERE.test(text));
 
   let pos = text.indexOf('\n');
   const header: LogHeader = parseHeader(parseLine(text.slice(0, pos), file, 1), { file, line: 1 });
