@@ -1,6 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decode, decodeLayout, encode, encodeLayout, fromJson, type StructValue, toJson } from './codec.js';
+import {
+  decode,
+  decodeLayout,
+  encode,
+  encodeLayout,
+  fromJson,
+  layoutFromJson,
+  type StructValue,
+  toJson,
+} from './codec.js';
 import type { ResolvedField } from './layout-dsl.js';
 import { LAYOUT_NAMES, LAYOUTS, LEGACY_LAYOUTS } from './layouts.js';
 import type { IommuFault } from './structs.js';
@@ -145,5 +154,19 @@ describe('codecs', () => {
     expect(() => fromJson('iommu_gpasid_bind_data', { hpasid: 1, bogus: 2 })).toThrow(
       /unknown field "bogus"/,
     );
+  });
+});
+
+describe('fromJson on layouts with anonymous unions', () => {
+  it('accepts the members of an anonymous union next to the other fields (iommu_fault, v5.8 cache info)', () => {
+    const f = fromJson('iommu_fault', { type: 2, prm: { grpid: 3 } });
+    expect(f.prm.grpid).toBe(3);
+    const legacy = layoutFromJson(LEGACY_LAYOUTS.iommu_cache_invalidate_info, {
+      version: 1,
+      granularity: 2,
+      addr_info: { pasid: 9 },
+    });
+    expect((legacy.addr_info as { pasid: bigint }).pasid).toBe(9n);
+    expect(() => fromJson('iommu_fault', { type: 2, nope: 1 })).toThrow(/unknown field "nope"/);
   });
 });

@@ -234,18 +234,26 @@ export function layoutToJson(layout: Layout, value: StructValue): { [k: string]:
   return jsonFields(layout.fields, value, {});
 }
 
-function parseFields(fields: readonly ResolvedField[], json: StructValue, out: StructValue, path: string) {
+function parseFields(
+  fields: readonly ResolvedField[],
+  json: StructValue,
+  out: StructValue,
+  path: string,
+  top = true,
+) {
   const known = new Set<string>();
   for (const f of fields) {
     if (f.name === null) {
       for (const c of f.children) if (c.name !== null) known.add(c.name);
-      parseFields(f.children, json, out, path);
+      parseFields(f.children, json, out, path, false); // anonymous union: members live in this object
       continue;
     }
     known.add(f.name);
     if (json[f.name] !== undefined) out[f.name] = parseField(f, json[f.name], `${path}.${f.name}`);
   }
-  for (const k of Object.keys(json)) if (!known.has(k)) throw new RangeError(`${path}: unknown field "${k}"`);
+  if (top)
+    for (const k of Object.keys(json))
+      if (!known.has(k)) throw new RangeError(`${path}: unknown field "${k}"`);
   return out;
 }
 
