@@ -7,7 +7,7 @@
  */
 
 import { BinaryRecordDecoder, DecodeFailure } from './binary-decoder.js';
-import { BINARY_MAGIC, BINARY_PREAMBLE_BYTES, END_MARKER_BYTES } from './binary-format.js';
+import { BINARY_MAGIC, BINARY_PREAMBLE_BYTES, END_MARKER_BYTES, END_MARKER_TAG } from './binary-format.js';
 import { frameChecksum } from './checksum.js';
 import { LOG_ERROR_CODES, LogError } from './errors.js';
 import {
@@ -165,6 +165,9 @@ export class BinaryLogReader implements Iterable<LogRecord> {
       }
       return null;
     }
+    if (looksLikeDamagedEndMarker(this.#bytes, o)) {
+      this.#fail(LOG_ERROR_CODES.CORRUPT, o, undefined, `damaged end marker after record seq ${last}`);
+    }
     if (this.#strict) {
       if (o < this.#bytes.length)
         this.#fail(LOG_ERROR_CODES.TRUNCATED, o, last + 1, 'record is cut short (a run cut short?)');
@@ -186,6 +189,19 @@ export class BinaryLogReader implements Iterable<LogRecord> {
       problem,
     );
   }
+}
+
+/**
+ * An end marker with one byte changed (its checksum fails, or its length byte no
+ * longer reads as zero): exactly END_MARKER_BYTES left and at most one tag byte off.
+ * A run cut short cannot leave this: a frame never starts with a zero byte, and
+ * "END" after a non-zero length byte is a 1 in 2^24 accident.
+ */
+function looksLikeDamagedEndMarker(bytes: Uint8Array, o: number): boolean {
+  if (bytes.length - o !== END_MARKER_BYTES) return false;
+  let off = 0;
+  for (let i = 0; i < END_MARKER_TAG.length; i++) if (bytes[o + i] !== END_MARKER_TAG[i]) off++;
+  return off <= 1;
 }
 
 /** Reads a whole binary log. Throws a LogError (CORRUPT, VERSION, TRUNCATED, UNKNOWN_TYPE) naming the record and byte. */

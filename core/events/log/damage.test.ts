@@ -1,0 +1,207 @@
+/** Logs cut short, bytes flipped, arbitrary bytes: readers return records or throw a coded error, never anything else. */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { isViommuError } from '../../errors/viommu-error.js';
+import { recordsArb } from './arbitraries.test-support.js';
+import { BINARY_PREAMBLE_BYTES } from './binary-format.js';
+import { BinaryLogReader, readBinary } from './binary-reader.js';
+import { encodeBinary } from './binary-writer.js';
+import { LOG_ERROR_CODES, type LogError } from './errors.js';
+import { encodeJsonl } from './jsonl.js';
+import { readJsonl } from './jsonl-reader.js';
+import { readLog } from './read-log.js';
+import { SAMPLE_HEADER, sampleDmaRun } from './sample-run.js';
+
+function caught(f: () => unknown): LogError | undefined {
+  try {
+    f();
+    return undefined;
+  } catch (e) {
+    if (isViommuError(e)) return e as LogError;
+    throw e; // a crash: fails the test
+  }
+}
+
+/** Byte offset where each record's frame ends, from an honest read. */
+function frameEnds(bytes: Uint8Array): { recordsStart: number; ends: number[] } {
+  const reader = new BinaryLogReader(bytes, 'x.bin');
+  const ends: number[] = [];
+  while (reader.next() !== null) ends.push(reader.offset);
+  return { recordsStart: reader.recordsStart, ends };
+}
+
+describe('a binary log cut at any byte', () => {
+  it('reads back exactly the complete records before the cut (lenient) and throws TRUNCATED naming where (strict)', () => {
+    const records = sampleDmaRun(6);
+    const bytes = encodeBinary(SAMPLE_HEADER, records);
+    const { recordsStart, ends } = frameEnds(bytes);
+    for (let cut = 0; cut < bytes.length; cut++) {
+      const part = bytes.subarray(0, cut);
+      const strict = caught(() => readBinary(part, 'run.bin'));
+      expect(strict?.code, `cut at ${cut}`).toBe(LOG_ERROR_CODES.TRUNCATED);
+      expect(strict?.message.startsWith('run.bin')).toBe(true);
+      if (cut < recordsStart) {
+        expect(caught(() => readBinary(part, 'run.bin', { mode: 'lenient' }))?.code).toBe(
+          LOG_ERROR_CODES.TRUNCATED,
+        );
+        continue;
+      }
+      const complete = ends.filter((e) => e <= cut).length;
+      const lenient = readBinary(part, 'run.bin', { mode: 'lenient' });
+      expect(lenient.records, `cut at ${cut}`).toEqual(records.slice(0, complete));
+      expect(lenient.truncated).toEqual({
+        truncatedAt: complete === 0 ? recordsStart : ends[complete - 1],
+        lastSeq: complete,
+      });
+      if (cut === lenient.truncated?.truncatedAt)
+        expect(strict?.message).toMatch(`ends after record seq ${complete} without its end marker`);
+      else
+        expect(strict?.message).toMatch(
+          `record seq ${complete + 1} at byte ${lenient.truncated?.truncatedAt}: record is cut short`,
+        );
+    }
+  });
+
+  it('holds for random logs and random cuts', () => {
+    fc.assert(
+      fc.property(recordsArb, fc.nat(), (records, at) => {
+        const bytes = encodeBinary(SAMPLE_HEADER, records);
+        const { recordsStart, ends } = frameEnds(bytes);
+        const cut = recordsStart + (at % (bytes.length - recordsStart));
+        const complete = ends.filter((e) => e <= cut).length;
+        expect(readBinary(bytes.subarray(0, cut), 'r.bin', { mode: 'lenient' }).records).toEqual(
+          readBinary(bytes, 'r.bin').records.slice(0, complete),
+        );
+        expect(caught(() => readBinary(bytes.subarray(0, cut), 'r.bin'))?.code).toBe(
+          LOG_ERROR_CODES.TRUNCATED,
+        );
+      }),
+      { numRuns: 150 },
+    );
+  });
+});
+
+describe('a JSON Lines log cut at any byte', () => {
+  it('reads back the complete lines (lenient); strict throws TRUNCATED naming the line unless the cut falls between lines', () => {
+    const records = sampleDmaRun(4);
+    const bytes = new TextEncoder().encode(encodeJsonl(SAMPLE_HEADER, records));
+    const lineEnds: number[] = [];
+    bytes.forEach((b, i) => {
+      if (b === 0x0a) lineEnds.push(i + 1);
+    });
+    for (let cut = 0; cut < bytes.length; cut++) {
+      const part = bytes.subarray(0, cut);
+      const completeLines = lineEnds.filter((e) => e <= cut).length;
+      const strict = caught(() => readJsonl(part, 'run.jsonl'));
+      if (completeLines === 0) {
+        expect(strict?.code).toBe(LOG_ERROR_CODES.TRUNCATED);
+        continue;
+      }
+      const lenient = readJsonl(part, 'run.jsonl', { mode: 'lenient' });
+      expect(lenient.records, `cut at ${cut}`).toEqual(records.slice(0, completeLines - 1));
+      if (lineEnds.includes(cut)) {
+        // JSON Lines has no end marker: a cut between lines is a shorter, valid log.
+        expect(strict).toBeUndefined();
+        expect(lenient.truncated).toBeNull();
+      } else {
+        expect(strict?.code).toBe(LOG_ERROR_CODES.TRUNCATED);
+        expect(strict?.message).toMatch(
+          new RegExp(`^run\\.jsonl line ${completeLines + 1}: line is cut short`),
+        );
+        expect(lenient.truncated).toEqual({
+          truncatedAt: lineEnds[completeLines - 1],
+          lastSeq: completeLines - 1,
+        });
+      }
+    }
+  });
+});
+
+describe('a flipped byte in a binary log', () => {
+  it('is always detected, and the error names the record seq and the byte offset', () => {
+    const records = sampleDmaRun(5);
+    const bytes = encodeBinary(SAMPLE_HEADER, records);
+    const { recordsStart, ends } = frameEnds(bytes);
+    for (let at = 0; at < bytes.length; at++) {
+      for (const mask of [0x01, 0x80, 0xff]) {
+        const bad = bytes.slice();
+        bad[at] ^= mask;
+        const e = caught(() => readBinary(bad, 'run.bin'));
+        expect(e, `byte ${at} ^ ${mask}`).toBeDefined();
+        expect([LOG_ERROR_CODES.CORRUPT, LOG_ERROR_CODES.VERSION]).toContain(e?.code);
+        if (at >= recordsStart && at < ends[ends.length - 1]) {
+          const index = ends.findIndex((end) => at < end);
+          const frameStart = index === 0 ? recordsStart : ends[index - 1];
+          expect(e?.message, `byte ${at}`).toMatch(
+            new RegExp(`^run\\.bin record seq ${index + 1} at byte ${frameStart}: `),
+          );
+        } else {
+          expect(e?.message).toMatch(/^run\.bin (record seq \d+ at )?byte \d+: /);
+        }
+        // Lenient mode does not hide damage either.
+        expect(caught(() => readBinary(bad, 'run.bin', { mode: 'lenient' }))).toBeDefined();
+      }
+    }
+  });
+
+  it('is detected in random logs', () => {
+    fc.assert(
+      fc.property(recordsArb, fc.nat(), fc.integer({ min: 1, max: 255 }), (records, where, mask) => {
+        const bytes = encodeBinary(SAMPLE_HEADER, records);
+        const bad = bytes.slice();
+        bad[where % bad.length] ^= mask;
+        expect(caught(() => readBinary(bad, 'r.bin'))).toBeDefined();
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('in the preamble version reads as a newer format', () => {
+    const bad = encodeBinary(SAMPLE_HEADER, []);
+    bad[8] = 2;
+    expect(caught(() => readBinary(bad, 'v.bin'))?.message).toBe(
+      'v.bin byte 8: format version 2 is newer than this reader (1); use a newer viommu',
+    );
+    expect(BINARY_PREAMBLE_BYTES).toBe(12);
+  });
+});
+
+describe('arbitrary bytes', () => {
+  it('never crash a reader: records or a coded error', () => {
+    const valid = encodeBinary(SAMPLE_HEADER, sampleDmaRun(3));
+    const validText = new TextEncoder().encode(encodeJsonl(SAMPLE_HEADER, sampleDmaRun(3)));
+    const mutated = (base: Uint8Array) =>
+      fc.array(fc.tuple(fc.nat(), fc.nat(255)), { minLength: 1, maxLength: 8 }).map((edits) => {
+        const b = base.slice();
+        for (const [i, v] of edits) b[i % b.length] = v;
+        return b;
+      });
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.uint8Array({ maxLength: 200 }),
+          mutated(valid),
+          mutated(validText),
+          fc.uint8Array().map((tail) => Uint8Array.from([...valid.subarray(0, 200), ...tail])),
+        ),
+        fc.constantFrom('strict', 'lenient') as fc.Arbitrary<'strict' | 'lenient'>,
+        (bytes, mode) => {
+          for (const read of [readLog, readBinary, readJsonl]) {
+            const e = caught(() =>
+              read(bytes, 'fuzz.log', { mode, types: new Set(['core.dma.access', 'core.dma.completed']) }),
+            );
+            if (e) expect(e.code).toMatch(/^VIOMMU_ERR_LOG_(CORRUPT|VERSION|TRUNCATED|UNKNOWN_TYPE)$/);
+          }
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('an unknown type in a binary log names the record', () => {
+    const bytes = encodeBinary(SAMPLE_HEADER, sampleDmaRun(2));
+    const e = caught(() => readBinary(bytes, 'run.bin', { types: new Set(['core.dma.access']) }));
+    expect(e?.code).toBe(LOG_ERROR_CODES.UNKNOWN_TYPE);
+    expect(e?.message).toMatch(/^run\.bin record seq 2 at byte \d+: unknown type "core\.dma\.completed"$/);
+  });
+});
