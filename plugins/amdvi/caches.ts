@@ -71,9 +71,20 @@ export class AmdviIotlb {
     return this.#guestCtx.get(domainId * 0x10_0000 + pasid) ?? -1;
   }
 
-  /** Slot of an entry covering `iovaPfn`, or -1. Hot path. */
+  /** Slot of a host (GN=0) entry of `domainId` covering `iovaPfn`, or -1. Hot path. */
+  lookupHost(domainId: number, iovaPfn: number): number {
+    const ctx = this.#hostCtx[domainId]!;
+    if (ctx < 0 || iovaPfn >= VPN_LIMIT) {
+      this.cache.lookupAny(MAX_CONTEXT_ID + 1, 0); // counts the lookup as a miss
+      return -1;
+    }
+    return this.cache.lookupAny(ctx, iovaPfn);
+  }
+
+  /** Slot of an entry of (domainId, pasid) covering `iovaPfn`, or -1; NO_PASID = host entries. */
   lookup(domainId: number, pasid: number, iovaPfn: number): number {
-    const ctx = pasid === NO_PASID ? this.#hostCtx[domainId]! : this.contextOf(domainId, pasid);
+    if (pasid === NO_PASID) return this.lookupHost(domainId, iovaPfn);
+    const ctx = this.contextOf(domainId, pasid);
     if (ctx < 0 || iovaPfn >= VPN_LIMIT) {
       this.cache.lookupAny(MAX_CONTEXT_ID + 1, 0); // counts the lookup as a miss
       return -1;

@@ -66,11 +66,15 @@ describe('translate vs the uncached reference walker', () => {
               if (!(e instanceof RangeError)) throw e; // overlapping mappings are skipped
             }
           }
+          // Find every target before writing any: a corrupted upper entry may
+          // point outside memory, and a later lookup must not follow it.
+          const targets: [number, bigint][] = [];
           for (const c of corrupt) {
             if (bases.length === 0) break;
             const at = b.entryAddress(Number(bases[c.which % bases.length]! >> 12n), Math.min(c.level, mode));
-            if (at !== undefined) writeU64(f.mem, at, (BigInt(c.hi) << 32n) | BigInt(c.lo));
+            if (at !== undefined) targets.push([at, (BigInt(c.hi) << 32n) | BigInt(c.lo)]);
           }
+          for (const [at, value] of targets) writeU64(f.mem, at, value);
           for (const q of queries) {
             const iova =
               q.useRandom || bases.length === 0 ? q.random : bases[q.which % bases.length]! + q.offset;

@@ -114,7 +114,7 @@ export class AmdviTranslator {
       out.perm = perm;
       return this.#checkPerm(req, out, domainId, f);
     }
-    const slot = this.#iotlb.lookup(domainId, NO_PASID, req.iovaPfn);
+    const slot = this.#iotlb.lookupHost(domainId, req.iovaPfn);
     if (slot >= 0) {
       out.hit = true;
       out.outPfn = this.#iotlb.outputFor(slot, req.iovaPfn);
