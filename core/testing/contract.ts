@@ -204,7 +204,9 @@ export function runIommuContract(opts: ContractOptions): void {
       expect(s.translations).toBe(6);
       for (const c of Object.values(s.caches)) {
         expect(c.hits + c.misses).toBe(c.lookups);
-        expect(c.fills).toBeLessThanOrEqual(c.misses);
+        // A walk may fill several entries (a paging-structure cache keeps one
+        // per level), so fills are not bounded by misses; evictions are by fills.
+        expect(c.evictions).toBeLessThanOrEqual(c.fills);
       }
     });
 

@@ -72,6 +72,8 @@ export class VtdHardware {
   scalable = false;
   /** GSTS.RTPS: a root table pointer was latched (SRTP). */
   rootSet = false;
+  /** The configured mode (plugin option `mode`): what `vtd.root.set` builds by default. */
+  preferScalable = true;
   /** GSTS.TES: translation enabled. */
   translationEnabled = false;
 

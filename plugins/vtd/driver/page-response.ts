@@ -13,7 +13,7 @@ import type { VendorCall } from '../../../core/uapi/vendor-ops.js';
 import { encodePageGroupResponse, VTD_PAGE_RESP } from '../page-requests/page-group-response.js';
 import type { DriverContext } from './driver-context.js';
 import { findSdev } from './svm-state.js';
-import { IOMMU_FAULT_PAGE_REQUEST, IOMMU_PAGE_RESP, PASID_MAX } from './uapi-constants.js';
+import { IOMMU_FAULT_PAGE_REQUEST, IOMMU_PAGE_RESP_FAILURE, PASID_MAX } from './uapi-constants.js';
 
 /**
  * ENODEV: non-PCI or unknown device, no binding of the request's PASID for this
@@ -45,7 +45,7 @@ export function pageResponse(
   const privateData = (prm.flags & IOMMU_FAULT_PAGE_REQUEST.PRIV_DATA) !== 0;
   if (!lastPage && !privateData) return 0;
   const code =
-    ctx.options.responseCodes === 'architectural' && msg.code === IOMMU_PAGE_RESP.FAILURE
+    ctx.options.responseCodes === 'architectural' && msg.code === IOMMU_PAGE_RESP_FAILURE
       ? VTD_PAGE_RESP.FAILURE
       : msg.code;
   const descriptor = encodePageGroupResponse({

@@ -1,0 +1,113 @@
+/**
+ * The VT-d unit: the hardware model (hardware.ts) plus the Linux intel-iommu
+ * driver side (driver/, by createIntelDriver), behind the core's IommuUnit.
+ */
+
+import type { TranslationRequest, TranslationResult } from '../../core/model/translation.js';
+import type {
+  DeviceConfig,
+  IommuUnit,
+  JsonObject,
+  JsonValue,
+  PageRequestInput,
+  UnitCapabilities,
+  UnitStats,
+} from '../../core/plugin/contract.js';
+import type { UnitIdentity } from '../../core/plugin/tokens.js';
+import { type ErrnoCode, fail, ok, type UapiResult } from '../../core/uapi/errno.js';
+import type { VendorOps } from '../../core/uapi/vendor-ops.js';
+import { REGISTER_COMMANDS } from './commands/register-commands.js';
+import { type Handler, SETUP_COMMANDS } from './commands/setup-commands.js';
+import type { IntelDriver } from './driver/index.js';
+import type { VtdHardware } from './hardware.js';
+import { snapshotHardware } from './snapshot.js';
+
+const COMMANDS: Readonly<Record<string, Handler>> = { ...SETUP_COMMANDS, ...REGISTER_COMMANDS };
+
+const NOT_MODELLED = [
+  'interrupt remapping (requests to 0xFEEx_xxxx without PASID are answered NOT_MODELLED)',
+  'register-based context/IOTLB invalidation (CCMD, IOTLB_REG): only queued invalidation',
+  'protected memory regions (PMEN/PLMR/PHMR)',
+  'memory types and snoop attributes (EMT, PAT, PCD/PWT, PWSNP/PGSNP): stored, not acted on',
+  'SMEP and first-level global pages (G): PASID-selective invalidation drops global entries too',
+  'A/D update failures with no-snoop (0x7C, 0x90, 0x91): simulated memory is always coherent',
+  'domain-selective context-cache invalidation is performed as global (actual granularity)',
+];
+
+export class VtdUnit implements IommuUnit {
+  readonly id: string;
+  readonly plugin = 'vtd';
+  readonly hw: VtdHardware;
+  readonly ops: VendorOps;
+  readonly #driver: IntelDriver;
+  readonly #identity: UnitIdentity;
+
+  constructor(hw: VtdHardware, driver: IntelDriver, identity: UnitIdentity) {
+    this.id = identity.id;
+    this.hw = hw;
+    this.#driver = driver;
+    this.#identity = identity;
+    this.ops = driver.ops;
+  }
+
+  capabilities(): UnitCapabilities {
+    const c = this.hw.caps;
+    const caches = Object.keys(this.hw.caches.counters());
+    return {
+      arch: 'vtd',
+      profile: 'v5.10',
+      pasidBits: c.pasidBits,
+      cacheInvalidation: [
+        { cache: 'iotlb', granularities: ['pasid', 'addr'] },
+        { cache: 'dev_iotlb', granularities: ['addr'] },
+        { cache: 'pasid', granularities: [] },
+      ],
+      bindFormats: c.nest ? [1] : [],
+      pageRequests: c.prs,
+      nested: c.nest,
+      ats: c.dt,
+      caches,
+      notModelled: NOT_MODELLED,
+    };
+  }
+
+  addDevice(device: DeviceConfig): ErrnoCode {
+    if (device.ats && this.hw.caps.dt) this.hw.caches.addDevTlb(device.sid);
+    this.#driver.addDevice(device);
+    return 0;
+  }
+
+  translate(req: TranslationRequest, out: TranslationResult): number {
+    return this.hw.translate(req, out);
+  }
+
+  pageRequest(device: DeviceConfig, req: PageRequestInput): ErrnoCode {
+    return this.#driver.pageRequest(device, req);
+  }
+
+  command(type: string, data: JsonObject): UapiResult<JsonValue> {
+    const h = COMMANDS[type];
+    if (h !== undefined) {
+      try {
+        return ok(h(this.hw, this.#identity, data));
+      } catch (e) {
+        if (e instanceof RangeError || e instanceof TypeError) return fail('EINVAL', `${type}: ${e.message}`);
+        throw e;
+      }
+    }
+    return this.#driver.command(type, data) ?? fail('EOPNOTSUPP', `unknown VT-d command "${type}"`);
+  }
+
+  stats(): UnitStats {
+    return {
+      translations: this.hw.translations,
+      faults: this.hw.faultCount,
+      memReads: this.hw.memReads,
+      caches: this.hw.caches.counters(),
+    };
+  }
+
+  snapshot(): JsonValue {
+    return { ...snapshotHardware(this.hw), driver: this.#driver.snapshot() };
+  }
+}
