@@ -1,0 +1,40 @@
+/** `viommu diff <a> <b>`: the first record where two logs part (either format, headers' volatile fields ignored). */
+import type { Command } from 'commander';
+import { firstDivergence } from '../../events/log/divergence.js';
+import { describeDivergence, divergenceJson } from '../../replay/describe.js';
+import { stableHeader } from '../../replay/log-io.js';
+import { type CliContext, EXIT } from './context.js';
+import { reportFatal } from './errors.js';
+import { readLogFile } from './read-log.js';
+
+export function registerDiff(program: Command, ctx: CliContext): void {
+  program
+    .command('diff')
+    .description('Report the first divergence between two event logs')
+    .argument('<a>', 'first (expected) log')
+    .argument('<b>', 'second (actual) log')
+    .option('--json', 'machine-readable result on stdout')
+    .action((a: string, b: string, flags: { json?: boolean }) => {
+      try {
+        const la = readLogFile(a);
+        const lb = readLogFile(b);
+        const ha = JSON.stringify(stableHeader(la.header));
+        const hb = JSON.stringify(stableHeader(lb.header));
+        const d = firstDivergence(la.records, lb.records);
+        const same = d === null && ha === hb;
+        if (flags.json) {
+          ctx.out(
+            `${JSON.stringify({ ok: same, headersEqual: ha === hb, divergence: d ? divergenceJson(d) : null }, null, 2)}\n`,
+          );
+        } else if (same) {
+          ctx.out(`identical: ${la.records.length} records\n`);
+        } else {
+          if (ha !== hb) ctx.out(`headers differ:\n  ${a}: ${ha}\n  ${b}: ${hb}\n`);
+          if (d) ctx.out(`${describeDivergence(d, a, b)}\n`);
+        }
+        ctx.exit(same ? EXIT.OK : EXIT.MISMATCH);
+      } catch (e) {
+        reportFatal(ctx, e, Boolean(flags.json));
+      }
+    });
+}

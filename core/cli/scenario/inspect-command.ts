@@ -1,0 +1,120 @@
+/** `viommu inspect <log>`: what a log holds — header, counts by type, faults — and the records matching filters. */
+import type { Command } from 'commander';
+import type { LogRecord } from '../../events/log/records.js';
+import type { CliContext } from './context.js';
+import { EXIT } from './context.js';
+import { reportFatal } from './errors.js';
+import { readLogFile } from './read-log.js';
+
+interface InspectFlags {
+  type?: string[];
+  device?: string;
+  limit: string;
+  json?: boolean;
+  lenient?: boolean;
+}
+
+/** "vtd.iotlb.*" or "vtd.iotlb" (prefix) or an exact type. */
+function typeMatcher(patterns: readonly string[] | undefined): (t: string) => boolean {
+  if (!patterns || patterns.length === 0) return () => true;
+  return (t) =>
+    patterns.some((p) => (p.endsWith('*') ? t.startsWith(p.slice(0, -1)) : t === p || t.startsWith(`${p}.`)));
+}
+
+export function registerInspect(program: Command, ctx: CliContext): void {
+  program
+    .command('inspect')
+    .description('Summarise a log and list records by type and device')
+    .argument('<log>', 'event log (.events.jsonl or .events.bin)')
+    .option('--type <type...>', 'only records of these types (exact, a prefix like "vtd.iotlb", or "core.*")')
+    .option('--device <name>', 'only commands naming this device and the events they caused')
+    .option('--limit <n>', 'records to list when filtering (0 = all)', '50')
+    .option('--lenient', 'read a log cut short up to its last complete record')
+    .option('--json', 'machine-readable result on stdout')
+    .action((file: string, flags: InspectFlags) => {
+      try {
+        const log = readLogFile(file, Boolean(flags.lenient));
+        const byType = new Map<string, number>();
+        const deviceOf = new Map<number, string>();
+        let commands = 0;
+        let faults = 0;
+        let failed = 0;
+        for (const r of log.records) {
+          byType.set(r.type, (byType.get(r.type) ?? 0) + 1);
+          if (r.kind === 'command') {
+            commands++;
+            if (typeof r.data.device === 'string') deviceOf.set(r.seq, r.data.device);
+          } else {
+            if (/fault/.test(r.type)) faults++;
+            if (r.type === 'core.command.completed' && r.data.ok === false) failed++;
+          }
+        }
+        const matchType = typeMatcher(flags.type);
+        const filtering = Boolean(flags.type?.length || flags.device);
+        const devOk = (r: LogRecord) =>
+          !flags.device ||
+          (r.kind === 'command' ? deviceOf.get(r.seq) : deviceOf.get(r.cause)) === flags.device;
+        const limit = Number(flags.limit) || Number.POSITIVE_INFINITY;
+        const selected: LogRecord[] = [];
+        let matching = 0;
+        if (filtering) {
+          for (const r of log.records) {
+            if (!matchType(r.type) || !devOk(r)) continue;
+            matching++;
+            if (selected.length < limit) selected.push(r);
+          }
+        }
+        const last = log.records[log.records.length - 1];
+        const summary = {
+          file,
+          format: log.format,
+          scenario: log.header.scenario,
+          seed: log.header.seed,
+          simulator: log.header.simulator,
+          plugins: log.header.plugins,
+          records: log.records.length,
+          commands,
+          events: log.records.length - commands,
+          failedCommands: failed,
+          faultEvents: faults,
+          virtualTimeNs: last ? last.t : 0,
+          truncated: log.truncated,
+          types: Object.fromEntries(
+            [...byType.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)),
+          ),
+        };
+        if (flags.json) {
+          ctx.out(
+            `${JSON.stringify({ ok: true, summary, ...(filtering ? { matching, records: selected } : {}) }, null, 2)}\n`,
+          );
+        } else {
+          ctx.out(
+            `${file} (${log.format}): scenario ${summary.scenario}, seed ${summary.seed}, simulator ${summary.simulator}\n`,
+          );
+          ctx.out(
+            `plugins: ${
+              Object.entries(summary.plugins)
+                .map(([n, v]) => `${n} ${v}`)
+                .join(', ') || 'none'
+            }\n`,
+          );
+          ctx.out(
+            `${summary.records} records: ${commands} commands (${failed} failed), ${summary.events} events, ${faults} fault events, ${summary.virtualTimeNs} ns virtual time\n`,
+          );
+          if (log.truncated)
+            ctx.out(`truncated after seq ${log.truncated.lastSeq} at byte ${log.truncated.truncatedAt}\n`);
+          ctx.out('\ncount  type\n');
+          for (const [t, n] of Object.entries(summary.types)) ctx.out(`${String(n).padStart(5)}  ${t}\n`);
+          if (filtering) {
+            ctx.out(
+              `\n${matching} matching records${matching > selected.length ? ` (first ${selected.length})` : ''}:\n`,
+            );
+            for (const r of selected) ctx.out(`${JSON.stringify(r)}\n`);
+          }
+        }
+        ctx.exit(EXIT.OK);
+      } catch (e) {
+        reportFatal(ctx, e, Boolean(flags.json));
+      }
+    });
+}

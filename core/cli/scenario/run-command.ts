@@ -1,0 +1,191 @@
+/** `viommu run <scenario|dir>...`: run scenarios, check expectations and goldens, write logs, summarise. */
+import { existsSync, writeFileSync } from 'node:fs';
+import { type Command, Option } from 'commander';
+import { describeDivergence, divergenceJson } from '../../replay/describe.js';
+import { findScenarioFiles } from '../../scenario/load.js';
+import { type CliContext, EXIT } from './context.js';
+import { reportFatal } from './errors.js';
+import { junitXml } from './junit.js';
+import { type RunEntry, runScenarioFiles } from './run-scenarios.js';
+
+interface RunFlags {
+  out?: string;
+  format: 'jsonl' | 'binary';
+  update?: boolean;
+  updateGoldens?: boolean;
+  golden: boolean;
+  target?: string;
+  plugin?: string;
+  json?: boolean;
+  junit?: string;
+  quiet?: boolean;
+}
+
+export function registerRun(program: Command, ctx: CliContext): void {
+  program
+    .command('run')
+    .description(
+      'Run scenarios (files or directories) on every target, check expectations and golden logs, write logs',
+    )
+    .argument('<paths...>', 'scenario files (*.scenario.json) or directories searched recursively')
+    .option('-o, --out <dir>', "write each run's event log under this directory", 'out')
+    .addOption(
+      new Option('-f, --format <format>', 'log format for --out')
+        .choices(['jsonl', 'binary'])
+        .default('jsonl'),
+    )
+    .option('-u, --update', 'rewrite the golden logs beside the scenarios instead of comparing')
+    .option('--update-goldens', 'same as --update')
+    .option('--no-golden', 'do not compare with golden logs')
+    .option('-t, --target <name>', 'only this target of each scenario')
+    .option('-p, --plugin <name>', 'only targets of this plugin')
+    .option('--json', 'machine-readable result on stdout')
+    .option('--junit <file>', 'write a JUnit XML report')
+    .option('-q, --quiet', 'print only failures and the summary')
+    .action((paths: string[], flags: RunFlags) => {
+      try {
+        const files: string[] = [];
+        for (const p of paths) {
+          if (!existsSync(p))
+            throw Object.assign(new Error(`${p}: no such file or directory`), { code: 'ENOENT' });
+          files.push(...findScenarioFiles(p));
+        }
+        const entries = runScenarioFiles(ctx, files, {
+          ...(flags.out ? { out: flags.out } : {}),
+          format: flags.format,
+          update: Boolean(flags.update || flags.updateGoldens),
+          golden: flags.golden,
+          ...(flags.target ? { target: flags.target } : {}),
+          ...(flags.plugin ? { plugin: flags.plugin } : {}),
+          progress: !flags.json,
+        });
+        if (flags.junit) writeFileSync(flags.junit, junitXml(entries.map(junitCase)));
+        if (flags.json) ctx.out(`${JSON.stringify(jsonReport(entries, flags.out ?? null), null, 2)}\n`);
+        else printReport(ctx, entries, flags);
+        let code = Math.max(EXIT.OK, ...entries.map((e) => e.exit));
+        if (entries.length > 0 && entries.every((e) => e.status === 'skipped'))
+          code = Math.max(code, EXIT.PLUGIN);
+        if (files.length === 0) {
+          ctx.err('viommu: no *.scenario.json files found\n');
+          code = Math.max(code, EXIT.INPUT);
+        }
+        ctx.exit(code);
+      } catch (e) {
+        reportFatal(ctx, e, Boolean(flags.json));
+      }
+    });
+}
+
+function junitCase(e: RunEntry) {
+  const status = e.status === 'invalid' ? 'error' : e.status;
+  return {
+    suite: e.plugin === '-' ? 'invalid' : e.plugin,
+    name: `${e.scenario}@${e.target}`,
+    status,
+    ...(e.failures.length ? { message: e.failures[0], details: e.failures.join('\n') } : {}),
+  } as const;
+}
+
+interface PluginSummary {
+  plugin: string;
+  scenarios: number;
+  passed: number;
+  failed: number;
+  skipped: number;
+  events: number;
+  translations: number;
+  iotlbHitRate: number | null;
+}
+
+export function summarise(entries: readonly RunEntry[]): PluginSummary[] {
+  const by = new Map<string, PluginSummary & { hits: number; lookups: number }>();
+  for (const e of entries) {
+    let s = by.get(e.plugin);
+    if (!s) {
+      s = {
+        plugin: e.plugin,
+        scenarios: 0,
+        passed: 0,
+        failed: 0,
+        skipped: 0,
+        events: 0,
+        translations: 0,
+        iotlbHitRate: null,
+        hits: 0,
+        lookups: 0,
+      };
+      by.set(e.plugin, s);
+    }
+    s.scenarios++;
+    if (e.status === 'passed') s.passed++;
+    else if (e.status === 'skipped') s.skipped++;
+    else s.failed++;
+    s.events += e.events;
+    s.translations += e.translations;
+    s.hits += e.iotlbHits;
+    s.lookups += e.iotlbLookups;
+  }
+  return [...by.values()].map(({ hits, lookups, ...s }) => ({
+    ...s,
+    iotlbHitRate: lookups ? hits / lookups : null,
+  }));
+}
+
+function jsonReport(entries: readonly RunEntry[], out: string | null) {
+  const summary = summarise(entries);
+  return {
+    ok: entries.every((e) => e.status === 'passed' || e.status === 'skipped'),
+    logs: out,
+    summary,
+    runs: entries.map(({ divergence, exit: _exit, ...e }) => ({
+      ...e,
+      divergence: divergence ? divergenceJson(divergence) : null,
+    })),
+  };
+}
+
+function printReport(ctx: CliContext, entries: readonly RunEntry[], flags: RunFlags): void {
+  for (const e of entries) {
+    const mark = e.status === 'passed' ? 'PASS' : e.status === 'skipped' ? 'SKIP' : 'FAIL';
+    if (!flags.quiet || (e.status !== 'passed' && e.status !== 'skipped')) {
+      const golden = e.golden === 'not-checked' ? '' : ` golden:${e.golden}`;
+      ctx.out(`${mark} ${e.scenario}@${e.target} (${e.commands} commands, ${e.events} events${golden})\n`);
+    }
+    if (e.status === 'passed') continue;
+    for (const f of e.failures.slice(0, 10)) ctx.out(`     ${f.split('\n').join('\n     ')}\n`);
+    if (e.failures.length > 10) ctx.out(`     ... ${e.failures.length - 10} more\n`);
+    if (e.divergence)
+      ctx.out(`     ${describeDivergence(e.divergence, 'golden', 'run').split('\n').join('\n     ')}\n`);
+  }
+  const rows = summarise(entries).map((s) => [
+    s.plugin,
+    String(s.scenarios),
+    String(s.passed),
+    String(s.failed),
+    String(s.skipped),
+    String(s.events),
+    String(s.translations),
+    s.iotlbHitRate === null ? '-' : `${(s.iotlbHitRate * 100).toFixed(1)}%`,
+  ]);
+  const head = [
+    'plugin',
+    'scenarios',
+    'passed',
+    'failed',
+    'skipped',
+    'events',
+    'translations',
+    'IOTLB hit rate',
+  ];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (r: string[]) =>
+    `${r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')}\n`;
+  ctx.out(`\n${line(head)}`);
+  for (const r of rows) ctx.out(line(r));
+  const passed = entries.filter((e) => e.status === 'passed').length;
+  const failed = entries.filter((e) => e.status !== 'passed' && e.status !== 'skipped').length;
+  ctx.out(
+    `\n${entries.length} runs: ${passed} passed, ${failed} failed, ${entries.length - passed - failed} skipped\n`,
+  );
+  ctx.out(flags.out ? `logs: ${flags.out}\n` : 'logs: not written (use --out DIR)\n');
+}

@@ -1,0 +1,195 @@
+/**
+ * Runs scenario files for `viommu run`: every target of every scenario on a
+ * host with the built-in plugins, checks expectations and goldens, writes the
+ * logs, and returns one entry per (scenario, target) for the reporters.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { isViommuError } from '../../errors/viommu-error.js';
+import type { Divergence } from '../../events/log/divergence.js';
+import { PluginHost } from '../../plugin/host.js';
+import { compareWithGolden, goldenBytes } from '../../replay/golden.js';
+import { encodeLog, LOG_EXTENSION, type LogFormat } from '../../replay/log-io.js';
+import { displayPath, loadScenarioFile, SCENARIO_SUFFIX } from '../../scenario/load.js';
+import { runName, runTarget } from '../../scenario/runner.js';
+import type { Scenario, TargetSpec } from '../../scenario/types.js';
+import type { CliContext } from './context.js';
+import { EXIT } from './context.js';
+import { errorMessage, exitCodeFor } from './errors.js';
+import { ProgressBar } from './progress.js';
+
+export interface RunFileOptions {
+  readonly out?: string;
+  readonly format: LogFormat;
+  readonly update: boolean;
+  readonly golden: boolean;
+  readonly target?: string;
+  readonly plugin?: string;
+  readonly progress: boolean;
+  readonly simulatorVersion?: string;
+}
+
+export type RunStatus = 'passed' | 'failed' | 'skipped' | 'invalid' | 'error';
+
+export interface RunEntry {
+  readonly file: string;
+  readonly scenario: string;
+  readonly target: string;
+  readonly plugin: string;
+  readonly status: RunStatus;
+  readonly failures: readonly string[];
+  readonly golden: 'match' | 'mismatch' | 'missing' | 'updated' | 'not-checked';
+  readonly divergence: Divergence | null;
+  readonly log: string | null;
+  readonly commands: number;
+  readonly events: number;
+  readonly translations: number;
+  readonly iotlbHits: number;
+  readonly iotlbLookups: number;
+  /** Exit code this entry asks for. */
+  readonly exit: number;
+}
+
+/** `<scenario dir>/<base>.<target>.events.jsonl`. */
+export function goldenPath(scenarioFile: string, target: string): string {
+  return join(
+    dirname(scenarioFile),
+    `${basename(scenarioFile, SCENARIO_SUFFIX)}.${target}${LOG_EXTENSION.jsonl}`,
+  );
+}
+
+export function runScenarioFiles(
+  ctx: CliContext,
+  files: readonly string[],
+  opts: RunFileOptions,
+): RunEntry[] {
+  const host = new PluginHost();
+  for (const p of ctx.plugins()) host.use(p);
+  const loaded = host.names();
+  const entries: RunEntry[] = [];
+  const bar = new ProgressBar(ctx, opts.progress);
+  const empty = {
+    commands: 0,
+    events: 0,
+    translations: 0,
+    iotlbHits: 0,
+    iotlbLookups: 0,
+    divergence: null,
+    log: null,
+  } as const;
+  files.forEach((path, fi) => {
+    const shown = displayPath(path, ctx.cwd);
+    let scenario: Scenario;
+    try {
+      scenario = loadScenarioFile(path, shown);
+    } catch (e) {
+      entries.push({
+        file: shown,
+        scenario: shown,
+        target: '-',
+        plugin: '-',
+        status: 'invalid',
+        failures: [errorMessage(e)],
+        golden: 'not-checked',
+        exit: exitCodeFor(e),
+        ...empty,
+      });
+      return;
+    }
+    for (const target of scenario.targets) {
+      if (opts.target && target.name !== opts.target) continue;
+      if (opts.plugin && target.plugin !== opts.plugin) continue;
+      const base = { file: shown, scenario: scenario.id, target: target.name, plugin: target.plugin };
+      if (!loaded.includes(target.plugin)) {
+        entries.push({
+          ...base,
+          status: 'skipped',
+          failures: [`plugin "${target.plugin}" is not loaded`],
+          golden: 'not-checked',
+          exit: EXIT.OK,
+          ...empty,
+        });
+        continue;
+      }
+      bar.update(fi, files.length, runName(scenario, target));
+      try {
+        entries.push(runOne(ctx, host, path, scenario, target, opts, base));
+      } catch (e) {
+        const failures = [errorMessage(e)];
+        entries.push({
+          ...base,
+          status: isViommuError(e) ? 'error' : 'error',
+          failures,
+          golden: 'not-checked',
+          exit: exitCodeFor(e),
+          ...empty,
+        });
+      }
+    }
+  });
+  bar.done();
+  return entries;
+}
+
+function runOne(
+  ctx: CliContext,
+  host: PluginHost,
+  path: string,
+  scenario: Scenario,
+  target: TargetSpec,
+  opts: RunFileOptions,
+  base: { file: string; scenario: string; target: string; plugin: string },
+): RunEntry {
+  const run = runTarget(
+    host,
+    scenario,
+    target,
+    opts.simulatorVersion ? { simulatorVersion: opts.simulatorVersion } : {},
+  );
+  const failures = run.failures.map((f) => `${f.origin}: ${f.message}`);
+  let golden: RunEntry['golden'] = 'not-checked';
+  let divergence: Divergence | null = null;
+  const gpath = goldenPath(path, target.name);
+  if (opts.update) {
+    writeFileSync(gpath, goldenBytes(run.header, run.records));
+    golden = 'updated';
+  } else if (opts.golden) {
+    if (!existsSync(gpath)) golden = 'missing';
+    else {
+      const cmp = compareWithGolden(
+        run.header,
+        run.records,
+        readFileSync(gpath),
+        displayPath(gpath, ctx.cwd),
+      );
+      golden = cmp.ok ? 'match' : 'mismatch';
+      divergence = cmp.divergence;
+      if (!cmp.ok)
+        failures.push(
+          `golden ${displayPath(gpath, ctx.cwd)}: ${cmp.headerProblem ?? `differs at seq ${cmp.divergence?.seq}`}`,
+        );
+    }
+  }
+  let log: string | null = null;
+  if (opts.out) {
+    log = join(opts.out, `${scenario.id}.${target.name}${LOG_EXTENSION[opts.format]}`);
+    mkdirSync(dirname(log), { recursive: true });
+    writeFileSync(log, encodeLog(run.header, run.records, opts.format));
+    log = displayPath(log, ctx.cwd);
+  }
+  const failed = failures.length > 0;
+  return {
+    ...base,
+    status: failed ? 'failed' : 'passed',
+    failures,
+    golden,
+    divergence,
+    log,
+    commands: run.commands,
+    events: run.events,
+    translations: run.stats.translations,
+    iotlbHits: run.iotlb.hits,
+    iotlbLookups: run.iotlb.lookups,
+    exit: failed ? EXIT.MISMATCH : EXIT.OK,
+  };
+}

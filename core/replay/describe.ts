@@ -1,0 +1,33 @@
+/** Human-readable and JSON forms of a divergence, for the CLI and test messages. */
+import type { Divergence } from '../events/log/divergence.js';
+import type { LogRecord } from '../events/log/records.js';
+
+function recordJson(r: LogRecord | null): string {
+  if (r === null) return '(none: the log ends here)';
+  const s = JSON.stringify(r);
+  return s.length > 400 ? `${s.slice(0, 397)}...` : s;
+}
+
+/** Several lines naming the seq (and JSONL line), the field, both records and the causing command. */
+export function describeDivergence(d: Divergence, expectedName = 'expected', actualName = 'actual'): string {
+  const type = d.expected?.type ?? d.actual?.type ?? '?';
+  const lines = [
+    `first divergence at seq ${d.seq} (JSON Lines line ${d.seq + 1}), type ${type}${d.field ? `, field ${d.field}` : ''}`,
+    `  ${expectedName}: ${recordJson(d.expected)}`,
+    `  ${actualName}: ${recordJson(d.actual)}`,
+  ];
+  if (d.cause)
+    lines.push(`  caused by command seq ${d.cause.seq}: ${d.cause.type} ${JSON.stringify(d.cause.data)}`);
+  return lines.join('\n');
+}
+
+export function divergenceJson(d: Divergence): object {
+  return {
+    seq: d.seq,
+    type: d.expected?.type ?? d.actual?.type ?? null,
+    field: d.field ?? null,
+    expected: d.expected,
+    actual: d.actual,
+    cause: d.cause,
+  };
+}
