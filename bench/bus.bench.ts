@@ -65,7 +65,12 @@ const viaBus = run(
 
 const observed = makeSim();
 const kept: LogRecord[] = [];
-observed.addSink({ append: (r) => (kept.length > 100_000 ? (kept.length = 0) : kept.push(r)) });
+observed.addSink({
+  append: (r) => {
+    if (kept.length > 100_000) kept.length = 0;
+    kept.push(r);
+  },
+});
 let events = 0;
 observed.bus.observe(() => {
   events++;

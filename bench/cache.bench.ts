@@ -6,6 +6,7 @@
  *
  * Run: npm run bench -- cache   (or: node scripts/run-bench.mjs cache [--json])
  */
+import { hashKey } from '../core/cache/cache-key.js';
 import { createTranslationCache } from '../core/cache/create-cache.js';
 import type { TranslationCache } from '../core/cache/translation-cache.js';
 import { SeededRng } from '../core/sim/rng.js';
@@ -47,6 +48,19 @@ function makeKeys(n: number, seed: number): Keys {
 }
 
 // One loop function per cache class keeps every call site monomorphic (perf-notes §1).
+
+/** Memory floor (perf-notes §1): the same hash and one random read of the key and value arrays, no compare. */
+function floorTyped(c: TranslationCache, k: Keys): number {
+  const keys = c.keys;
+  const perm = c.perm;
+  const mask = c.slotCount - 1;
+  let sum = 0;
+  for (let i = 0; i < k.ctx.length; i++) {
+    const s = hashKey(k.vpn[i] | 0, k.ctx[i] << 17) & mask;
+    sum += keys[s * 4] + perm[s];
+  }
+  return sum;
+}
 
 function fillTyped(c: TranslationCache, k: Keys): void {
   for (let i = 0; i < k.ctx.length; i++) c.insert(k.ctx[i], k.vpn[i], 0, k.vpn[i] + 7, 3);
@@ -148,8 +162,9 @@ function lookups(n: number): void {
     qemu: [() => lookupTyped(qemu, k, MISS_OFFSET), n],
     naive: [() => lookupNaive(naive, k, MISS_OFFSET), n],
   });
-  section(`hit across page sizes, lookupAny (${n} entries)`);
-  run(`lookupAny hit @${n}: typed lru`, () => lookupAnyTyped(typed, k), { ops: n });
+  section(`reference rows (${n} entries)`);
+  run(`lookupAny hit @${n}: typed lru (one size present)`, () => lookupAnyTyped(typed, k), { ops: n });
+  run(`floor @${n}: hash + 1 random read, no compare`, () => floorTyped(typed, k), { ops: n });
 }
 
 function inserts(n: number): void {
