@@ -1,9 +1,12 @@
 /**
- * The plugins the `viommu` command loads. The flat test plugin is always
- * there (the library's architecture-neutral scenarios run on it); the
- * architecture plugins join as they land.
+ * The plugins the `viommu` command loads: the three architectures and the
+ * flat test plugin (the architecture-neutral scenarios of the library and the
+ * plugin-author examples run on it).
  */
+import amdvi from '../../plugins/amdvi/index.js';
+import smmuv3 from '../../plugins/smmuv3/index.js';
+import vtd from '../../plugins/vtd/index.js';
 import type { AnyPlugin } from '../plugin/host.js';
 import { flatPlugin } from '../testing/flat-plugin.js';
 
-export const BUILTIN_PLUGINS: readonly AnyPlugin[] = [flatPlugin];
+export const BUILTIN_PLUGINS: readonly AnyPlugin[] = [vtd, smmuv3, amdvi, flatPlugin];
