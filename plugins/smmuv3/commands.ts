@@ -34,7 +34,7 @@ import {
 } from './structures/registers.js';
 import { decodeL1Std, STE_LAYOUT, type SteFields } from './structures/ste.js';
 import { attachPasidTable, detachPasidTable } from './uapi.js';
-import type { SmmuUnit } from './unit.js';
+import type { NamedTable, SmmuUnit } from './unit.js';
 
 function bad(field: string, want: string, got: unknown): never {
   throw new ViommuError(
@@ -166,20 +166,59 @@ const HANDLERS: { readonly [type: string]: Handler } = {
     writeReg(u, 'CR0', CR0.SMMUEN | CR0.CMDQEN | CR0.EVTQEN);
     return ok({ strtab: hex(base), cmdq: hex(cmdq), evtq: hex(evtq) });
   },
-  /** Writes the STE of { sid } with { fields: { V, Config, S2TTB: "0x...", ... } } (2-level: adds the L2 table). */
+  /**
+   * Writes the STE of { sid } with { fields: { V, Config, S2TTB: "0x...", ... } } (2-level: adds the L2 table).
+   * By name instead of address: { cd: a CD named by smmuv3.cd.write (S1ContextPtr), s2Table: a stage-2 table
+   * (S2TTB, S2TG, S2SL0 and S2T0SZ from its geometry, S2AA64 = 1, S2PS = 48 bits) }; `fields` wins.
+   */
   'smmuv3.ste.write': (u, d) => {
     const sid = int(d, 'sid', 0, 2 ** u.options.sidBits - 1);
-    const fields = layoutFields(STE_LAYOUT, obj(d, 'fields'), 'fields') as Partial<SteFields>;
+    const given = layoutFields(STE_LAYOUT, obj(d, 'fields'), 'fields') as Partial<SteFields>;
+    const named: Partial<SteFields> = {};
+    if (d.cd !== undefined) {
+      const at = typeof d.cd === 'string' ? u.cds.get(d.cd) : undefined;
+      if (at === undefined) bad('cd', 'the name of a CD written by smmuv3.cd.write', d.cd);
+      named.S1ContextPtr = at;
+    }
+    if (d.s2Table !== undefined) {
+      const t = namedTable(u, d, 's2Table', 2);
+      named.S2TTB = t.table;
+      named.S2TG = t.granule === 12 ? 0 : t.granule === 16 ? 1 : 2;
+      named.S2SL0 = t.granule === 12 ? 2 - t.startLevel : 3 - t.startLevel;
+      named.S2T0SZ = 64 - t.inputBits;
+      named.S2AA64 = 1;
+      named.S2PS = 5;
+    }
     const addr = steSlot(u, sid);
-    u.builder.writeSte(addr, fields);
+    u.builder.writeSte(addr, { ...named, ...given });
     return ok({ addr: hex(addr) });
   },
-  /** Writes a CD: { addr? (allocated when absent), fields: { V, T0SZ, TTB0: "0x...", ... } }. */
+  /**
+   * Writes a CD: { addr? (allocated when absent), name?, fields: { V, T0SZ, TTB0: "0x...", ... } }.
+   * { ttb0 / ttb1: a stage-1 table name } fill TTBx, TGx and TxSZ from its geometry; `fields` wins.
+   */
   'smmuv3.cd.write': (u, d) => {
-    const fields = layoutFields(CD_LAYOUT, obj(d, 'fields'), 'fields') as Partial<CdFields>;
+    const given = layoutFields(CD_LAYOUT, obj(d, 'fields'), 'fields') as Partial<CdFields>;
+    const named: Partial<CdFields> = {};
+    if (d.ttb0 !== undefined) {
+      const t = namedTable(u, d, 'ttb0', 1);
+      named.TTB0 = t.table;
+      named.TG0 = t.granule === 12 ? 0 : t.granule === 16 ? 1 : 2;
+      named.T0SZ = 64 - t.inputBits;
+    }
+    if (d.ttb1 !== undefined) {
+      const t = namedTable(u, d, 'ttb1', 1);
+      named.TTB1 = t.table;
+      named.TG1 = t.granule === 12 ? 2 : t.granule === 16 ? 3 : 1;
+      named.T1SZ = 64 - t.inputBits;
+    }
     const addr = d.addr === undefined ? u.builder.alloc(64) : num(d, 'addr');
     if (addr % 64 !== 0) bad('addr', 'a 64-byte aligned address', d.addr);
-    u.builder.writeCd(addr, fields);
+    u.builder.writeCd(addr, { ...named, ...given });
+    if (d.name !== undefined) {
+      if (typeof d.name !== 'string' || d.name.length === 0) bad('name', 'a non-empty string', d.name);
+      u.cds.set(d.name, addr);
+    }
     return ok({ addr: hex(addr) });
   },
   /** Makes page-table root { name, stage: 1|2, granule: 4096|16384|65536, inputBits, sl0? (stage 2) }. */
@@ -195,7 +234,7 @@ const HANDLERS: { readonly [type: string]: Handler } = {
       stage === 1
         ? u.builder.s1Root(g, inputBits)
         : u.builder.s2Root(g, inputBits, int(d, 'sl0', 0, 2, g === 12 ? (inputBits > 39 ? 2 : 1) : 1));
-    u.tables.set(name, { ...root, stage });
+    u.tables.set(name, { ...root, stage, inputBits });
     return ok({ table: hex(root.table), startLevel: root.startLevel, startEntries: root.startEntries });
   },
   /**
@@ -226,6 +265,35 @@ const HANDLERS: { readonly [type: string]: Handler } = {
         throw new ViommuError(ERROR_CODES.COMMAND_INVALID, `table.map: ${e.message}`);
       throw e;
     }
+  },
+  /**
+   * Clears the leaf (page or block) that maps { table, iova } — no invalidation, as a driver's unmap
+   * before its TLBI — { via?: stage-2 table name for a nested stage-1 table }. EINVAL if nothing maps it.
+   */
+  'smmuv3.table.unmap': (u, d) => {
+    const t = typeof d.table === 'string' ? u.tables.get(d.table) : undefined;
+    if (!t) bad('table', 'the name of a table made by smmuv3.table.create', d.table);
+    const { pfn } = addr64(d, 'iova');
+    const via = d.via === undefined ? undefined : u.tables.get(String(d.via));
+    if (d.via !== undefined && via?.stage !== 2) bad('via', 'the name of a stage-2 table', d.via);
+    const toPa = via ? (ipa: number) => ipaToPa(u, via, ipa) : (a: number) => a;
+    const g = t.granule;
+    let table = t.table;
+    let entries = t.startEntries;
+    for (let l = t.startLevel; l <= 3; l++) {
+      const shift = g + (3 - l) * (g - 3);
+      const at = toPa(table + (Math.floor(pfn / 2 ** (shift - 12)) % entries) * 8);
+      const [lo, hi] = u.builder.readDesc(at);
+      if ((lo & 1) === 0) break;
+      if (l === 3 || (lo & 2) === 0) {
+        u.builder.writeDesc(at, [0, 0]);
+        return ok({ descriptor: hex(at), level: l });
+      }
+      const next = (hi & 0xffff) * 0x1_0000_0000 + lo;
+      table = next - (next % 2 ** g);
+      entries = 2 ** (g - 3);
+    }
+    return fail('EINVAL', `table.unmap: ${String(d.iova)} is not mapped in "${d.table}"`);
   },
   /**
    * Submits commands to the command queue and writes CMDQ_PROD: { commands: [ { op: "CMD_TLBI_NH_VA", vmid, asid,
@@ -314,6 +382,14 @@ const HANDLERS: { readonly [type: string]: Handler } = {
     return r === 0 ? ok(null) : fail(r, `detach_pasid_table refused (${r})`);
   },
 };
+
+/** The table named by field `field`, which must be of `stage`. */
+function namedTable(u: SmmuUnit, d: JsonObject, field: string, stage: 1 | 2): NamedTable {
+  const t = typeof d[field] === 'string' ? u.tables.get(d[field] as string) : undefined;
+  if (t?.stage !== stage)
+    bad(field, `the name of a stage-${stage} table made by smmuv3.table.create`, d[field]);
+  return t;
+}
 
 /** Software register write with its side effects; returns what happened. */
 export function writeReg(u: SmmuUnit, reg: RegName, value: number): JsonValue {

@@ -44,6 +44,12 @@ export interface SmmuDeps {
   readonly identity: UnitIdentity;
 }
 
+/** A page-table root made by `smmuv3.table.create`. */
+export interface NamedTable extends TableRoot {
+  readonly stage: 1 | 2;
+  readonly inputBits: number;
+}
+
 const CLASS_NAME = ['cd', 'ttd', 'in', 'reserved'];
 
 export class SmmuUnit implements IommuUnit {
@@ -60,7 +66,9 @@ export class SmmuUnit implements IommuUnit {
   readonly deps: SmmuDeps;
   readonly ops: VendorOps;
   /** Named table roots made by `smmuv3.table.create`, for later `smmuv3.table.map`. */
-  readonly tables = new Map<string, TableRoot & { readonly stage: 1 | 2 }>();
+  readonly tables = new Map<string, NamedTable>();
+  /** Named CD addresses made by `smmuv3.cd.write`, for `smmuv3.ste.write { cd }`. */
+  readonly cds = new Map<string, number>();
   /** Streams whose guest CD table is attached through the proposed UAPI. */
   readonly attached = new Map<number, { readonly config: string; readonly basePtr: number }>();
 
