@@ -332,8 +332,11 @@ const HANDLERS: { readonly [type: string]: Handler } = {
     let cons = r.evtqCons % wrap;
     while (cons !== r.evtqProd % wrap) {
       const at = queueBaseAddr(r.evtqBase) + (cons % 2 ** log2) * EVENT_BYTES;
-      const e = decodeEvent(new Uint32Array(u.builder.mem.readBytes(at, EVENT_BYTES).buffer));
+      const w = new Uint32Array(u.builder.mem.readBytes(at, EVENT_BYTES).buffer);
+      const e = decodeEvent(w);
       const input = (BigInt(e.InputAddrHi) << 32n) | BigInt(e.InputAddrLo);
+      // dw3 whole: the IPA (51:12) of a stage-2 fault or the fetch address (51:3) of a fetch abort.
+      const dw3 = (BigInt(w[7]!) << 32n) | BigInt(w[6]!);
       out.push({
         type: e.Type,
         name: SMMU_EVENT_NAME[e.Type] ?? hex(e.Type),
@@ -346,7 +349,7 @@ const HANDLERS: { readonly [type: string]: Handler } = {
         s2: e.S2,
         class: e.CLASS,
         input: `0x${input.toString(16)}`,
-        dw3: hex(e.IPA),
+        dw3: `0x${dw3.toString(16)}`,
       });
       cons = (cons + 1) % wrap;
     }
