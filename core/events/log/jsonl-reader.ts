@@ -144,7 +144,8 @@ export function readJsonl(input: string | Uint8Array, file: string, options: Rea
       });
     } else {
       if (seq >>> 5 >= commands.length) {
-        const next = new Uint32Array(commands.length * 2);
+        // Commands can be far apart (a workload's events between them): grow past seq, not just 2x.
+        const next = new Uint32Array(Math.max((seq >>> 5) + 1, commands.length * 2));
         next.set(commands);
         commands = next;
       }
