@@ -343,6 +343,7 @@ export class VtdTranslator {
       if (code !== 0) {
         if (caps.cm && (code === F.SM_PASID_ENTRY_NOT_PRESENT || code === F.SM_PASID_DIR_ENTRY_NOT_PRESENT)) {
           c.pasid.insert(pctx, pasid, 0, 0, (code << 16) | (pi.fpd ? PC_FPD : 0), 0, 0);
+          c.notePasidDid(0, pctx); // cached without a DID: tagged 0 (see VtdCaches.pasidSelective)
         }
         return this.#fault(req, out, code, req.pasid);
       }

@@ -140,11 +140,21 @@ export class VtdCaches {
     return n;
   }
 
-  /** PASID cache, PASID-selective within a domain. */
+  /**
+   * PASID cache, PASID-selective within a domain. With CM = 1 a not-present
+   * PASID entry is cached with no DID of its own (tagged 0, as VT-d tags
+   * not-present context entries); Linux invalidates it naming the DID of the
+   * entry it just wrote, so a PASID-selective invalidation drops the PASID's
+   * DID-0 entries whichever DID it names (invalidating more is allowed).
+   */
   pasidSelective(did: number, pasid: number): number {
     let n = 0;
     for (const c of this.#pasidCtxByDid.get(did) ?? []) {
       n += this.pasid.invalidateRange(c, pasid, 1, { aux0Mask: 0xffff, aux0Value: did });
+    }
+    if (did !== 0) {
+      for (const c of this.#pasidCtxByDid.get(0) ?? [])
+        n += this.pasid.invalidateRange(c, pasid, 1, { aux0Mask: 0xffff, aux0Value: 0 });
     }
     return n;
   }

@@ -1,0 +1,197 @@
+/**
+ * Cache behaviour seen through translate(): device-TLB fills from ATS
+ * translation requests of ATS-enabled contexts, caching of not-present
+ * results with CM = 1 (and not with CM = 0), and the `qemu` IOTLB policy
+ * (source-id tagged, 1024 entries, everything flushed when full,
+ * reference/vtd.md §4.2).
+ */
+import { describe, expect, it } from 'vitest';
+import { ACCESS, NO_PASID, TranslationRequest, TranslationResult } from '../../../core/model/translation.js';
+import { VTD_FAULT as F } from '../fault-reasons.js';
+import { attachDevice, createDomain, initRootTable, setPasidTableEntry } from '../setup.js';
+import { hostSpace, slMap, unmapPage } from '../structures/page-table-builder.js';
+import { EMPTY_PASID_ENTRY, PGTT } from '../structures/pasid-entry.js';
+import { ccDesc, devTlbDesc, iotlbDesc, pcDesc, pdevTlbDesc } from '../testing/descriptors.js';
+import { type Fixture, makeFixture } from '../testing/test-unit.js';
+import { DEFAULT_CACHE_OPTIONS, QEMU_CACHE_OPTIONS, type VtdCacheOptions } from './cache-options.js';
+
+const D1 = 0x0310;
+const D2 = 0x0318;
+
+interface Opts {
+  scalable?: boolean;
+  cm?: boolean;
+  ats?: boolean;
+  caches?: VtdCacheOptions;
+}
+
+function rig(o: Opts = {}) {
+  const f: Fixture = makeFixture({ caps: { cm: o.cm ?? false }, caches: o.caches ?? DEFAULT_CACHE_OPTIONS });
+  const { hw, memory, frames } = f;
+  initRootTable(hw, o.scalable ?? false);
+  const d = createDomain(hw, 1, 4, false);
+  attachDevice(hw, D1, 1, 'sl', { ats: o.ats ?? false });
+  const host = hostSpace(frames);
+  const map = (vpn: number, pfn: number, w = true) =>
+    slMap(memory, host, d.slptptr / 4096, 4, vpn, pfn, 12, { r: true, w });
+  const unmap = (vpn: number) => unmapPage(memory, host, d.slptptr / 4096, 4, vpn, false);
+  const req = new TranslationRequest();
+  const out = new TranslationResult();
+  const tr = (sid: number, vpn: number, x: { ats?: boolean; access?: number; pasid?: number } = {}) => {
+    req.sid = sid;
+    req.pasid = x.pasid ?? NO_PASID;
+    req.iovaPfn = vpn;
+    req.access = x.access ?? ACCESS.READ;
+    req.ats = x.ats ?? false;
+    hw.translate(req, out);
+    return { code: out.archCode, outPfn: out.outPfn, perm: out.perm, hit: out.hit };
+  };
+  const submit = (...descs: bigint[][]) => expect(hw.submitDescriptors(descs).error).toBeNull();
+  return { f, hw, d, map, unmap, tr, submit, wide: o.scalable ?? false };
+}
+
+describe('device-TLB (ATS)', () => {
+  it.each([false, true])(
+    'an ATS translation request fills the device-TLB the device then uses (scalable: %s)',
+    (scalable) => {
+      const r = rig({ scalable, ats: true });
+      r.map(0x100, 0x500, false);
+      const ats = r.tr(D1, 0x100, { ats: true });
+      expect(ats).toMatchObject({ code: 0, outPfn: 0x500, hit: false });
+      expect(ats.perm & 3, 'the completion reports read-only').toBe(1);
+      const iotlbLookups = r.hw.caches.iotlb.counters().lookups;
+      expect(r.tr(D1, 0x100)).toMatchObject({ code: 0, outPfn: 0x500, hit: true });
+      expect(r.hw.caches.iotlb.counters().lookups, 'served by the device-TLB').toBe(iotlbLookups);
+      expect(r.hw.caches.counters().devTlb!.hits).toBe(1);
+    },
+  );
+
+  it('is not flushed by IOTLB invalidation: the device-TLB invalidation is required too', () => {
+    const r = rig({ ats: true });
+    r.map(0x100, 0x500);
+    r.tr(D1, 0x100, { ats: true });
+    r.unmap(0x100);
+    r.submit(iotlbDesc(3, 1, { vpn: 0x100 }));
+    expect(r.tr(D1, 0x100), 'stale in the device').toMatchObject({ code: 0, outPfn: 0x500, hit: true });
+    r.submit(devTlbDesc(D1, 0x100n << 12n, false));
+    expect(r.tr(D1, 0x100).code).toBe(F.READ_NOT_PERMITTED);
+  });
+
+  it('tags device-TLB entries by PASID: a PASID invalidation leaves requests without PASID alone', () => {
+    const r = rig({ scalable: true, ats: true });
+    r.map(0x100, 0x500);
+    r.tr(D1, 0x100, { ats: true });
+    r.tr(D1, 0x100, { ats: true, pasid: 0 });
+    r.submit(pdevTlbDesc(D1, 0, 0x100n << 12n));
+    const devHits = () => r.hw.caches.counters().devTlb!.hits;
+    const h0 = devHits();
+    r.tr(D1, 0x100);
+    expect(devHits(), 'no PASID: still in the device-TLB').toBe(h0 + 1);
+    r.tr(D1, 0x100, { pasid: 0 });
+    expect(devHits(), 'PASID 0: invalidated').toBe(h0 + 1);
+  });
+
+  it('a device whose context does not enable ATS gets TT / DTE faults for translation requests', () => {
+    expect(rig().tr(D1, 0x100, { ats: true }).code).toBe(F.TRANSLATION_TYPE_BLOCKED);
+    expect(rig({ scalable: true }).tr(D1, 0x100, { ats: true }).code).toBe(F.SM_DTE_CLEAR);
+  });
+});
+
+describe('caching mode', () => {
+  it.each([false, true])(
+    'CM = 0: a not-present result is not cached, a new mapping is seen at once (scalable: %s)',
+    (scalable) => {
+      const r = rig({ scalable });
+      expect(r.tr(D1, 0x100).code).not.toBe(0);
+      r.map(0x100, 0x500);
+      expect(r.tr(D1, 0x100)).toMatchObject({ code: 0, outPfn: 0x500 });
+    },
+  );
+
+  it.each([false, true])(
+    'CM = 1: a not-present leaf is cached until invalidated (scalable: %s)',
+    (scalable) => {
+      const r = rig({ scalable, cm: true });
+      const first = r.tr(D1, 0x100).code;
+      expect(first).toBe(scalable ? F.SM_SL_PTE_NOT_PRESENT : F.READ_NOT_PERMITTED);
+      r.map(0x100, 0x500);
+      expect(r.tr(D1, 0x100).code, 'cached not-present').toBe(first);
+      // Legacy reports the access the request made, even from the cached marker.
+      if (!scalable) expect(r.tr(D1, 0x100, { access: ACCESS.WRITE }).code).toBe(F.WRITE_NOT_PERMITTED);
+      r.submit(iotlbDesc(3, 1, { vpn: 0x100, wide: scalable }));
+      expect(r.tr(D1, 0x100)).toMatchObject({ code: 0, outPfn: 0x500 });
+    },
+  );
+
+  it('CM = 1: a not-present context entry is cached until the context cache is invalidated', () => {
+    for (const cm of [false, true]) {
+      const r = rig({ cm });
+      expect(r.tr(D2, 0x100).code).toBe(F.CONTEXT_ENTRY_NOT_PRESENT);
+      attachDevice(r.hw, D2, 1, 'sl');
+      r.map(0x100, 0x500);
+      expect(r.tr(D2, 0x100).code, `cm ${cm}`).toBe(cm ? F.CONTEXT_ENTRY_NOT_PRESENT : 0);
+      r.submit(ccDesc(3, { sid: D2 }));
+      expect(r.tr(D2, 0x100).code).toBe(0);
+    }
+  });
+
+  it('CM = 1: a not-present PASID entry is cached until the PASID cache is invalidated', () => {
+    const r = rig({ scalable: true, cm: true });
+    r.map(0x100, 0x500);
+    expect(r.tr(D1, 0x100, { pasid: 1 }).code).toBe(F.SM_PASID_ENTRY_NOT_PRESENT);
+    setPasidTableEntry(r.hw, D1, 1, {
+      ...EMPTY_PASID_ENTRY,
+      P: true,
+      PGTT: PGTT.SL_ONLY,
+      AW: 2,
+      DID: 1,
+      SLPTPTR: BigInt(r.d.slptptr),
+    });
+    expect(r.tr(D1, 0x100, { pasid: 1 }).code).toBe(F.SM_PASID_ENTRY_NOT_PRESENT);
+    // Linux names the DID of the entry it just wrote (pasid.c, CM = 1); another PASID is not enough.
+    r.submit(pcDesc(1, 1, 2));
+    expect(r.tr(D1, 0x100, { pasid: 1 }).code).toBe(F.SM_PASID_ENTRY_NOT_PRESENT);
+    r.submit(pcDesc(1, 1, 1));
+    expect(r.tr(D1, 0x100, { pasid: 1 })).toMatchObject({ code: 0, outPfn: 0x500 });
+  });
+});
+
+describe("the 'qemu' IOTLB policy", () => {
+  it('tags entries by source-id: devices of one domain do not share them', () => {
+    for (const [caches, shared] of [
+      [DEFAULT_CACHE_OPTIONS, true],
+      [QEMU_CACHE_OPTIONS, false],
+    ] as const) {
+      const r = rig({ caches });
+      attachDevice(r.hw, D2, 1, 'sl');
+      r.map(0x100, 0x500);
+      expect(r.tr(D1, 0x100).hit).toBe(false);
+      expect(r.tr(D2, 0x100).hit, caches.iotlb.policy).toBe(shared);
+    }
+  });
+
+  it('domain-selective invalidation still finds every source-id of the DID, and only those', () => {
+    const r = rig({ caches: QEMU_CACHE_OPTIONS });
+    attachDevice(r.hw, D2, 1, 'sl');
+    const d2 = createDomain(r.hw, 2, 4, false);
+    attachDevice(r.hw, 0x0320, 2, 'sl');
+    r.map(0x100, 0x500);
+    slMap(r.f.memory, hostSpace(r.f.frames), d2.slptptr / 4096, 4, 0x100, 0x600, 12, { r: true, w: true });
+    for (const s of [D1, D2, 0x0320]) r.tr(s, 0x100);
+    r.submit(iotlbDesc(2, 1));
+    expect([D1, D2, 0x0320].map((s) => r.tr(s, 0x100).hit)).toEqual([false, false, true]);
+  });
+
+  it('holds 1024 entries and flushes them all when an insert finds it full; no paging-structure caches', () => {
+    const r = rig({ caches: QEMU_CACHE_OPTIONS });
+    expect([r.hw.caches.slPsc, r.hw.caches.flPsc]).toEqual([null, null]);
+    for (let i = 0; i <= 1024; i++) r.map(0x1000 + i, 0x5000 + i);
+    for (let i = 0; i < 1024; i++) r.tr(D1, 0x1000 + i);
+    expect(r.hw.caches.iotlb.counters().capacity).toBe(1024);
+    expect([0, 511, 1023].map((i) => r.tr(D1, 0x1000 + i).hit)).toEqual([true, true, true]);
+    r.tr(D1, 0x1000 + 1024); // the 1025th page: flush, then insert
+    expect(r.hw.caches.iotlb.counters().evictions).toBe(1024);
+    expect(r.tr(D1, 0x1000 + 1024).hit).toBe(true);
+    expect(r.tr(D1, 0x1000).hit).toBe(false);
+  });
+});
