@@ -94,6 +94,44 @@ describe('TLB tags', () => {
   });
 });
 
+describe('TTB1 (upper) region', () => {
+  it('entries of the upper region are kept apart from the lower one and dropped by their own address', () => {
+    const r = rig();
+    const b = r.unit.builder;
+    const lower = b.s1Root(12, 48);
+    const upper = b.s1Root(12, 48);
+    const cd = b.alloc(64);
+    b.writeCd(cd, {
+      V: 1,
+      AA64: 1,
+      A: 1,
+      R: 1,
+      IPS: 5,
+      ASID: 1,
+      T0SZ: 16,
+      TG0: 0,
+      TTB0: lower.table,
+      T1SZ: 16,
+      TG1: 2,
+      TTB1: upper.table,
+    });
+    writeSte(r, 1, { V: 1, Config: 0b101, S1ContextPtr: cd });
+    // The same low 48 bits in both regions, mapped to different pages.
+    const low48 = 0xfff_fff0_0000;
+    b.map(lower, low48 / 4096, 0x10_0000, 3, 1);
+    b.map(upper, low48 / 4096, 0x20_0000, 3, 1);
+    const up = 0xffff_0000_0000_0000n + BigInt(low48);
+    expect(dma(r, 1, low48 + 0x10)).toBe(0);
+    expect(outAddr()).toBe(0x10_0010);
+    expect(dma(r, 1, up + 0x10n)).toBe(0);
+    expect([res.hit, outAddr()]).toEqual([false, 0x20_0010]);
+    submit(r, [{ op: 'CMD_TLBI_NH_VA', vmid: 0, asid: 1, addr: `0x${up.toString(16)}` }]);
+    expect(r.unit.caches.tlb.liveCount()).toBe(1);
+    expect(dma(r, 1, low48)).toBe(0);
+    expect(res.hit).toBe(true);
+  });
+});
+
 describe('config cache', () => {
   it('is keyed by StreamID: one entry per stream, even when two streams share an STE image', () => {
     const r = rig();

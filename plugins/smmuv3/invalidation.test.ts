@@ -88,6 +88,27 @@ describe('TLB invalidation', () => {
     ]);
   });
 
+  it('CMD_TLBI_NH_VA naming any address inside a 2 MiB block or a 64K page drops that entry', () => {
+    const r = makeRig();
+    r.cmd('smmuv3.init', { log2size: 6 });
+    const blk = s1Stream(r, 1, { asid: 1 });
+    const big = s1Stream(r, 2, { asid: 2, granule: 16 });
+    r.unit.builder.map(blk, 0x200, 0x40_0000, 2, 1);
+    r.unit.builder.map(big, 0x10, 0x8_0000, 3, 1);
+    expect(dma(r, 1, 0x20_0000)).toBe(0);
+    expect(dma(r, 2, 0x1_0000)).toBe(0);
+    expect(r.unit.caches.tlb.liveCount()).toBe(2);
+    submit(r, [
+      { op: 'CMD_TLBI_NH_VA', vmid: 0, asid: 1, addr: '0x3ff000' },
+      { op: 'CMD_TLBI_NH_VA', vmid: 0, asid: 2, addr: '0x1f000' },
+    ]);
+    expect(dropped(r)).toEqual([
+      ['CMD_TLBI_NH_VA', 1],
+      ['CMD_TLBI_NH_VA', 1],
+    ]);
+    expect(r.unit.caches.tlb.liveCount()).toBe(0);
+  });
+
   it('CMD_TLBI_NH_VAA: one page of every ASID of the VMID, not stage-2-only entries', () => {
     const r = world();
     submit(r, [{ op: 'CMD_TLBI_NH_VAA', vmid: 5, addr: hex(VA + 0x3000) }]);
