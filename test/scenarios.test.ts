@@ -120,6 +120,14 @@ describe('the scenario library', () => {
     expect(schemaProblems(SCHEMA, JSON.parse(readFileSync(file, 'utf8')) as Json)).toEqual([]);
   });
 
+  it('names each scenario by its path, so a log header <id>@<target> leads to its file', () => {
+    const wrong = scenarioFiles
+      .map((f) => [relative(LIBRARY, f).split('\\').join('/').slice(0, -SCENARIO_SUFFIX.length), f] as const)
+      .filter(([want, f]) => loadScenarioFile(f, rel(f)).id !== want)
+      .map(([want]) => want);
+    expect(wrong).toEqual([]);
+  });
+
   it('every target has a golden beside its scenario, and every golden belongs to one', () => {
     const expected = new Map<string, string>();
     for (const f of scenarioFiles) {
