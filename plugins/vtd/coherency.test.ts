@@ -1,6 +1,7 @@
 /**
  * Coherency (issue 3, must-show 2): random sequences of map, unmap, modify and
- * table switches on second-level (legacy and scalable) and first-level tables.
+ * table switches on second-level (legacy and scalable), first-level and
+ * nested tables (changes to either stage).
  * After every change followed by a correct invalidation, each cached
  * translation equals a fresh uncached walk (reference-walker.ts). With one
  * required invalidation left out, the stale translation is observable: the
@@ -12,13 +13,13 @@ import type { PhysMemory } from '../../core/memory/phys-memory.js';
 import { ACCESS, NO_PASID, TranslationRequest, TranslationResult } from '../../core/model/translation.js';
 import { DEFAULT_CACHE_OPTIONS, QEMU_CACHE_OPTIONS, type VtdCacheOptions } from './caches/cache-options.js';
 import { referenceTranslate } from './reference-walker.js';
-import { attachDevice, createDomain, initRootTable, setLegacyContextEntry } from './setup.js';
-import { flMap, hostSpace, slMap, unmapPage } from './structures/page-table-builder.js';
+import { attachDevice, createDomain, initRootTable, nestedSpace, setLegacyContextEntry } from './setup.js';
+import { flMap, hostSpace, slMap, type TableSpace, unmapPage } from './structures/page-table-builder.js';
 import { readPasidEntry, writePasidEntry } from './structures/pasid-entry.js';
 import { ccDesc, type Desc, iotlbDesc, pcDesc, piotlbDesc } from './testing/descriptors.js';
 import { type Fixture, makeFixture } from './testing/test-unit.js';
 
-type World = 'legacy' | 'sl' | 'fl';
+type World = 'legacy' | 'sl' | 'fl' | 'nested';
 
 const SID = 0x0310;
 const DID = 3;
@@ -27,6 +28,10 @@ const PASID = 0; // RID_PASID: requests without PASID use this entry
 const REGIONS = [1, 2, 0x9abc];
 const PAGES = [0, 1, 511];
 const SLOTS = REGIONS.flatMap((r) => PAGES.map((p) => r * 512 + p));
+
+/** Nested: the first level outputs GPAs from 4 GiB up; the second level maps them with four 1 GiB pages. */
+const GPA_BASE = 2 ** 20;
+const GIB = 2 ** 18;
 
 const SMALL: VtdCacheOptions = {
   context: { entries: 2, ways: 'full', policy: 'fifo' },
@@ -63,12 +68,14 @@ const op = fc.oneof(
     how,
   }),
   fc.record({ k: fc.constant('switch' as const), how }),
+  // Nested only: remap one of the second-level 1 GiB pages that hold the first level's output GPAs.
+  fc.record({ k: fc.constant('stage2' as const), gib: fc.nat(3), how }),
 );
 type Op = typeof op extends fc.Arbitrary<infer T> ? T : never;
 type How = Op['how'];
 
 const setup = fc.record({
-  world: fc.constantFrom<World>('legacy', 'sl', 'fl'),
+  world: fc.constantFrom<World>('legacy', 'sl', 'fl', 'nested'),
   slLevels: fc.constantFrom<3 | 4 | 5>(3, 4, 5),
   flLevels: fc.constantFrom<4 | 5>(4, 5),
   cm: fc.boolean(),
@@ -105,12 +112,37 @@ class Rig {
     this.f = makeFixture({ caps: { cm: s.cm }, caches: s.caches });
     const { hw, frames } = this.f;
     initRootTable(hw, s.world !== 'legacy');
-    const d = createDomain(hw, DID, s.slLevels, false);
-    this.first = s.world === 'fl';
+    const nested = s.world === 'nested';
+    const d = createDomain(hw, DID, s.slLevels, nested);
+    this.slRoot = d.slptptr / 4096;
+    this.first = s.world === 'fl' || nested;
     this.levels = this.first ? s.flLevels : s.slLevels;
-    const r = attachDevice(hw, SID, DID, this.first ? 'fl' : 'sl', { flLevels: s.flLevels });
+    // Nested first-level tables live in GPA space, in pages the second level maps at GPA = HPA.
+    this.space = nested ? nestedSpace(hw, d) : hostSpace(frames);
+    const r = attachDevice(hw, SID, DID, nested ? 'nested' : this.first ? 'fl' : 'sl', {
+      flLevels: s.flLevels,
+    });
     const a = this.first ? r.flptptr! : d.slptptr;
-    this.roots = [a / 4096, frames.alloc(1) / 4096];
+    this.roots = [a / 4096, this.space.alloc()];
+    if (nested) for (let g = 0; g < 4; g++) this.stage2(g, false);
+  }
+
+  readonly slRoot: number;
+  readonly space: TableSpace;
+  /** Nested: which of two host ranges each 1 GiB second-level page points to. */
+  readonly gibAlt = [false, false, false, false];
+
+  /** Nested: (re)maps second-level 1 GiB page `g` of the output GPAs; returns its page range. */
+  stage2(g: number, alt: boolean): [number, number] {
+    const gpa = GPA_BASE + g * GIB;
+    const hpa = (alt ? 16 : 8) * GPA_BASE + g * GIB;
+    this.gibAlt[g] = alt;
+    slMap(this.f.memory, hostSpace(this.f.frames), this.slRoot, this.s.slLevels, gpa, hpa, 30, {
+      r: true,
+      w: true,
+      x: true,
+    });
+    return [gpa, GIB];
   }
 
   get hw() {
@@ -132,12 +164,14 @@ class Rig {
   ): [number, number] {
     const root = this.roots[which]!;
     const mem = this.f.memory;
-    const space = hostSpace(this.f.frames);
+    const space = this.space;
     const prev = leafShift(mem, root, this.levels, vpn, this.first);
     const shift = big ? 21 : 12;
     const span = 2 ** (shift - 12);
     const base = Math.floor(vpn / span) * span;
-    if (this.first) flMap(mem, space, root, this.levels, base, out * span, shift, { w: p.a, u: p.b || !p.a });
+    const outBase = this.s.world === 'nested' ? GPA_BASE : 0;
+    if (this.first)
+      flMap(mem, space, root, this.levels, base, outBase + out * span, shift, { w: p.a, u: p.b || !p.a });
     else slMap(mem, space, root, this.levels, base, out * span, shift, { r: p.a || !p.b, w: p.b });
     const reach = big || prev === 21 ? 512 : 1;
     return [Math.floor(vpn / reach) * reach, reach];
@@ -146,7 +180,7 @@ class Rig {
   unmap(vpn: number): [number, number] | null {
     const shift = unmapPage(
       this.f.memory,
-      hostSpace(this.f.frames),
+      this.space,
       this.roots[this.active]!,
       this.levels,
       vpn,
@@ -225,7 +259,18 @@ class Rig {
       leafOnly = false; // may add or replace a non-leaf entry
     } else if (o.k === 'unmap') range = this.unmap(SLOTS[o.slot]!);
     else if (o.k === 'modify') range = this.modify(SLOTS[o.slot]!, o.out, o.perm);
-    else {
+    else if (o.k === 'stage2') {
+      if (this.s.world !== 'nested') return;
+      const [gpa, pages] = this.stage2(o.gib, !this.gibAlt[o.gib]);
+      // Combined (nested) IOTLB entries are named by DID: an IOTLB descriptor, never a P_IOTLB one.
+      const h = o.how.kind;
+      this.submit([
+        h === 0
+          ? iotlbDesc(3, DID, { vpn: gpa, am: Math.log2(pages), wide: true })
+          : iotlbDesc(h === 3 ? 1 : 2, DID, { wide: true }),
+      ]);
+      return;
+    } else {
       this.switchRoot();
       this.submit([...this.structureInvalidation(o.how), ...this.switchTlbInvalidation(o.how)]);
       return;
@@ -278,7 +323,7 @@ const label = (s: Setup, i: number, ops: readonly Op[]): string =>
   `${s.world} sl${s.slLevels} fl${s.flLevels} cm=${s.cm} after op ${i} ${JSON.stringify(ops[i])}`;
 
 describe('coherency: cached translation = fresh walk after correct invalidation', () => {
-  it('holds for random map / unmap / modify / table-switch sequences (SL legacy, SL scalable, FL)', () => {
+  it('holds for random map / unmap / modify / table-switch sequences (SL legacy, SL scalable, FL, nested both stages)', () => {
     fc.assert(
       fc.property(setup, fc.array(op, { minLength: 1, maxLength: 14 }), (s, ops) => {
         const rig = new Rig(s);
@@ -293,7 +338,7 @@ describe('coherency: cached translation = fresh walk after correct invalidation'
   });
 });
 
-const change = fc.constantFrom('output', 'permission', 'unmap', 'switch-table' as const);
+const change = fc.constantFrom('output', 'permission', 'unmap', 'switch-table', 'stage2' as const);
 
 describe('coherency: one required invalidation left out', () => {
   it('serves the stale translation until the missing invalidation arrives', () => {
@@ -321,7 +366,11 @@ describe('coherency: one required invalidation left out', () => {
           expect(rig.both(vpn, ACCESS.READ).model.hit, 'the second read hits the IOTLB').toBe(true);
 
           let missing: Desc[];
-          if (what === 'output')
+          if (what === 'stage2' && s.world === 'nested') {
+            // The second level moves the output GPA's 1 GiB page; the IOTLB invalidation is left out.
+            const [gpa, pages] = rig.stage2(0, !rig.gibAlt[0]);
+            missing = [iotlbDesc(3, DID, { vpn: gpa, am: Math.log2(pages), wide: true })];
+          } else if (what === 'output' || what === 'stage2')
             missing = rig.pageInvalidation(rig.modify(vpn, 200, { a: true, b: true })!, h, true);
           else if (what === 'permission')
             missing = rig.pageInvalidation(rig.modify(vpn, 100, { a: false, b: true })!, h, true);
