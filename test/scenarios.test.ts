@@ -19,6 +19,7 @@ import { findScenarioFiles, loadScenarioFile, SCENARIO_SUFFIX } from '../core/sc
 import { WORKLOAD_KINDS } from '../core/scenario/types.js';
 import { validateScenario } from '../core/scenario/validate.js';
 import { ERRNO } from '../core/uapi/errno.js';
+import { KERNEL_NAMES } from '../core/uapi/kernel-versions.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const LIBRARY = join(ROOT, 'scenarios');
@@ -149,7 +150,8 @@ describe('the scenario library', () => {
 });
 
 describe('the schema agrees with the validator', () => {
-  it('lists the same workload kinds and errno names', () => {
+  it('lists the same workload kinds, errno names and kernels', () => {
+    expect(((SCHEMA.properties as Schema).kernel as Schema).enum).toEqual([...KERNEL_NAMES]);
     const defs = SCHEMA.$defs as { [k: string]: Schema };
     const kinds = ((defs.workload.properties as Schema).kind as Schema).enum;
     expect(kinds).toEqual([...WORKLOAD_KINDS]);

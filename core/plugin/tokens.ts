@@ -10,6 +10,7 @@ import type { PhysMemory } from '../memory/phys-memory.js';
 import type { SimClock } from '../sim/clock.js';
 import type { SeededRng } from '../sim/rng.js';
 import type { ErrnoCode } from '../uapi/errno.js';
+import type { KernelVersion } from '../uapi/kernel-versions.js';
 import type { IommuFault } from '../uapi/structs.js';
 import type { DeviceConfig, IommuUnit } from './contract.js';
 
@@ -42,6 +43,8 @@ export const TOKENS = Object.freeze({
   Frames: token<FrameAllocator>('Frames'),
   Clock: token<SimClock>('Clock'),
   Rng: token<SeededRng>('Rng'),
+  /** The kernel version the run simulates (its UAPI constants), for vendor drivers. */
+  Kernel: token<KernelVersion>('Kernel'),
   /** The event sink of the current command. */
   Events: token<EventSink>('Events'),
   /** The core's fault reporting, bound to this unit. */

@@ -60,8 +60,8 @@ export interface WorkloadSpec {
   readonly kind: WorkloadKind;
   readonly seed: number;
   readonly device: string;
-  /** First byte of the region the pattern covers ("0x..." or a safe integer). */
-  readonly iova: string | number;
+  /** First byte of the region the pattern covers, as "0x..." (the validator takes strings only). */
+  readonly iova: string;
   /** Region size in 4 KiB pages. */
   readonly pages: number;
   /** Accesses (churn: map/access/unmap rounds). */

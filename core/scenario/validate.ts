@@ -5,6 +5,7 @@
  */
 import type { JsonObject, JsonValue } from '../plugin/contract.js';
 import { isErrnoName } from '../uapi/errno.js';
+import { KERNEL_NAMES } from '../uapi/kernel-versions.js';
 import { Checker } from './check.js';
 import { SCENARIO_ERROR_CODES, ScenarioError } from './errors.js';
 import { encodePayload } from './payload.js';
@@ -23,6 +24,9 @@ import {
   WORKLOAD_KINDS,
   type WorkloadSpec,
 } from './types.js';
+
+/** The modelled kernels, as a pattern the field check can name. */
+const KERNEL_PATTERN = new RegExp(`^(${KERNEL_NAMES.map((k) => k.replace(/\./g, '\\.')).join('|')})$`);
 
 const TOP_KEYS = [
   '$schema',
@@ -102,7 +106,7 @@ export function validateScenario(raw: unknown, file: string): Scenario {
   const kernel =
     top.kernel === undefined
       ? 'v5.10'
-      : ck.string(top.kernel, 'kernel', /^v\d+\.\d+$/, 'a kernel version like "v5.10"');
+      : ck.string(top.kernel, 'kernel', KERNEL_PATTERN, `one of ${KERNEL_NAMES.join(', ')}`);
   const seed = top.seed === undefined ? 1 : ck.int(top.seed, 'seed', 0, 0xffff_ffff);
   const memoryBytes =
     top.memoryBytes === undefined ? 64 << 20 : ck.int(top.memoryBytes, 'memoryBytes', 4096, 2 ** 44);

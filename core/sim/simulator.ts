@@ -80,6 +80,7 @@ export class Simulator {
     this.#container.register(TOKENS.Frames, { useValue: this.frames });
     this.#container.register(TOKENS.Clock, { useValue: this.clock });
     this.#container.register(TOKENS.Rng, { useValue: this.rng });
+    this.#container.register(TOKENS.Kernel, { useValue: this.kernel });
 
     for (const spec of config.units) {
       if (this.units.has(spec.id))
