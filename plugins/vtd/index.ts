@@ -41,7 +41,9 @@ export default definePlugin<VtdOptions>({
           seed: rng.nextU32(),
         });
         hw.preferScalable = options.mode === 'scalable';
-        return new VtdUnit(hw, createIntelDriver(hw, { events, faults, rng }), identity);
+        const kernel = resolve(c, TOKENS.Kernel).name;
+        const driver = createIntelDriver(hw, { events, faults, rng }, { ...options.driver, kernel });
+        return new VtdUnit(hw, driver, identity);
       }),
     });
   },
