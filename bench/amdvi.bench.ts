@@ -18,7 +18,7 @@ import { V1TableBuilder } from '../plugins/amdvi/builders.js';
 import { Fixture } from '../plugins/amdvi/test-fixture.js';
 import { WALK, WalkState, walkV1 } from '../plugins/amdvi/walk.js';
 import { NaiveCache } from './baselines/naive-cache.js';
-import { type BenchResult, finish, fmt, note, ratio, run, section } from './harness.js';
+import { type BenchResult, finish, fmt, line, note, ratio, run, section } from './harness.js';
 
 const N = 1000;
 const SID = 0x10;
@@ -118,9 +118,9 @@ rows.push({
 });
 
 note('| case | amdvi lru ns | amdvi qemu ns | naive ns | naive / lru |');
-note('|---|---:|---:|---:|---:|');
+line('|---|---:|---:|---:|---:|');
 for (const r of rows) {
-  note(
+  line(
     `| ${r.label} | ${fmt(r.typed.nsPerOp)} | ${fmt(r.qemu.nsPerOp)} | ${fmt(r.naive.nsPerOp)} | ${ratio(r.naive, r.typed).toFixed(2)}x |`,
   );
 }

@@ -11,7 +11,7 @@ import { createTranslationCache } from '../core/cache/create-cache.js';
 import type { TranslationCache } from '../core/cache/translation-cache.js';
 import { SeededRng } from '../core/sim/rng.js';
 import { NaiveCache } from './baselines/naive-cache.js';
-import { type BenchResult, finish, fmt, note, ratio, run, section } from './harness.js';
+import { type BenchResult, finish, fmt, line, note, ratio, run, section } from './harness.js';
 
 const CONTEXTS = 64;
 const RUN = 16;
@@ -224,9 +224,9 @@ invalidations(1e3);
 invalidations(1e5);
 
 note('### Summary (median ns/op; ratio = naive / typed lru)\n');
-note('| case | typed lru | typed qemu | naive Map<string> | naive ÷ typed |\n|---|---:|---:|---:|---:|');
+line('| case | typed lru | typed qemu | naive Map<string> | naive ÷ typed |\n|---|---:|---:|---:|---:|');
 for (const r of rows) {
-  console.log(
+  line(
     `| ${r.label} | ${fmt(r.typed.nsPerOp)} | ${fmt(r.qemu.nsPerOp)} | ${fmt(r.naive.nsPerOp)} | ${ratio(r.naive, r.typed).toFixed(1)}x |`,
   );
 }

@@ -108,6 +108,11 @@ export function note(text: string): void {
   if (!json) console.log(`\n${text}`);
 }
 
+/** A line of human output right under the previous one (a table row); silent in `--json` mode. */
+export function line(text: string): void {
+  if (!json) console.log(text);
+}
+
 /** End of a bench file: in `--json` mode print all results; returns them either way. */
 export function finish(): BenchResult[] {
   if (json) console.log(JSON.stringify({ node: process.version, results, sink: sink !== 0 }, null, 2));
