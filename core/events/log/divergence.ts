@@ -62,33 +62,66 @@ export function recordDiff(e: LogRecord, a: LogRecord): string | undefined {
   if (e.type !== a.type) return 'type';
   if (e.v !== a.v) return 'v';
   if (e.kind === 'event' && a.kind === 'event' && e.cause !== a.cause) return 'cause';
-  return valueDiff(e.data, a.data, 'data');
+  const d = valueDiff(e.data, a.data);
+  return d === undefined ? undefined : `data${d}`;
 }
 
-function valueDiff(e: JsonValue | undefined, a: JsonValue | undefined, path: string): string | undefined {
+/**
+ * undefined when equal, else the path of the first difference below this value
+ * ('' for the value itself). Allocation-free while values are equal: replay
+ * compares every record, so paths are built only on the way out of a difference,
+ * and object keys go on a shared stack instead of Object.keys arrays.
+ */
+function valueDiff(e: JsonValue | undefined, a: JsonValue | undefined): string | undefined {
   if (e === a) return undefined;
-  if (typeof e !== 'object' || typeof a !== 'object' || e === null || a === null) return path;
+  if (typeof e !== 'object' || typeof a !== 'object' || e === null || a === null) return '';
   const ea = Array.isArray(e);
-  if (ea !== Array.isArray(a)) return path;
+  if (ea !== Array.isArray(a)) return '';
   if (ea) {
     const x = e as readonly JsonValue[];
     const y = a as readonly JsonValue[];
     for (let i = 0; i < x.length && i < y.length; i++) {
-      const d = valueDiff(x[i], y[i], `${path}[${i}]`);
-      if (d !== undefined) return d;
+      const d = valueDiff(x[i], y[i]);
+      if (d !== undefined) return `[${i}]${d}`;
     }
-    return x.length === y.length ? undefined : `${path}[${Math.min(x.length, y.length)}]`;
+    return x.length === y.length ? undefined : `[${Math.min(x.length, y.length)}]`;
   }
-  const x = e as { readonly [k: string]: JsonValue };
-  const y = a as { readonly [k: string]: JsonValue };
-  const kx = Object.keys(x);
-  const ky = Object.keys(y);
-  for (let i = 0; i < kx.length || i < ky.length; i++) {
-    if (kx[i] !== ky[i]) return `${path}.${kx[i] ?? ky[i]}`;
-    const d = valueDiff(x[kx[i]], y[kx[i]], `${path}.${kx[i]}`);
-    if (d !== undefined) return d;
+  return objectDiff(e as { readonly [k: string]: JsonValue }, a as { readonly [k: string]: JsonValue });
+}
+
+/** Keys of the objects being compared, outermost first (nested calls push above their caller's). */
+const keyStack: string[] = [];
+
+/** Keys compared in order (so key order counts), each key's value right after its key, as JSON reads them. */
+function objectDiff(
+  x: { readonly [k: string]: JsonValue },
+  y: { readonly [k: string]: JsonValue },
+): string | undefined {
+  const base = keyStack.length;
+  for (const k in x) keyStack.push(k);
+  const n = keyStack.length - base;
+  let i = 0;
+  let found: string | undefined;
+  for (const k in y) {
+    if (i >= n) {
+      found = `.${k}`;
+      break;
+    }
+    const kx = keyStack[base + i];
+    if (k !== kx) {
+      found = `.${kx}`;
+      break;
+    }
+    const d = valueDiff(x[k], y[k]);
+    if (d !== undefined) {
+      found = `.${k}${d}`;
+      break;
+    }
+    i++;
   }
-  return undefined;
+  if (found === undefined && i < n) found = `.${keyStack[base + i]}`;
+  keyStack.length = base;
+  return found;
 }
 
 export interface BinaryDivergence {
