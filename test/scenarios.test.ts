@@ -16,6 +16,7 @@ import { describeDivergence } from '../core/replay/describe.js';
 import { readLogBytes } from '../core/replay/log-io.js';
 import { replayLog } from '../core/replay/replay.js';
 import { findScenarioFiles, loadScenarioFile, SCENARIO_SUFFIX } from '../core/scenario/load.js';
+import { runTarget } from '../core/scenario/runner.js';
 import { WORKLOAD_KINDS } from '../core/scenario/types.js';
 import { validateScenario } from '../core/scenario/validate.js';
 import { ERRNO } from '../core/uapi/errno.js';
@@ -233,5 +234,21 @@ describe('every golden log replays', () => {
     const r = replayLog(host, { ...log, records }, { file: 'altered' });
     expect(r.ok).toBe(false);
     expect(r.divergence?.seq).toBe(altered.seq);
+  });
+});
+
+describe("every scenario's expectations hold", () => {
+  // Replaying a golden shows the run is unchanged; this shows the scenario's
+  // own `expect` blocks still describe it (an edited bound is checked here,
+  // not only by `viommu run`).
+  const host = new PluginHost();
+  for (const p of BUILTIN_PLUGINS) host.use(p);
+  const runs = scenarioFiles.flatMap((f) => {
+    const s = loadScenarioFile(f);
+    return s.targets.map((t) => [`${rel(f)} @${t.name}`, s, t] as const);
+  });
+  it.each(runs)('%s', (_, scenario, target) => {
+    const run = runTarget(host, scenario, target);
+    expect(run.failures.map((f) => `${f.origin}: ${f.message}`)).toEqual([]);
   });
 });
