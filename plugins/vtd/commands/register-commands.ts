@@ -38,13 +38,15 @@ function fsts(hw: Parameters<Handler>[0]): number {
 const regsRead: Handler = (hw) => ({
   CAP: hex64(capRegister(hw.caps)),
   ECAP: hex64(ecapRegister(hw.caps)),
+  // Composed as unsigned 32-bit values: `|` alone turns bit 31 into a sign.
   GSTS:
-    ((hw.translationEnabled ? 1 << 31 : 0) >>> 0) | (hw.rootSet ? 1 << 30 : 0) | (hw.caps.qi ? 1 << 26 : 0),
+    ((hw.translationEnabled ? 1 << 31 : 0) | (hw.rootSet ? 1 << 30 : 0) | (hw.caps.qi ? 1 << 26 : 0)) >>> 0,
   RTADDR: hex64(BigInt(hw.rootTable) | (hw.scalable ? 1n << 10n : 0n)),
   FSTS: fsts(hw),
-  FECTL: ((hw.faultRecorder.im ? 1 << 31 : 0) >>> 0) | (hw.faultRecorder.ip ? 1 << 30 : 0),
+  FECTL: ((hw.faultRecorder.im ? 1 << 31 : 0) | (hw.faultRecorder.ip ? 1 << 30 : 0)) >>> 0,
   IQH: hw.qi.head,
-  IQER: hw.qi.errorIndex,
+  /** Index of the descriptor that stopped the queue, or null while IQE is clear. */
+  IQER: hw.qi.errorIndex < 0 ? null : hw.qi.errorIndex,
   ICS: hw.qi.iwc ? 1 : 0,
 });
 
