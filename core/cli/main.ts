@@ -23,6 +23,14 @@ export function buildProgram(): Command {
   return program;
 }
 
+// `viommu inspect log | head`: a reader that goes away is not an error.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+}
+
 try {
   await buildProgram().parseAsync(process.argv);
 } catch (e) {
