@@ -12,6 +12,7 @@ import type { TranslationCache } from '../../core/cache/index.js';
 import {
   ACCESS,
   FAULT_KIND,
+  type FaultKind,
   NO_PASID,
   type TranslationRequest,
   type TranslationResult,
@@ -134,8 +135,14 @@ export class VtdTranslator {
 
   // ---- faults ----
 
-  #fault(req: TranslationRequest, out: TranslationResult, code: number, pasid: number): number {
-    out.kind = VTD_FAULT_KIND[code]!;
+  #fault(
+    req: TranslationRequest,
+    out: TranslationResult,
+    code: number,
+    pasid: number,
+    kind: FaultKind = VTD_FAULT_KIND[code]! as FaultKind,
+  ): number {
+    out.kind = kind;
     out.archCode = code;
     this.#hw.recordFault(
       {
@@ -222,7 +229,14 @@ export class VtdTranslator {
       const neg = (word >>> 16) & 0xff;
       if (neg === NEG_SL_NP) {
         const w = (req.access & ACCESS.WRITE) !== 0;
-        return this.#fault(req, out, w ? F.WRITE_NOT_PERMITTED : F.READ_NOT_PERMITTED, NO_PASID);
+        // Legacy mode has no not-present reason: R=W=0 reports 0x5/0x6, but it is a missing translation.
+        return this.#fault(
+          req,
+          out,
+          w ? F.WRITE_NOT_PERMITTED : F.READ_NOT_PERMITTED,
+          NO_PASID,
+          FAULT_KIND.TRANSLATION,
+        );
       }
       out.outPfn = c.iotlb.outputFor(slot, vpn);
       out.pageShift = 12 + c.iotlb.pageShifts[c.iotlb.sizeOf(slot)]!;
@@ -253,7 +267,13 @@ export class VtdTranslator {
                 : F.SL_PTE_RESERVED;
         // CM = 1 may cache the not-present result; its reason depends on the access, so cache a marker.
         if (this.#caps.cm && r === WALK.NOT_PRESENT) c.iotlb.insert(ctx, vpn, 0, 0, NEG_SL_NP << 16);
-        return this.#fault(req, out, code, NO_PASID);
+        return this.#fault(
+          req,
+          out,
+          code,
+          NO_PASID,
+          r === WALK.NOT_PRESENT ? FAULT_KIND.TRANSLATION : undefined,
+        );
       }
       word = st.perm | (st.perm << 4) | P_D_DONE;
       out.outPfn = st.outPfn;
