@@ -20,7 +20,7 @@ import { makeRig, s1Stream, type TestRig } from '../plugins/smmuv3/test-support.
 import type { StageRegime } from '../plugins/smmuv3/walk.js';
 import { WalkOut, walkStage } from '../plugins/smmuv3/walk.js';
 import { NaiveCache } from './baselines/naive-cache.js';
-import { type BenchResult, finish, fmt, note, ratio, run, section } from './harness.js';
+import { type BenchResult, finish, fmt, line, note, ratio, run, section } from './harness.js';
 
 const N = 200;
 const SID = 3;
@@ -123,9 +123,9 @@ rows.push({
 });
 
 note('| case | smmuv3 lru ns | smmuv3 qemu ns | naive ns | naive / lru |');
-note('|---|---:|---:|---:|---:|');
+line('|---|---:|---:|---:|---:|');
 for (const r of rows) {
-  note(
+  line(
     `| ${r.label} | ${fmt(r.typed.nsPerOp)} | ${fmt(r.qemu.nsPerOp)} | ${fmt(r.naive.nsPerOp)} | ${ratio(r.naive, r.typed).toFixed(2)}x |`,
   );
 }
