@@ -21,10 +21,10 @@ describe('vtd options', () => {
 
   it.each([
     [{ driver: { kernel: 'v5.13' } }, /driver: unknown field "kernel"/],
-    [{ driver: { prqOrder: 8 } }, /driver\.prqOrder: expected an integer in 0\.\.7/],
+    [{ driver: { prqOrder: 8 } }, /driver\.prqOrder: expected an integer in \[0, 7\], got 8/],
     [{ driver: { atsQueueDepth: 0 } }, /driver\.atsQueueDepth/],
     [{ driver: { responseCodes: 'spec' } }, /driver\.responseCodes: expected one of verbatim, architectural/],
-    [{ driver: { cpu5LevelPaging: 1 } }, /driver\.cpu5LevelPaging: expected a boolean/],
+    [{ driver: { cpu5LevelPaging: 1 } }, /driver\.cpu5LevelPaging: expected true or false, got 1/],
     [{ driver: [] }, /driver: expected an object/],
     [{ drivers: {} }, /unknown field "drivers"/],
   ])('reject %j naming the field', (raw, message) => {

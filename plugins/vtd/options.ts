@@ -11,6 +11,7 @@ import {
   type VtdCacheOptions,
 } from './caches/cache-options.js';
 import { parseVtdCaps, type VtdCaps } from './capabilities.js';
+import { bool, int, oneOf } from './commands/fields.js';
 import { DEFAULT_DRIVER_OPTIONS, type IntelDriverOptions } from './driver/driver-context.js';
 
 /** The Linux driver's knobs a scenario may set; the kernel line comes from the run. */
@@ -49,48 +50,30 @@ export function parseVtdOptions(raw: JsonObject | undefined): VtdOptions {
   return Object.freeze({ mode, caps, caches, driver });
 }
 
-function oneOf<T extends string>(v: unknown, field: string, allowed: readonly T[], fallback: T): T {
-  if (v === undefined) return fallback;
-  if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v))
-    throw new RangeError(`${field}: expected one of ${allowed.join(', ')}, got ${JSON.stringify(v)}`);
-  return v as T;
-}
-
-function intIn(v: unknown, field: string, min: number, max: number, fallback: number): number {
-  if (v === undefined) return fallback;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
-    throw new RangeError(`${field}: expected an integer in ${min}..${max}, got ${JSON.stringify(v)}`);
-  return v;
-}
-
+/** The driver's knobs, read with the command-field readers; errors name `driver.<field>`. */
 function parseDriverOptions(raw: unknown, field: string): VtdDriverOptions {
   const d = DEFAULT_DRIVER_OPTIONS;
-  if (raw === undefined) raw = {};
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+  const o = (raw ?? {}) as JsonObject;
+  if (typeof o !== 'object' || o === null || Array.isArray(o))
     throw new TypeError(`${field}: expected an object`);
-  const o = raw as JsonObject;
   const known = ['cpu5LevelPaging', 'atsQueueDepth', 'prqOrder', 'responseCodes', 'prqThread'];
   for (const k of Object.keys(o)) {
     if (!known.includes(k))
       throw new RangeError(`${field}: unknown field "${k}" (known: ${known.join(', ')})`);
   }
-  const la57 = o.cpu5LevelPaging ?? d.cpu5LevelPaging;
-  if (typeof la57 !== 'boolean')
-    throw new TypeError(`${field}.cpu5LevelPaging: expected a boolean, got ${JSON.stringify(la57)}`);
-  return {
-    cpu5LevelPaging: la57,
-    // PCI ATS: the Invalidate Queue Depth field is 5 bits, 0 meaning 32.
-    atsQueueDepth: intIn(o.atsQueueDepth, `${field}.atsQueueDepth`, 1, 32, d.atsQueueDepth),
-    // PQA.PQS is 3 bits: 128 << 7 descriptors at most.
-    prqOrder: intIn(o.prqOrder, `${field}.prqOrder`, 0, 7, d.prqOrder),
-    responseCodes: oneOf(
-      o.responseCodes,
-      `${field}.responseCodes`,
-      ['verbatim', 'architectural'],
-      d.responseCodes,
-    ),
-    prqThread: oneOf(o.prqThread, `${field}.prqThread`, ['immediate', 'held'], d.prqThread),
-  };
+  try {
+    return {
+      cpu5LevelPaging: bool(o, 'cpu5LevelPaging', d.cpu5LevelPaging),
+      // PCI ATS: the Invalidate Queue Depth field is 5 bits, 0 meaning 32.
+      atsQueueDepth: int(o, 'atsQueueDepth', 1, 32, d.atsQueueDepth),
+      // PQA.PQS is 3 bits: 128 << 7 descriptors at most.
+      prqOrder: int(o, 'prqOrder', 0, 7, d.prqOrder),
+      responseCodes: oneOf(o, 'responseCodes', ['verbatim', 'architectural'], d.responseCodes),
+      prqThread: oneOf(o, 'prqThread', ['immediate', 'held'], d.prqThread),
+    };
+  } catch (e) {
+    throw e instanceof RangeError ? new RangeError(`${field}.${e.message}`) : e;
+  }
 }
 
 function parseCacheOptionsOver(raw: JsonObject | undefined, base: VtdCacheOptions): VtdCacheOptions {
