@@ -16,6 +16,7 @@ import {
 import { KERNELS, type KernelName } from '../../uapi/kernel-versions.js';
 import type { IommuGpasidBindData } from '../../uapi/structs.js';
 import { UserMemory } from '../../uapi/user-memory.js';
+import { cliCall } from './cli-call.js';
 
 export const CHECK_OPS = ['cache-invalidate', 'bind-gpasid', 'unbind-gpasid'] as const;
 export type CheckOp = (typeof CHECK_OPS)[number];
@@ -27,22 +28,7 @@ export function isCheckOp(s: unknown): s is CheckOp {
 /** Where the payload is placed in the simulated user address space. */
 export const CHECK_UPTR = 0x10000;
 
-const TARGET: UapiTarget = {
-  ops: ACCEPT_ALL_OPS,
-  call: {
-    device: {
-      name: 'cli',
-      unit: 'cli',
-      sid: 0,
-      pci: true,
-      pasidBits: 20,
-      ats: true,
-      pri: true,
-      auxDomain: false,
-    },
-    mm: 1,
-  },
-};
+const TARGET: UapiTarget = { ops: ACCEPT_ALL_OPS, call: cliCall('cli') };
 
 /** One check's result, JSON-safe (64-bit values as "0x..." strings). */
 export interface CheckResult {

@@ -17,6 +17,7 @@ import { LEGACY_LAYOUTS } from '../../uapi/layouts.js';
 import { UAPI } from '../../uapi/uapi-constants.js';
 import { UserMemory } from '../../uapi/user-memory.js';
 import type { VendorOps } from '../../uapi/vendor-ops.js';
+import { cliCall } from './cli-call.js';
 
 export interface CompatCase {
   readonly case: 1 | 2 | 3 | 4;
@@ -35,19 +36,7 @@ export interface CompatCase {
 }
 
 const UPTR = 0x20000;
-const call = {
-  device: {
-    name: 'demo',
-    unit: 'demo',
-    sid: 0,
-    pci: true,
-    pasidBits: 20,
-    ats: true,
-    pri: true,
-    auxDomain: false,
-  },
-  mm: 1,
-};
+const call = cliCall('demo');
 
 /** VT-d's first bind checks (§5.2 steps 2–4) with this kernel's constants; everything else accepted. */
 function vtdLikeOps(k: KernelVersion): VendorOps {
