@@ -1,52 +1,64 @@
-import {
-  EMPTY_K1,
-  hashKey,
-  keyWord1,
-  nextPow2,
-  SLOT_STRIDE,
-  STAMP_DEAD,
-  STAMP_EMPTY,
-  vpnHigh,
-} from './cache-key.js';
+import { EMPTY_K1, hashKey, keyWord1, nextPow2, SLOT_STRIDE, STAMP_DEAD, STAMP_EMPTY } from './cache-key.js';
 import type { ResolvedCacheOptions } from './cache-options.js';
 import { TranslationCache } from './translation-cache.js';
+import { UseOrderHeap } from './use-order-heap.js';
+
+const TWO_POW_32 = 4294967296;
+/** Use ticks are int32; they are renumbered from 1 before they could wrap. */
+const TICK_LIMIT = 0x7fff_fff0;
+/** Up to this many entries a cache gets 4 slots per entry instead of 2. */
+const SMALL_CACHE = 16384;
 
 /**
  * Fully associative translation cache: one open-addressing table with linear probing over
- * `max(8, nextPow2(2 * entries))` slots, so live entries keep the load <= 0.5 (perf-notes §2, §8).
+ * `max(8, nextPow2(2 * entries))` slots, so live entries keep the load <= 0.5 (perf-notes §2, §8);
+ * caches of up to SMALL_CACHE entries get twice that (load <= 0.25), which halves how often
+ * eviction tombstones force a rebuild, for little memory.
  *
  * Removed entries leave tombstones (the key stays, so each key has at most one slot and a lookup
  * stops at the first key match); entries of a flushed context or generation stay in place as
- * stale slots. Both are reused by inserts, and the table is rebuilt in place, keeping the policy
- * order, once tombstones + stale slots exceed a quarter of the slots.
+ * stale slots. Both are reused by inserts, and the table is rebuilt in place once tombstones +
+ * stale slots exceed a quarter of the slots.
  *
- * Policy order is a doubly linked list of occupied slots, oldest first (LRU: a hit moves the
- * slot to the newest end). `random` also keeps a dense array of occupied slots to draw from.
+ * Replacement order:
+ * - `lru` and `fifo`: each slot's spare key word holds its use tick (last hit or fill for lru,
+ *   fill for fifo), so a hit writes one word on the slot's own cache line and moves nothing.
+ *   Eviction takes the smallest tick from a lazy min-heap (use-order-heap.ts): an entry hit since
+ *   it was queued is re-queued under its newer tick when it reaches the top. The victim is
+ *   exactly the least recently used (oldest filled) live entry.
+ * - `random`: a dense array of occupied slots in fill order, drawn from with the SeededRng.
+ * - `qemu`: no order; a full cache is flushed.
  */
 export class OpenAddressingCache extends TranslationCache {
   private readonly mask: number;
   private readonly lru: boolean;
   /** Slots not EMPTY (live, stale or tombstones). */
   private used = 0;
-  private readonly onext: Int32Array;
-  private readonly oprev: Int32Array;
-  private oHead = -1;
-  private oTail = -1;
+  /** lru/fifo: the eviction order; null for random and qemu. */
+  private readonly heap: UseOrderHeap | null;
+  private clock = 0;
   private readonly dense: Int32Array | undefined;
   private readonly densePos: Int32Array | undefined;
+  /** random: fill order of the occupied slots (a list, so a rebuild keeps the draw order). */
+  private readonly fnext: Int32Array | undefined;
+  private readonly fprev: Int32Array | undefined;
+  private fHead = -1;
+  private fTail = -1;
   private denseCount = 0;
   private scratchI: Int32Array | undefined;
   private scratchF: Float64Array | undefined;
 
   constructor(o: ResolvedCacheOptions) {
-    super(o, Math.max(8, nextPow2(2 * o.entries)));
+    super(o, Math.max(8, nextPow2((o.entries <= SMALL_CACHE ? 4 : 2) * o.entries)));
     this.mask = this.slotCount - 1;
     this.lru = o.policy === 'lru';
-    this.onext = new Int32Array(this.slotCount);
-    this.oprev = new Int32Array(this.slotCount);
+    this.heap =
+      o.policy === 'lru' || o.policy === 'fifo' ? new UseOrderHeap(this.slotCount, o.entries) : null;
     if (o.policy === 'random') {
       this.dense = new Int32Array(this.slotCount);
       this.densePos = new Int32Array(this.slotCount);
+      this.fnext = new Int32Array(this.slotCount);
+      this.fprev = new Int32Array(this.slotCount);
     }
   }
 
@@ -55,7 +67,7 @@ export class OpenAddressingCache extends TranslationCache {
     if (ctx >= this.ctxGen.length) return -1;
     const g = this.ctxGen[ctx];
     if (g <= this.epoch) return -1;
-    const hi = vpnHigh(vpn) & this.hiMask[size];
+    const hi = (vpn < TWO_POW_32 ? 0 : (vpn / TWO_POW_32) | 0) & this.hiMask[size];
     if (hi > 0x1fff) return -1;
     const k0 = vpn & this.loMask[size];
     const k1 = (ctx << 17) | (size << 13) | hi;
@@ -67,11 +79,43 @@ export class OpenAddressingCache extends TranslationCache {
       if (keys[b + 1] === k1 && keys[b] === k0) {
         if (st !== g) return -1;
         this.nHits++;
-        if (this.lru && s !== this.oTail) this.moveToNewest(s);
+        if (this.lru) this.stamp(b);
         return s;
       }
       if (st === STAMP_EMPTY) return -1;
     }
+  }
+
+  /** As TranslationCache.lookupAny, with the probe inlined: the IOTLB hit path. */
+  override lookupAny(ctx: number, vpn: number): number {
+    this.nLookups++;
+    if (ctx >= this.ctxGen.length) return -1;
+    const g = this.ctxGen[ctx];
+    if (g <= this.epoch) return -1;
+    const hi = vpn < TWO_POW_32 ? 0 : (vpn / TWO_POW_32) | 0;
+    if (hi > 0x1fff) return -1;
+    const lo = vpn | 0;
+    const keys = this.keys;
+    const mask = this.mask;
+    let sizes = this.ctxSizes[ctx];
+    while (sizes !== 0) {
+      const c = 31 - Math.clz32(sizes & -sizes);
+      sizes &= sizes - 1;
+      const k0 = lo & this.loMask[c];
+      const k1 = (ctx << 17) | (c << 13) | (hi & this.hiMask[c]);
+      for (let s = hashKey(k0, k1) & mask; ; s = (s + 1) & mask) {
+        const b = s * SLOT_STRIDE;
+        const st = keys[b + 2];
+        if (keys[b + 1] === k1 && keys[b] === k0) {
+          if (st !== g) break;
+          this.nHits++;
+          if (this.lru) this.stamp(b);
+          return s;
+        }
+        if (st === STAMP_EMPTY) break;
+      }
+    }
+    return -1;
   }
 
   insert(ctx: number, vpn: number, size: number, outPage: number, perm: number, aux0 = 0, aux1 = 0): number {
@@ -79,7 +123,8 @@ export class OpenAddressingCache extends TranslationCache {
     if (this.used - this.totalLive > this.slotCount >> 2) this.rehash();
     let g = this.currentGen(ctx);
     const k0 = vpn & this.loMask[size];
-    const k1 = keyWord1(ctx, size, vpnHigh(vpn) & this.hiMask[size]);
+    const hi = vpn < TWO_POW_32 ? 0 : (vpn / TWO_POW_32) | 0;
+    const k1 = keyWord1(ctx, size, hi & this.hiMask[size]);
     const keys = this.keys;
     let free = -1;
     let s = hashKey(k0, k1) & this.mask;
@@ -89,7 +134,7 @@ export class OpenAddressingCache extends TranslationCache {
       if (st === STAMP_EMPTY) break;
       if (keys[b + 1] === k1 && keys[b] === k0) {
         if (st === g) {
-          if (this.lru && s !== this.oTail) this.moveToNewest(s);
+          if (this.lru) this.stamp(b);
           this.setValues(s, outPage, perm, aux0, aux1);
           return s;
         }
@@ -105,7 +150,7 @@ export class OpenAddressingCache extends TranslationCache {
     }
     const st = keys[free * SLOT_STRIDE + 2];
     if (st === STAMP_EMPTY) this.used++;
-    else if (st > STAMP_DEAD) this.onRemoved(free); // stale: still in the policy order
+    else if (st > STAMP_DEAD) this.onRemoved(free); // stale: still in the random draw order
     this.fill(free, ctx, g, k0, k1, size);
     this.appendOrder(free);
     this.setValues(free, outPage, perm, aux0, aux1);
@@ -124,16 +169,18 @@ export class OpenAddressingCache extends TranslationCache {
   }
 
   protected touch(slot: number): void {
-    if (this.lru && slot !== this.oTail) this.moveToNewest(slot);
+    if (this.lru) this.stamp(slot * SLOT_STRIDE);
   }
 
   protected onRemoved(slot: number): void {
-    const p = this.oprev[slot];
-    const n = this.onext[slot];
-    if (p >= 0) this.onext[p] = n;
-    else this.oHead = n;
-    if (n >= 0) this.oprev[n] = p;
-    else this.oTail = p;
+    // lru/fifo: the heap drops the slot lazily when it reaches the top; qemu keeps no order.
+    if (this.fnext === undefined || this.fprev === undefined) return;
+    const p = this.fprev[slot];
+    const n = this.fnext[slot];
+    if (p >= 0) this.fnext[p] = n;
+    else this.fHead = n;
+    if (n >= 0) this.fprev[n] = p;
+    else this.fTail = p;
     if (this.dense !== undefined && this.densePos !== undefined) {
       const i = this.densePos[slot];
       const last = this.dense[--this.denseCount];
@@ -145,8 +192,15 @@ export class OpenAddressingCache extends TranslationCache {
   protected clearSlots(): void {
     this.emptyAllSlots();
     this.used = 0;
-    this.oHead = this.oTail = -1;
+    this.heap?.clear();
+    this.fHead = this.fTail = -1;
     this.denseCount = 0;
+  }
+
+  /** Give the slot at key offset `b` a fresh use tick (renumbering first if ticks ran out). */
+  private stamp(b: number): void {
+    if (this.clock >= TICK_LIMIT) this.renumberTicks();
+    this.keys[b + 3] = ++this.clock;
   }
 
   /** Make room for one entry; stale slots met on the way are retired without counting. */
@@ -156,11 +210,38 @@ export class OpenAddressingCache extends TranslationCache {
       this.dropAll();
       return;
     }
+    const heap = this.heap;
+    if (heap !== null) {
+      for (;;) {
+        if (heap.size === 0) throw new Error('cache: eviction order is empty while the cache is full');
+        const s = heap.topSlot();
+        const t = heap.topTick();
+        if (heap.queued[s] !== t) {
+          heap.pop(); // an older queueing of a slot that was re-queued or refilled since
+          continue;
+        }
+        if (!this.isLive(s)) {
+          heap.pop();
+          heap.queued[s] = -1;
+          continue;
+        }
+        const u = this.keys[s * SLOT_STRIDE + 3];
+        if (u !== t) {
+          heap.queued[s] = u; // hit since it was queued: queue it again under its last use
+          heap.replaceTop(u, s);
+          continue;
+        }
+        heap.pop();
+        heap.queued[s] = -1;
+        this.removeLive(s);
+        this.nEvictions++;
+        return;
+      }
+    }
     for (;;) {
       const s =
-        this.dense !== undefined && this.rng !== undefined
-          ? this.dense[this.rng.below(this.denseCount)]
-          : this.oHead;
+        this.dense !== undefined && this.rng !== undefined ? this.dense[this.rng.below(this.denseCount)] : -1;
+      if (s < 0) throw new Error(`cache: no eviction order for policy ${this.policy}`);
       if (this.isLive(s)) {
         this.removeLive(s);
         this.nEvictions++;
@@ -171,50 +252,76 @@ export class OpenAddressingCache extends TranslationCache {
     }
   }
 
+  /** Record a fresh fill of slot `s` in the replacement order. */
   private appendOrder(s: number): void {
-    this.oprev[s] = this.oTail;
-    this.onext[s] = -1;
-    if (this.oTail >= 0) this.onext[this.oTail] = s;
-    else this.oHead = s;
-    this.oTail = s;
+    const heap = this.heap;
+    if (heap !== null) {
+      this.stamp(s * SLOT_STRIDE);
+      if (heap.full) this.rebuildOrder();
+      else heap.push(this.keys[s * SLOT_STRIDE + 3], s);
+      return;
+    }
+    if (this.fnext === undefined || this.fprev === undefined) return;
+    this.fprev[s] = this.fTail;
+    this.fnext[s] = -1;
+    if (this.fTail >= 0) this.fnext[this.fTail] = s;
+    else this.fHead = s;
+    this.fTail = s;
     if (this.dense !== undefined && this.densePos !== undefined) {
       this.dense[this.denseCount] = s;
       this.densePos[s] = this.denseCount++;
     }
   }
 
-  private moveToNewest(s: number): void {
-    const p = this.oprev[s];
-    const n = this.onext[s];
-    if (p >= 0) this.onext[p] = n;
-    else this.oHead = n;
-    this.oprev[n] = p; // s is not the tail, so n >= 0
-    this.oprev[s] = this.oTail;
-    this.onext[s] = -1;
-    this.onext[this.oTail] = s;
-    this.oTail = s;
+  /** Rebuild the heap from the live slots and their ticks (drops every stale queueing). */
+  private rebuildOrder(): void {
+    const heap = this.heap;
+    if (heap === null) return;
+    heap.clear();
+    for (let s = 0; s < this.slotCount; s++) {
+      if (this.isLive(s)) heap.append(this.keys[s * SLOT_STRIDE + 3], s);
+    }
+    heap.heapify();
   }
 
-  /** Rebuild the table in place from the live entries, oldest first, dropping tombstones and stale slots. */
+  /** Ticks ran out: renumber the live entries' ticks 1..n in their order, and start the clock there. */
+  private renumberTicks(): void {
+    const live: number[] = [];
+    for (let s = 0; s < this.slotCount; s++) if (this.isLive(s)) live.push(s);
+    const keys = this.keys;
+    live.sort((a, b) => keys[a * SLOT_STRIDE + 3] - keys[b * SLOT_STRIDE + 3]);
+    for (let i = 0; i < live.length; i++) keys[live[i] * SLOT_STRIDE + 3] = i + 1;
+    this.clock = live.length;
+    this.rebuildOrder();
+  }
+
+  /** Rebuild the table in place from the live entries, dropping tombstones and stale slots. */
   private rehash(): void {
     const n = this.totalLive;
     if (this.scratchI === undefined || this.scratchF === undefined) {
-      this.scratchI = new Int32Array(this.entries * 6);
+      this.scratchI = new Int32Array(this.entries * 7);
       this.scratchF = new Float64Array(this.entries);
     }
     const si = this.scratchI;
     const sf = this.scratchF;
     let i = 0;
-    for (let s = this.oHead; s >= 0; s = this.onext[s]) {
+    // random keeps its fill order (the draw order); the others copy in slot order.
+    const listed = this.fnext !== undefined;
+    for (
+      let s = listed ? this.fHead : 0;
+      listed ? s >= 0 : s < this.slotCount;
+      s = listed ? this.fnext![s] : s + 1
+    ) {
       if (!this.isLive(s)) continue;
       const b = s * SLOT_STRIDE;
-      const o = i * 6;
+      const o = i * 7;
       si[o] = this.keys[b];
       si[o + 1] = this.keys[b + 1];
       si[o + 2] = this.keys[b + 2];
-      si[o + 3] = this.perm[s];
-      si[o + 4] = this.aux0[s];
-      si[o + 5] = this.aux1[s];
+      si[o + 3] = this.keys[b + 3];
+      si[o + 4] = this.perm[s];
+      si[o + 5] = this.aux0[s];
+      si[o + 6] = this.aux1[s];
       sf[i++] = this.outPage[s];
     }
     if (i !== n) throw new Error(`cache: rehash found ${i} live entries, expected ${n}`);
@@ -222,14 +329,16 @@ export class OpenAddressingCache extends TranslationCache {
     this.ctxHead.fill(-1);
     const keys = this.keys;
     for (let j = 0; j < n; j++) {
-      const k0 = si[j * 6];
-      const k1 = si[j * 6 + 1];
+      const o = j * 7;
+      const k0 = si[o];
+      const k1 = si[o + 1];
       let s = hashKey(k0, k1) & this.mask;
       while (keys[s * SLOT_STRIDE + 1] !== EMPTY_K1) s = (s + 1) & this.mask;
       const b = s * SLOT_STRIDE;
       keys[b] = k0;
       keys[b + 1] = k1;
-      keys[b + 2] = si[j * 6 + 2];
+      keys[b + 2] = si[o + 2];
+      keys[b + 3] = si[o + 3];
       const ctx = k1 >>> 17;
       const head = this.ctxHead[ctx];
       this.cprev[s] = -1;
@@ -237,11 +346,12 @@ export class OpenAddressingCache extends TranslationCache {
       if (head >= 0) this.cprev[head] = s;
       this.ctxHead[ctx] = s;
       this.outPage[s] = sf[j];
-      this.perm[s] = si[j * 6 + 3];
-      this.aux0[s] = si[j * 6 + 4];
-      this.aux1[s] = si[j * 6 + 5];
-      this.appendOrder(s);
+      this.perm[s] = si[o + 4];
+      this.aux0[s] = si[o + 5];
+      this.aux1[s] = si[o + 6];
+      if (this.heap === null) this.appendOrder(s);
     }
     this.used = n;
+    this.rebuildOrder();
   }
 }

@@ -151,3 +151,24 @@ describe('argument checks', () => {
     expect(c.lookup(0, 2 ** 46, 0)).toBe(-1);
   });
 });
+
+describe('use ticks running out', () => {
+  // The lru/fifo order lives in int32 use ticks; near 2^31 they are renumbered 1..n in order.
+  for (const policy of ['lru', 'fifo'] as const) {
+    it(`${policy}: renumbering keeps the eviction order`, () => {
+      const c = make(policy, 4);
+      put(c, 10);
+      put(c, 20);
+      put(c, 30);
+      put(c, 40);
+      (c as unknown as { clock: number }).clock = 0x7fff_fff0 - 1;
+      expect(c.lookup(0, 20, 0)).toBeGreaterThanOrEqual(0); // tick 0x7fffffef
+      expect(c.lookup(0, 10, 0)).toBeGreaterThanOrEqual(0); // lru: renumbers first
+      put(c, 50); // fifo: renumbers first
+      put(c, 60);
+      expect((c as unknown as { clock: number }).clock).toBeLessThan(10);
+      // lru order was 30, 40, 20, 10: evicts 30 and 40. fifo order is 10, 20, 30, 40: evicts 10 and 20.
+      expect(present(c)).toEqual(policy === 'lru' ? [10, 20, 50, 60] : [30, 40, 50, 60]);
+    });
+  }
+});

@@ -187,6 +187,78 @@ describe('translation cache against a reference model', () => {
     );
   });
 
+  it('lru and fifo (fully associative): the victim is exactly the one an ordered list names', () => {
+    // Reference: keys in replacement order, oldest first; lru moves a key to the end on a hit or a
+    // re-fill, fifo only on a fresh fill. The cache's lazy heap must pick the same victims.
+    const config = fc.record({
+      policy: fc.constantFrom<ReplacementPolicy>('lru', 'fifo'),
+      entries: fc.integer({ min: 1, max: 12 }),
+    });
+    fc.assert(
+      fc.property(config, fc.array(opA, { maxLength: 300, size: 'max' }), (cfg, ops) => {
+        const c = createTranslationCache({ entries: cfg.entries, ways: 'full', policy: cfg.policy });
+        const order: string[] = [];
+        const use = (k: string) => {
+          const i = order.indexOf(k);
+          if (i >= 0) order.splice(i, 1);
+          order.push(k);
+        };
+        const dropWhere = (pred: (ctx: number, size: number, base: number) => boolean) => {
+          for (let i = order.length - 1; i >= 0; i--) {
+            const [ctx, size, base] = order[i].split(':').map(Number);
+            if (pred(ctx, size, base)) order.splice(i, 1);
+          }
+        };
+        for (const op of ops) {
+          switch (op.t) {
+            case 'insert': {
+              const k = Model.key(op.ctx, op.size, op.vpn);
+              c.insert(op.ctx, op.vpn, op.size, op.out, 3);
+              if (!order.includes(k)) {
+                if (order.length === cfg.entries) order.shift();
+                order.push(k);
+              } else if (cfg.policy === 'lru') use(k);
+              break;
+            }
+            case 'lookup': {
+              const s = c.lookup(op.ctx, op.vpn, op.size);
+              const k = Model.key(op.ctx, op.size, op.vpn);
+              expect(s >= 0).toBe(order.includes(k));
+              if (s >= 0 && cfg.policy === 'lru') use(k);
+              break;
+            }
+            case 'lookupAny': {
+              const s = c.lookupAny(op.ctx, op.vpn);
+              const k = [0, 1, 2].map((z) => Model.key(op.ctx, z, op.vpn)).find((x) => order.includes(x));
+              expect(s < 0 ? undefined : Model.key(op.ctx, c.sizeOf(s), op.vpn)).toBe(k);
+              if (k !== undefined && cfg.policy === 'lru') use(k);
+              break;
+            }
+            case 'invCtx':
+              c.invalidateContext(op.ctx);
+              dropWhere((ctx) => ctx === op.ctx);
+              break;
+            case 'invRange': {
+              c.invalidateRange(op.ctx, op.vpn, op.pages);
+              const end = op.vpn + op.pages;
+              dropWhere(
+                (ctx, size, base) => ctx === op.ctx && base < end && base + 2 ** SHIFTS[size] > op.vpn,
+              );
+              break;
+            }
+            case 'invAll':
+              c.invalidateAll();
+              order.length = 0;
+              break;
+          }
+          const live = c.snapshot().map((e) => Model.key(e.ctx, e.size, e.vpn));
+          expect(live.sort()).toEqual([...order].sort());
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('is deterministic: same operations and seed give the same contents and counters', () => {
     fc.assert(
       fc.property(
