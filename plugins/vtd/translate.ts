@@ -96,7 +96,7 @@ export class VtdTranslator {
       return 0;
     }
     const sid = req.sid & 0xffff;
-    if (!req.ats) {
+    if (!req.ats && hw.caches.devTlbCount !== 0) {
       const t = hw.caches.devTlb[sid];
       if (t !== undefined && this.#devTlbHit(t, req, out)) return 0;
     }

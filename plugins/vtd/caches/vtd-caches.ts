@@ -33,6 +33,8 @@ export class VtdCaches {
   readonly devTlbConfig: VtdCacheConfig;
   /** Device-TLBs by source-id (ATS devices only). */
   readonly devTlb: (TranslationCache | undefined)[] = [];
+  /** How many device-TLBs exist: the hit path skips the (sparse) lookup while there are none. */
+  devTlbCount = 0;
   /** true: the IOTLB is tagged by source-id (QEMU), false: by DID. */
   readonly iotlbBySid: boolean;
 
@@ -74,7 +76,9 @@ export class VtdCaches {
 
   /** Gives an ATS device its device-TLB. */
   addDevTlb(sid: number): void {
-    if (this.devTlb[sid] === undefined) this.devTlb[sid] = this.#make(this.devTlbConfig, [0, 9, 18]);
+    if (this.devTlb[sid] !== undefined) return;
+    this.devTlb[sid] = this.#make(this.devTlbConfig, [0, 9, 18]);
+    this.devTlbCount++;
   }
 
   /** Context id of the IOTLB for (did, tag) as seen from `sid` (cold path: fills). */
