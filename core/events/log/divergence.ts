@@ -30,6 +30,7 @@ export function firstDivergence(
   expected: Iterable<LogRecord>,
   actual: Iterable<LogRecord>,
 ): Divergence | null {
+  if (Array.isArray(expected) && Array.isArray(actual)) return firstArrayDivergence(expected, actual);
   // Commands seen so far, to name the cause of a diverging event (nested commands make it not always the last one).
   const commandsE = new Map<number, CommandRecord>();
   const commandsA = new Map<number, CommandRecord>();
@@ -52,6 +53,39 @@ export function firstDivergence(
       ? { seq, expected: e, actual: a, cause }
       : { seq, expected: e, actual: a, cause, field };
   }
+}
+
+/** firstDivergence over two arrays: the same answer, without remembering every command on the way. */
+function firstArrayDivergence(
+  expected: readonly LogRecord[],
+  actual: readonly LogRecord[],
+): Divergence | null {
+  const n = Math.max(expected.length, actual.length);
+  for (let i = 0; i < n; i++) {
+    const e = i < expected.length ? expected[i] : null;
+    const a = i < actual.length ? actual[i] : null;
+    const field = e === null || a === null ? undefined : recordDiff(e, a);
+    if (e !== null && a !== null && field === undefined) continue;
+    const ev = e?.kind === 'event' ? e : a?.kind === 'event' ? a : null;
+    const cause =
+      ev?.kind === 'event'
+        ? (commandBefore(expected, i, ev.cause) ?? commandBefore(actual, i, ev.cause))
+        : null;
+    const seq = (e ?? a)!.seq;
+    return field === undefined
+      ? { seq, expected: e, actual: a, cause }
+      : { seq, expected: e, actual: a, cause, field };
+  }
+  return null;
+}
+
+/** The last command with this seq among records[0..i], or null (run once, on the way out). */
+function commandBefore(records: readonly LogRecord[], i: number, seq: number): CommandRecord | null {
+  for (let j = Math.min(i, records.length - 1); j >= 0; j--) {
+    const r = records[j];
+    if (r.kind === 'command' && r.seq === seq) return r;
+  }
+  return null;
 }
 
 /** The first differing field of two records, or undefined if they are equal. */

@@ -28,8 +28,8 @@ export { EventLogWriter, type EventLogWriterOptions } from './event-log-writer.j
 export { type FileLogWriter, openBinaryLogFile, openJsonlLogFile } from './file-writers.js';
 export { headerJson } from './header.js';
 export { encodeJsonl, JsonlStreamWriter, recordLine } from './jsonl.js';
-export { readJsonl } from './jsonl-reader.js';
-export { detectFormat, readLog, readLogFile } from './read-log.js';
+export { JsonlLogReader, readJsonl } from './jsonl-reader.js';
+export { detectFormat, openLog, readLog, readLogFile } from './read-log.js';
 export type { LogContents, ReadOptions, TruncationReport } from './read-types.js';
 export type { CommandRecord, EventRecord, LogHeader, LogRecord, TypeRegistry } from './records.js';
 export { LOG_FORMAT, LOG_FORMAT_VERSION } from './records.js';

@@ -4,79 +4,103 @@
  * each event's cause an earlier command, payloads JSON-safe. Errors name the
  * file, the line and the field: `run.events.jsonl line 812: unknown type "vtd.iotlb.hitt"`.
  */
-import type { JsonObject } from '../../plugin/contract.js';
 import { LOG_ERROR_CODES, LogError, type LogErrorCode } from './errors.js';
 import { parseHeader } from './header.js';
 import { checkPayload, isPlainObject } from './payload-check.js';
-import type { LogContents, ReadOptions } from './read-types.js';
-import type { LogHeader, LogRecord } from './records.js';
+import type { LogContents, ReadOptions, TruncationReport } from './read-types.js';
+import type { LogHeader, LogRecord, TypeRegistry } from './records.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const utf8Bytes = new TextEncoder();
 const LONE_SURROGATE_ANYWHERE = /[\ud800-\udfff]/;
 
-/** Reads a whole JSON Lines log from text or UTF-8 bytes. Throws a LogError naming file, line and field. */
-export function readJsonl(input: string | Uint8Array, file: string, options: ReadOptions = {}): LogContents {
-  const strict = options.mode !== 'lenient';
-  const types = options.types;
-  let text: string;
-  let cutAt = -1; // offset (in the input's units) where an unterminated last line starts
-  if (typeof input === 'string') {
-    const nl = input.lastIndexOf('\n');
-    text = input.slice(0, nl + 1);
-    if (nl + 1 < input.length) cutAt = nl + 1;
-  } else {
-    const nl = input.lastIndexOf(0x0a);
-    if (nl + 1 < input.length) cutAt = nl + 1;
-    text = decodeLines(input.subarray(0, nl + 1), file);
-  }
-  function fail(code: LogErrorCode, line: number, field: string | undefined, problem: string): never {
-    throw new LogError(code, field === undefined ? { file, line } : { file, line, field }, problem);
-  }
-  const lineCount = countLines(text);
-  if (text.length === 0) {
-    fail(
-      LOG_ERROR_CODES.TRUNCATED,
-      1,
-      undefined,
-      cutAt < 0 ? 'empty log (no header)' : 'header line is cut short',
-    );
-  }
-  // Strings need a surrogate check only if the text could hold a lone one: raw in a JS string, or escaped.
-  const scanStrings =
-    text.includes('\\u') || (typeof input === 'string' && LONE_SURROGATE_ANYWHERE.test(text));
+/**
+ * A cursor over the records of a JSON Lines log: `next()` parses and checks one line and returns
+ * its record, so a check against another stream keeps nothing alive; `readJsonl` collects them.
+ * The whole text is decoded (and its UTF-8 checked) up front.
+ */
+export class JsonlLogReader implements Iterable<LogRecord> {
+  readonly file: string;
+  readonly header: LogHeader;
+  /** Set at the end of a lenient read of a log cut short. */
+  truncated: TruncationReport | null = null;
+  readonly #input: string | Uint8Array;
+  readonly #text: string;
+  /** Offset (in the input's units) where an unterminated last line starts, or -1. */
+  readonly #cutAt: number;
+  readonly #strict: boolean;
+  readonly #types: TypeRegistry | undefined;
+  /** Strings need a surrogate check only if the text could hold a lone one: raw in a JS string, or escaped. */
+  readonly #scanStrings: boolean;
+  #pos: number;
+  #lineNo = 1;
+  #seq = 0;
+  #lastT = 0;
+  #commands = new Uint32Array(1024);
 
-  let pos = text.indexOf('\n');
-  const header: LogHeader = parseHeader(parseLine(text.slice(0, pos), file, 1), { file, line: 1 });
-  const records: LogRecord[] = [];
-  let commands = new Uint32Array(1024);
-  let lastT = 0;
-  let lineNo = 1;
-  for (let start = pos + 1; start < text.length; start = pos + 1) {
-    pos = text.indexOf('\n', start);
-    lineNo++;
-    const o = parseLine(text.slice(start, pos), file, lineNo);
-    if (!isPlainObject(o)) fail(LOG_ERROR_CODES.CORRUPT, lineNo, undefined, 'expected a JSON object');
-    const seq = records.length + 1;
+  /** Decodes the text and reads the header line; throws a LogError naming file and line. */
+  constructor(input: string | Uint8Array, file: string, options: ReadOptions = {}) {
+    this.file = file;
+    this.#input = input;
+    this.#strict = options.mode !== 'lenient';
+    this.#types = options.types;
+    let cutAt = -1;
+    if (typeof input === 'string') {
+      const nl = input.lastIndexOf('\n');
+      this.#text = input.slice(0, nl + 1);
+      if (nl + 1 < input.length) cutAt = nl + 1;
+    } else {
+      const nl = input.lastIndexOf(0x0a);
+      if (nl + 1 < input.length) cutAt = nl + 1;
+      this.#text = decodeLines(input.subarray(0, nl + 1), file);
+    }
+    this.#cutAt = cutAt;
+    const text = this.#text;
+    if (text.length === 0) {
+      this.#fail(
+        LOG_ERROR_CODES.TRUNCATED,
+        1,
+        undefined,
+        cutAt < 0 ? 'empty log (no header)' : 'header line is cut short',
+      );
+    }
+    this.#scanStrings =
+      text.includes('\\u') || (typeof input === 'string' && LONE_SURROGATE_ANYWHERE.test(text));
+    this.#pos = text.indexOf('\n');
+    this.header = parseHeader(parseLine(text.slice(0, this.#pos), file, 1), { file, line: 1 });
+  }
+
+  /** The next record, or null at the end (strict mode throws there if the last line is cut short). */
+  next(): LogRecord | null {
+    const text = this.#text;
+    const start = this.#pos + 1;
+    if (start >= text.length) return this.#finish();
+    const pos = text.indexOf('\n', start);
+    this.#pos = pos;
+    const lineNo = ++this.#lineNo;
+    const o = parseLine(text.slice(start, pos), this.file, lineNo);
+    if (!isPlainObject(o)) this.#fail(LOG_ERROR_CODES.CORRUPT, lineNo, undefined, 'expected a JSON object');
+    const seq = this.#seq + 1;
     const kind = o.kind;
     const isEvent = kind === 'event';
     if (!isEvent && kind !== 'command')
-      fail(
+      this.#fail(
         LOG_ERROR_CODES.CORRUPT,
         lineNo,
         'kind',
         `field "kind": expected "command" or "event", got ${show(kind)}`,
       );
     if (o.seq !== seq)
-      fail(
+      this.#fail(
         LOG_ERROR_CODES.CORRUPT,
         lineNo,
         'seq',
         `field "seq": expected ${seq} (gap-free), got ${show(o.seq)}`,
       );
     const t = o.t;
+    const lastT = this.#lastT;
     if (typeof t !== 'number' || !Number.isSafeInteger(t) || t < lastT) {
-      fail(
+      this.#fail(
         LOG_ERROR_CODES.CORRUPT,
         lineNo,
         't',
@@ -85,32 +109,32 @@ export function readJsonl(input: string | Uint8Array, file: string, options: Rea
     }
     const type = o.type;
     if (typeof type !== 'string' || type.length === 0)
-      fail(
+      this.#fail(
         LOG_ERROR_CODES.CORRUPT,
         lineNo,
         'type',
         `field "type": expected a non-empty string, got ${show(type)}`,
       );
-    if (types !== undefined && !types.has(type as string))
-      fail(LOG_ERROR_CODES.UNKNOWN_TYPE, lineNo, 'type', `unknown type ${JSON.stringify(type)}`);
+    if (this.#types !== undefined && !this.#types.has(type as string))
+      this.#fail(LOG_ERROR_CODES.UNKNOWN_TYPE, lineNo, 'type', `unknown type ${JSON.stringify(type)}`);
     const v = o.v;
     if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0)
-      fail(
+      this.#fail(
         LOG_ERROR_CODES.CORRUPT,
         lineNo,
         'v',
         `field "v": expected a non-negative integer, got ${show(v)}`,
       );
-    const cause = o.cause;
     if (isEvent) {
+      const cause = o.cause;
       if (
         typeof cause !== 'number' ||
         !Number.isSafeInteger(cause) ||
         cause < 1 ||
         cause >= seq ||
-        (commands[cause >>> 5] & (1 << (cause & 31))) === 0
+        (this.#commands[cause >>> 5] & (1 << (cause & 31))) === 0
       ) {
-        fail(
+        this.#fail(
           LOG_ERROR_CODES.CORRUPT,
           lineNo,
           'cause',
@@ -120,56 +144,79 @@ export function readJsonl(input: string | Uint8Array, file: string, options: Rea
     }
     const data = o.data;
     if (!isPlainObject(data))
-      fail(LOG_ERROR_CODES.CORRUPT, lineNo, 'data', `field "data": expected an object, got ${show(data)}`);
-    const problem = checkPayloadFast(data, scanStrings);
+      this.#fail(
+        LOG_ERROR_CODES.CORRUPT,
+        lineNo,
+        'data',
+        `field "data": expected an object, got ${show(data)}`,
+      );
+    const problem = checkPayloadFast(data, this.#scanStrings);
     if (problem)
-      fail(LOG_ERROR_CODES.CORRUPT, lineNo, problem.path, `field "${problem.path}": ${problem.problem}`);
+      this.#fail(
+        LOG_ERROR_CODES.CORRUPT,
+        lineNo,
+        problem.path,
+        `field "${problem.path}": ${problem.problem}`,
+      );
     let keys = 0;
     for (const _ in o) keys++;
     if (keys !== (isEvent ? 7 : 6)) {
       const allowed = isEvent ? EVENT_KEYS : COMMAND_KEYS;
       const extra = Object.keys(o).find((k) => !allowed.includes(k)) ?? 'cause';
-      fail(LOG_ERROR_CODES.CORRUPT, lineNo, extra, `field "${extra}": not expected in a ${kind} record`);
+      this.#fail(
+        LOG_ERROR_CODES.CORRUPT,
+        lineNo,
+        extra,
+        `field "${extra}": not expected in a ${kind} record`,
+      );
     }
-    lastT = t as number;
-    if (isEvent) {
-      records.push({
-        kind: 'event',
-        seq,
-        t: t as number,
-        type: type as string,
-        v: v as number,
-        cause: cause as number,
-        data: data as JsonObject,
-      });
-    } else {
-      if (seq >>> 5 >= commands.length) {
-        // Commands can be far apart (a workload's events between them): grow past seq, not just 2x.
-        const next = new Uint32Array(Math.max((seq >>> 5) + 1, commands.length * 2));
-        next.set(commands);
-        commands = next;
-      }
-      commands[seq >>> 5] |= 1 << (seq & 31);
-      records.push({
-        kind: 'command',
-        seq,
-        t: t as number,
-        type: type as string,
-        v: v as number,
-        data: data as JsonObject,
-      });
-    }
+    this.#lastT = t as number;
+    this.#seq = seq;
+    if (!isEvent) this.#markCommand(seq);
+    // Every field is checked and no other key is present: the parsed object is the record.
+    return o as unknown as LogRecord;
   }
-  if (cutAt < 0) return { format: 'jsonl', header, records, truncated: null };
-  if (strict)
-    fail(
-      LOG_ERROR_CODES.TRUNCATED,
-      lineCount + 1,
-      undefined,
-      'line is cut short (no newline at the end: a run cut short?)',
-    );
-  const truncatedAt = typeof input === 'string' ? utf8Bytes.encode(text).length : cutAt;
-  return { format: 'jsonl', header, records, truncated: { truncatedAt, lastSeq: records.length } };
+
+  *[Symbol.iterator](): Iterator<LogRecord> {
+    for (let r = this.next(); r !== null; r = this.next()) yield r;
+  }
+
+  #markCommand(seq: number): void {
+    if (seq >>> 5 >= this.#commands.length) {
+      // Commands can be far apart (a workload's events between them): grow past seq, not just 2x.
+      const next = new Uint32Array(Math.max((seq >>> 5) + 1, this.#commands.length * 2));
+      next.set(this.#commands);
+      this.#commands = next;
+    }
+    this.#commands[seq >>> 5] |= 1 << (seq & 31);
+  }
+
+  #finish(): null {
+    if (this.#cutAt < 0) return null;
+    if (this.#strict)
+      this.#fail(
+        LOG_ERROR_CODES.TRUNCATED,
+        countLines(this.#text) + 1,
+        undefined,
+        'line is cut short (no newline at the end: a run cut short?)',
+      );
+    const truncatedAt = typeof this.#input === 'string' ? utf8Bytes.encode(this.#text).length : this.#cutAt;
+    this.truncated = { truncatedAt, lastSeq: this.#seq };
+    return null;
+  }
+
+  #fail(code: LogErrorCode, line: number, field: string | undefined, problem: string): never {
+    const file = this.file;
+    throw new LogError(code, field === undefined ? { file, line } : { file, line, field }, problem);
+  }
+}
+
+/** Reads a whole JSON Lines log from text or UTF-8 bytes. Throws a LogError naming file, line and field. */
+export function readJsonl(input: string | Uint8Array, file: string, options: ReadOptions = {}): LogContents {
+  const reader = new JsonlLogReader(input, file, options);
+  const records: LogRecord[] = [];
+  for (let r = reader.next(); r !== null; r = reader.next()) records.push(r);
+  return { format: 'jsonl', header: reader.header, records, truncated: reader.truncated };
 }
 
 const COMMAND_KEYS: readonly string[] = ['kind', 'seq', 't', 'type', 'v', 'data'];

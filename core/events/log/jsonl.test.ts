@@ -4,7 +4,7 @@ import { isViommuError } from '../../errors/viommu-error.js';
 import { headerArb, recordsArb, viaJson } from './arbitraries.test-support.js';
 import { LOG_ERROR_CODES } from './errors.js';
 import { encodeJsonl, JsonlStreamWriter, recordLine } from './jsonl.js';
-import { readJsonl } from './jsonl-reader.js';
+import { JsonlLogReader, readJsonl } from './jsonl-reader.js';
 import type { LogRecord } from './records.js';
 import { SAMPLE_HEADER, sampleDmaRun } from './sample-run.js';
 
@@ -207,6 +207,27 @@ describe('readJsonl on bad input names the file, the line and the field', () => 
       truncatedAt: text.lastIndexOf('\n', text.length - 2) + 1,
       lastSeq: 5,
     });
+  });
+
+  it('the cursor gives the records one at a time, then the same ending as readJsonl', () => {
+    const records = sampleDmaRun(3);
+    const text = encodeJsonl(SAMPLE_HEADER, records);
+    const reader = new JsonlLogReader(new TextEncoder().encode(text), FILE);
+    expect(reader.header).toEqual(viaJson(SAMPLE_HEADER));
+    expect(reader.next()).toEqual(records[0]);
+    expect([...reader]).toEqual(records.slice(1));
+    expect(reader.next()).toBeNull();
+    const cut = text.slice(0, text.length - 20);
+    const strict = new JsonlLogReader(cut, FILE);
+    for (let i = 0; i < 5; i++) expect(strict.next()?.seq).toBe(i + 1);
+    expect(errorOf(() => strict.next()).message).toMatch(/^run\.events\.jsonl line 7: line is cut short/);
+    const lenient = new JsonlLogReader(cut, FILE, { mode: 'lenient' });
+    expect([...lenient]).toEqual(records.slice(0, 5));
+    expect(lenient.truncated).toEqual(readJsonl(cut, FILE, { mode: 'lenient' }).truncated);
+    // A damaged line is reported when the cursor reaches it, after the good records before it.
+    const damaged = new JsonlLogReader(withLine(3, '{"kind":"event"'), FILE);
+    expect(damaged.next()?.seq).toBe(1);
+    expect(errorOf(() => damaged.next()).message).toMatch(/^run\.events\.jsonl line 3: not valid JSON/);
   });
 
   it('an empty file', () => {

@@ -1,8 +1,8 @@
 /** Reading a log of either encoding: the format is decided by the first bytes. */
 import { readFileSync } from 'node:fs';
 import { BINARY_MAGIC } from './binary-format.js';
-import { readBinary } from './binary-reader.js';
-import { readJsonl } from './jsonl-reader.js';
+import { BinaryLogReader, readBinary } from './binary-reader.js';
+import { JsonlLogReader, readJsonl } from './jsonl-reader.js';
 import type { LogContents, ReadOptions } from './read-types.js';
 
 /** 'binary' when the bytes start like the binary magic (0x89), else 'jsonl'. */
@@ -19,6 +19,20 @@ export function readLog(bytes: Uint8Array, file: string, options: ReadOptions = 
   return detectFormat(bytes) === 'binary'
     ? readBinary(bytes, file, options)
     : readJsonl(bytes, file, options);
+}
+
+/**
+ * A record-by-record cursor over a log of either encoding (same checks and errors as readLog):
+ * for checking a long log against another stream without keeping its records.
+ */
+export function openLog(
+  bytes: Uint8Array,
+  file: string,
+  options: ReadOptions = {},
+): BinaryLogReader | JsonlLogReader {
+  return detectFormat(bytes) === 'binary'
+    ? new BinaryLogReader(bytes, file, options)
+    : new JsonlLogReader(bytes, file, options);
 }
 
 /** readLog on a file's content; the error messages name `path`. */
