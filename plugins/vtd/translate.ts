@@ -51,6 +51,9 @@ const PC_SLEE = 1 << 13;
 const PC_SLADE = 1 << 14;
 const PC_FPD = 1 << 15;
 
+/** Device-TLB permission word: ACCESS bits, plus this flag when the filling request asked for write. */
+const DT_WRITE_ASKED = 1 << 16;
+
 /** Negative IOTLB entry of a legacy not-present leaf (the reason depends on the access). */
 const NEG_SL_NP = 0xff;
 
@@ -115,9 +118,12 @@ export class VtdTranslator {
     if (s < 0) return false;
     const perm = t.perm[s]!;
     if ((req.access & perm & PERM_RWX) !== (req.access & PERM_RWX)) return false;
+    // A write may use the entry only if the translation request that filled it asked for write
+    // (NW = 0) and so set the D bit; otherwise it goes to the IOMMU, which sets D.
+    if ((req.access & ACCESS.WRITE) !== 0 && (perm & DT_WRITE_ASKED) === 0) return false;
     out.outPfn = t.outputFor(s, req.iovaPfn);
     out.pageShift = 12 + t.pageShifts[t.sizeOf(s)]!;
-    out.perm = perm;
+    out.perm = perm & PERM_RWX;
     out.hit = true;
     return true;
   }
@@ -130,7 +136,8 @@ export class VtdTranslator {
     const code = out.pageShift === 30 ? 2 : out.pageShift === 21 ? 1 : 0;
     const span = POW2[out.pageShift - 12]!;
     const base = out.outPfn - (req.iovaPfn % span);
-    t.insert(ctx, req.iovaPfn % POW2[45]!, code, base, out.perm);
+    const asked = (req.access & ACCESS.WRITE) !== 0 ? DT_WRITE_ASKED : 0;
+    t.insert(ctx, req.iovaPfn % POW2[45]!, code, base, out.perm | asked);
   }
 
   // ---- faults ----

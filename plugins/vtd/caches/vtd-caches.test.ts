@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { ACCESS, NO_PASID, TranslationRequest, TranslationResult } from '../../../core/model/translation.js';
 import { VTD_FAULT as F } from '../fault-reasons.js';
 import { attachDevice, createDomain, initRootTable, setPasidTableEntry } from '../setup.js';
-import { hostSpace, slMap, unmapPage } from '../structures/page-table-builder.js';
+import { flMap, hostSpace, slMap, unmapPage } from '../structures/page-table-builder.js';
 import { EMPTY_PASID_ENTRY, PGTT } from '../structures/pasid-entry.js';
 import { ccDesc, devTlbDesc, iotlbDesc, pcDesc, pdevTlbDesc } from '../testing/descriptors.js';
 import { type Fixture, makeFixture } from '../testing/test-unit.js';
@@ -65,6 +65,41 @@ describe('device-TLB (ATS)', () => {
       expect(r.hw.caches.counters().devTlb!.hits).toBe(1);
     },
   );
+
+  it('a write uses a device-TLB entry only if its translation request asked for write (so D is set)', () => {
+    // First level always has A/D. An ATS read (NW = 1) does not set D; a later write must not slip
+    // through the device-TLB without D: it goes to the IOMMU, which sets D.
+    const f: Fixture = makeFixture({ caches: DEFAULT_CACHE_OPTIONS });
+    initRootTable(f.hw, true);
+    createDomain(f.hw, 1, 4, false);
+    const { flptptr } = attachDevice(f.hw, D1, 1, 'fl', { ats: true, flLevels: 4 });
+    flMap(f.memory, hostSpace(f.frames), flptptr! / 4096, 4, 0x100, 0x500, 12, { w: true, u: true });
+    const leaf = () => {
+      let table = flptptr!; // 0x100 is entry 0 at levels 4, 3 and 2, entry 0x100 at level 1
+      for (let l = 4; l > 1; l--) table = Number(f.memory.read64(table)! & 0xf_ffff_ffff_f000n);
+      return f.memory.read64(table + 0x100 * 8)!;
+    };
+    const req = new TranslationRequest();
+    const out = new TranslationResult();
+    /** Translates page 0x100; returns whether the IOMMU's IOTLB was consulted (not served by the device). */
+    const tr = (access: number, ats: boolean) => {
+      req.sid = D1;
+      req.pasid = NO_PASID;
+      req.iovaPfn = 0x100;
+      req.access = access;
+      req.ats = ats;
+      const before = f.hw.caches.iotlb.counters().lookups;
+      expect(f.hw.translate(req, out)).toBe(0);
+      return f.hw.caches.iotlb.counters().lookups > before;
+    };
+    tr(ACCESS.READ, true);
+    expect(leaf() & 0x60n, 'A set, D not').toBe(0x20n);
+    expect(tr(ACCESS.READ, false), 'a read uses the device-TLB entry').toBe(false);
+    expect(tr(ACCESS.WRITE, false), 'a write goes to the IOMMU').toBe(true);
+    expect(leaf() & 0x40n, 'which sets D').toBe(0x40n);
+    tr(ACCESS.WRITE, true);
+    expect(tr(ACCESS.WRITE, false), 'an entry filled by a write request serves writes').toBe(false);
+  });
 
   it('is not flushed by IOTLB invalidation: the device-TLB invalidation is required too', () => {
     const r = rig({ ats: true });
