@@ -46,9 +46,9 @@ export function vpnOfKey(k0: number, k1: number): number {
   return (k1 & 0x1fff) * TWO_POW_32 + (k0 >>> 0);
 }
 
-/** High half of a VPN (bits 52:32 for any safe integer). */
+/** High half of a VPN (bits 52:32 for any safe integer); most VPNs are below 2^32 and skip the division. */
 export function vpnHigh(vpn: number): number {
-  return (vpn / TWO_POW_32) | 0;
+  return vpn < TWO_POW_32 ? 0 : (vpn / TWO_POW_32) | 0;
 }
 
 /**

@@ -1,9 +1,17 @@
-import { EMPTY_K1, hashKey, keyWord1, nextPow2, SLOT_STRIDE, STAMP_DEAD, STAMP_EMPTY } from './cache-key.js';
+import {
+  EMPTY_K1,
+  hashKey,
+  keyWord1,
+  nextPow2,
+  SLOT_STRIDE,
+  STAMP_DEAD,
+  STAMP_EMPTY,
+  vpnHigh,
+} from './cache-key.js';
 import type { ResolvedCacheOptions } from './cache-options.js';
 import { TranslationCache } from './translation-cache.js';
 import { UseOrderHeap } from './use-order-heap.js';
 
-const TWO_POW_32 = 4294967296;
 /** Use ticks are int32; they are renumbered from 1 before they could wrap. */
 const TICK_LIMIT = 0x7fff_fff0;
 /** Up to this many entries a cache gets 4 slots per entry instead of 2. */
@@ -67,7 +75,7 @@ export class OpenAddressingCache extends TranslationCache {
     if (ctx >= this.ctxGen.length) return -1;
     const g = this.ctxGen[ctx];
     if (g <= this.epoch) return -1;
-    const hi = (vpn < TWO_POW_32 ? 0 : (vpn / TWO_POW_32) | 0) & this.hiMask[size];
+    const hi = vpnHigh(vpn) & this.hiMask[size];
     if (hi > 0x1fff) return -1;
     const k0 = vpn & this.loMask[size];
     const k1 = (ctx << 17) | (size << 13) | hi;
@@ -92,7 +100,7 @@ export class OpenAddressingCache extends TranslationCache {
     if (ctx >= this.ctxGen.length) return -1;
     const g = this.ctxGen[ctx];
     if (g <= this.epoch) return -1;
-    const hi = vpn < TWO_POW_32 ? 0 : (vpn / TWO_POW_32) | 0;
+    const hi = vpnHigh(vpn);
     if (hi > 0x1fff) return -1;
     const lo = vpn | 0;
     const keys = this.keys;
@@ -123,7 +131,7 @@ export class OpenAddressingCache extends TranslationCache {
     if (this.used - this.totalLive > this.slotCount >> 2) this.rehash();
     let g = this.currentGen(ctx);
     const k0 = vpn & this.loMask[size];
-    const hi = vpn < TWO_POW_32 ? 0 : (vpn / TWO_POW_32) | 0;
+    const hi = vpnHigh(vpn);
     const k1 = keyWord1(ctx, size, hi & this.hiMask[size]);
     const keys = this.keys;
     let free = -1;
