@@ -46,13 +46,23 @@ export function firstDivergence(
     if (a?.kind === 'command') commandsA.set(a.seq, a);
     const field = e === null || a === null ? undefined : recordDiff(e, a);
     if (e !== null && a !== null && field === undefined) continue;
-    const ev = e?.kind === 'event' ? e : a?.kind === 'event' ? a : null;
-    const cause = ev?.kind === 'event' ? (commandsE.get(ev.cause) ?? commandsA.get(ev.cause) ?? null) : null;
-    const seq = (e ?? a)!.seq;
-    return field === undefined
-      ? { seq, expected: e, actual: a, cause }
-      : { seq, expected: e, actual: a, cause, field };
+    return divergenceAt(e, a, field, (seq) => commandsE.get(seq) ?? commandsA.get(seq) ?? null);
   }
+}
+
+/** The Divergence of two records that differ (or of one alone), naming the cause through `commandOf`. */
+function divergenceAt(
+  e: LogRecord | null,
+  a: LogRecord | null,
+  field: string | undefined,
+  commandOf: (seq: number) => CommandRecord | null,
+): Divergence {
+  const ev = e?.kind === 'event' ? e : a?.kind === 'event' ? a : null;
+  const cause = ev?.kind === 'event' ? commandOf(ev.cause) : null;
+  const seq = (e ?? a)!.seq;
+  return field === undefined
+    ? { seq, expected: e, actual: a, cause }
+    : { seq, expected: e, actual: a, cause, field };
 }
 
 /** firstDivergence over two arrays: the same answer, without remembering every command on the way. */
@@ -66,15 +76,12 @@ function firstArrayDivergence(
     const a = i < actual.length ? actual[i] : null;
     const field = e === null || a === null ? undefined : recordDiff(e, a);
     if (e !== null && a !== null && field === undefined) continue;
-    const ev = e?.kind === 'event' ? e : a?.kind === 'event' ? a : null;
-    const cause =
-      ev?.kind === 'event'
-        ? (commandBefore(expected, i, ev.cause) ?? commandBefore(actual, i, ev.cause))
-        : null;
-    const seq = (e ?? a)!.seq;
-    return field === undefined
-      ? { seq, expected: e, actual: a, cause }
-      : { seq, expected: e, actual: a, cause, field };
+    return divergenceAt(
+      e,
+      a,
+      field,
+      (seq) => commandBefore(expected, i, seq) ?? commandBefore(actual, i, seq),
+    );
   }
   return null;
 }
