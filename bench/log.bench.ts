@@ -12,6 +12,7 @@ import { EventLogWriter } from '../core/events/log/event-log-writer.js';
 import { encodeJsonl } from '../core/events/log/jsonl.js';
 import { readJsonl } from '../core/events/log/jsonl-reader.js';
 import { SAMPLE_HEADER, sampleDmaRun } from '../core/events/log/sample-run.js';
+import { naiveJsonlParse } from './baselines/naive-jsonl.js';
 import { finish, note, ratio, run, section } from './harness.js';
 
 const PAIRS = 500_000;
@@ -31,16 +32,7 @@ note(
 
 const naive = run(
   'baseline: JSON Lines, split + JSON.parse per line, no checks',
-  () => {
-    const text = new TextDecoder().decode(jsonl);
-    let n = 0;
-    let start = text.indexOf('\n') + 1;
-    for (let nl = text.indexOf('\n', start); nl >= 0; nl = text.indexOf('\n', start)) {
-      n += JSON.parse(text.slice(start, nl)).seq;
-      start = nl + 1;
-    }
-    return n;
-  },
+  () => naiveJsonlParse(jsonl),
   opts,
 );
 const jsonlRead = run(

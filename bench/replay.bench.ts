@@ -28,6 +28,7 @@ import { compileTarget } from '../core/scenario/compile.js';
 import { makeHeader } from '../core/scenario/runner.js';
 import { validateScenario } from '../core/scenario/validate.js';
 import vtd from '../plugins/vtd/index.js';
+import { naiveJsonlParse } from './baselines/naive-jsonl.js';
 import { finish, note, ratio, run, section } from './harness.js';
 
 const COMMANDS = 10;
@@ -120,16 +121,7 @@ function checkStream(reader: BinaryLogReader | JsonlLogReader): number {
 
 const naive = run(
   '(c) baseline: JSON Lines, split + JSON.parse per line, no checks',
-  () => {
-    const text = new TextDecoder().decode(jsonl);
-    let n = 0;
-    let start = text.indexOf('\n') + 1;
-    for (let nl = text.indexOf('\n', start); nl >= 0; nl = text.indexOf('\n', start)) {
-      n += JSON.parse(text.slice(start, nl)).seq;
-      start = nl + 1;
-    }
-    return n;
-  },
+  () => naiveJsonlParse(jsonl),
   opts,
 );
 const jsonlCheck = run(
