@@ -72,6 +72,20 @@ export class ContextIds {
   get size(): number {
     return this.#ids.size;
   }
+
+  /** The interned pairs by id (-1 = released) and the free list, for snapshots. */
+  saveState(): { a: number[]; b: number[]; free: number[] } {
+    return { a: this.#a, b: this.#b, free: this.#free };
+  }
+
+  loadState(s: { a: readonly number[]; b: readonly number[]; free: readonly number[] }): void {
+    this.#ids.clear();
+    this.#a.length = this.#b.length = this.#free.length = 0;
+    this.#a.push(...s.a);
+    this.#b.push(...s.b);
+    this.#free.push(...s.free);
+    for (let id = 0; id < s.a.length; id++) if (s.a[id] >= 0) this.#ids.set(pairKey(s.a[id], s.b[id]), id);
+  }
 }
 
 function pairKey(a: number, b: number): number {

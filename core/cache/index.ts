@@ -12,4 +12,4 @@ export { KeyedCache, type KeyedCacheOptions } from './keyed-cache.js';
 export { OpenAddressingCache } from './open-cache.js';
 export { SetAssociativeCache } from './set-cache.js';
 export { type CacheCounters, emptyCounters } from './stats.js';
-export { type CacheEntry, type EntryFilter, TranslationCache } from './translation-cache.js';
+export { type CacheEntry, type CacheState, type EntryFilter, TranslationCache } from './translation-cache.js';

@@ -3,7 +3,7 @@ import { MAX_CONTEXT_ID } from './cache-key.js';
 import type { ReplacementPolicy } from './cache-options.js';
 import { createTranslationCache } from './create-cache.js';
 import type { CacheCounters } from './stats.js';
-import type { TranslationCache } from './translation-cache.js';
+import type { CacheState, TranslationCache } from './translation-cache.js';
 
 export interface KeyedCacheOptions {
   /** Capacity in entries; use a large number for QEMU's unbounded config cache. */
@@ -79,6 +79,30 @@ export class KeyedCache<T> {
 
   counters(): CacheCounters {
     return this.table.counters();
+  }
+
+  /** The table, the groups and the values (each through `save`), for snapshots. */
+  saveState(save: (value: T) => unknown): {
+    table: CacheState;
+    groups: Map<number, number>;
+    values: Map<number, unknown>;
+  } {
+    const values = new Map<number, unknown>();
+    this.#values.forEach((v, slot) => {
+      if (v !== undefined) values.set(slot, save(v));
+    });
+    return { table: this.table.saveState(), groups: this.#groups, values };
+  }
+
+  loadState(
+    s: { table: CacheState; groups: ReadonlyMap<number, number>; values: ReadonlyMap<number, unknown> },
+    load: (saved: unknown) => T,
+  ): void {
+    this.table.loadState(s.table);
+    this.#groups.clear();
+    for (const [g, ctx] of s.groups) this.#groups.set(g, ctx);
+    this.#values.fill(undefined);
+    for (const [slot, v] of s.values) this.#values[slot] = load(v);
   }
 
   #groupId(group: number): number {

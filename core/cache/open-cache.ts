@@ -1,3 +1,4 @@
+import { copyInto } from '../state/stateful.js';
 import {
   EMPTY_K1,
   hashKey,
@@ -203,6 +204,33 @@ export class OpenAddressingCache extends TranslationCache {
     this.heap?.clear();
     this.fHead = this.fTail = -1;
     this.denseCount = 0;
+  }
+
+  protected saveOrder(): unknown {
+    return {
+      used: this.used,
+      clock: this.clock,
+      heap: this.heap?.saveState() ?? null,
+      fill: this.fnext === undefined ? null : [this.fnext, this.fprev, this.dense, this.densePos],
+      ends: [this.fHead, this.fTail, this.denseCount],
+    };
+  }
+
+  protected loadOrder(order: unknown): void {
+    const o = order as {
+      used: number;
+      clock: number;
+      heap: Parameters<UseOrderHeap['loadState']>[0] | null;
+      fill: Int32Array[] | null;
+      ends: number[];
+    };
+    this.used = o.used;
+    this.clock = o.clock;
+    if (this.heap !== null && o.heap !== null) this.heap.loadState(o.heap);
+    const lists = [this.fnext, this.fprev, this.dense, this.densePos];
+    if (o.fill !== null)
+      for (let i = 0; i < lists.length; i++) copyInto(lists[i]!, o.fill[i], 'cache fill order');
+    [this.fHead, this.fTail, this.denseCount] = o.ends;
   }
 
   /** Give the slot at key offset `b` a fresh use tick (renumbering first if ticks ran out). */

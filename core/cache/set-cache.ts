@@ -1,3 +1,4 @@
+import { copyInto } from '../state/stateful.js';
 import { hashKey, keyWord1, SLOT_STRIDE, vpnHigh } from './cache-key.js';
 import type { ResolvedCacheOptions } from './cache-options.js';
 import { TranslationCache } from './translation-cache.js';
@@ -92,6 +93,16 @@ export class SetAssociativeCache extends TranslationCache {
   }
 
   protected onRemoved(_slot: number): void {}
+
+  protected saveOrder(): unknown {
+    return { tick: this.tick, clock: this.clock };
+  }
+
+  protected loadOrder(order: unknown): void {
+    const o = order as { tick: Float64Array; clock: number };
+    copyInto(this.tick, o.tick, 'cache ticks');
+    this.clock = o.clock;
+  }
 
   protected clearSlots(): void {
     this.emptyAllSlots();

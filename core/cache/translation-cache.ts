@@ -1,4 +1,5 @@
 import type { SeededRng } from '../sim/rng.js';
+import { copyInto } from '../state/stateful.js';
 import {
   contextOfKey,
   EMPTY_K1,
@@ -33,6 +34,29 @@ export interface CacheEntry {
   readonly perm: number;
   readonly aux0: number;
   readonly aux1: number;
+}
+
+/** A cache's whole state (entries, generations, replacement order, counters), for snapshots. */
+export interface CacheState {
+  readonly columns: {
+    readonly keys: Int32Array;
+    readonly outPage: Float64Array;
+    readonly perm: Int32Array;
+    readonly aux0: Int32Array;
+    readonly aux1: Int32Array;
+    readonly cnext: Int32Array;
+    readonly cprev: Int32Array;
+  };
+  readonly contexts: {
+    readonly gen: Int32Array;
+    readonly live: Int32Array;
+    readonly head: Int32Array;
+    readonly sizes: Int32Array;
+  };
+  /** counter, epoch, totalLive, then lookups, hits, fills, evictions, invalidated. */
+  readonly scalars: readonly number[];
+  /** The replacement policy's own state (the subclass's). */
+  readonly order: unknown;
 }
 
 /** Stamps are int32; a hard reset happens well before they could wrap. */
@@ -315,6 +339,64 @@ export abstract class TranslationCache {
     }
     return out.sort((a, b) => a.ctx - b.ctx || a.vpn - b.vpn || a.size - b.size);
   }
+
+  saveState(): CacheState {
+    return {
+      columns: {
+        keys: this.keys,
+        outPage: this.outPage,
+        perm: this.perm,
+        aux0: this.aux0,
+        aux1: this.aux1,
+        cnext: this.cnext,
+        cprev: this.cprev,
+      },
+      contexts: { gen: this.ctxGen, live: this.ctxLive, head: this.ctxHead, sizes: this.ctxSizes },
+      scalars: [
+        this.counter,
+        this.epoch,
+        this.totalLive,
+        this.nLookups,
+        this.nHits,
+        this.nFills,
+        this.nEvictions,
+        this.nInvalidated,
+      ],
+      order: this.saveOrder(),
+    };
+  }
+
+  /** Restores a state saved from a cache of the same configuration. The columns keep their identity. */
+  loadState(s: CacheState): void {
+    const c = s.columns;
+    copyInto(this.keys, c.keys, 'cache keys');
+    copyInto(this.outPage, c.outPage, 'cache outPage');
+    copyInto(this.perm, c.perm, 'cache perm');
+    copyInto(this.aux0, c.aux0, 'cache aux0');
+    copyInto(this.aux1, c.aux1, 'cache aux1');
+    copyInto(this.cnext, c.cnext, 'cache cnext');
+    copyInto(this.cprev, c.cprev, 'cache cprev');
+    // The per-context arrays grow with the contexts in use, so they are replaced, not copied into.
+    this.ctxGen = s.contexts.gen.slice();
+    this.ctxLive = s.contexts.live.slice();
+    this.ctxHead = s.contexts.head.slice();
+    this.ctxSizes = s.contexts.sizes.slice();
+    [
+      this.counter,
+      this.epoch,
+      this.totalLive,
+      this.nLookups,
+      this.nHits,
+      this.nFills,
+      this.nEvictions,
+      this.nInvalidated,
+    ] = s.scalars;
+    this.loadOrder(s.order);
+  }
+
+  /** The replacement policy's state, for saveState(). */
+  protected abstract saveOrder(): unknown;
+  protected abstract loadOrder(order: unknown): void;
 
   // ---- shared machinery for the subclasses ----
 

@@ -1,3 +1,5 @@
+import { copyInto } from '../state/stateful.js';
+
 /**
  * A binary min-heap of (tick, slot) pairs over two Int32Arrays: the replacement order of the
  * open-addressing cache's `lru` and `fifo` policies. It is lazy: a slot's entry is not moved
@@ -35,6 +37,17 @@ export class UseOrderHeap {
 
   topSlot(): number {
     return this.slots[0];
+  }
+
+  saveState(): { queued: Int32Array; ticks: Int32Array; slots: Int32Array; n: number } {
+    return { queued: this.queued, ticks: this.ticks, slots: this.slots, n: this.n };
+  }
+
+  loadState(s: { queued: Int32Array; ticks: Int32Array; slots: Int32Array; n: number }): void {
+    copyInto(this.queued, s.queued, 'eviction heap');
+    copyInto(this.ticks, s.ticks, 'eviction heap');
+    copyInto(this.slots, s.slots, 'eviction heap');
+    this.n = s.n;
   }
 
   clear(): void {

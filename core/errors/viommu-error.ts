@@ -13,6 +13,10 @@ export const ERROR_CODES = {
   CONFIG_INVALID: 'VIOMMU_ERR_CONFIG_INVALID',
   COMMAND_INVALID: 'VIOMMU_ERR_COMMAND_INVALID',
   COMMAND_UNKNOWN: 'VIOMMU_ERR_COMMAND_UNKNOWN',
+  /** A unit's plugin has no saveState/loadState. */
+  SNAPSHOT_UNSUPPORTED: 'VIOMMU_ERR_SNAPSHOT_UNSUPPORTED',
+  /** A restored run's state digest differs from the one saved with it (a plugin's loadState is incomplete). */
+  SNAPSHOT_RESTORE: 'VIOMMU_ERR_SNAPSHOT_RESTORE',
 } as const;
 
 export type ViommuErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES] | `VIOMMU_ERR_${string}`;

@@ -34,6 +34,14 @@ export class FrameAllocator {
     return start;
   }
 
+  saveState(): number {
+    return this.#next;
+  }
+
+  loadState(next: number): void {
+    this.#next = next;
+  }
+
   /** Next address alloc() would consider; part of the run's state. */
   get next(): number {
     return this.#next;

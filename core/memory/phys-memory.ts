@@ -143,6 +143,24 @@ export class PhysMemory {
     }
   }
 
+  /** Every materialised page (zero ones too: they count in pagesAllocated), for snapshots. */
+  saveState(): { pfns: number[]; pages: Uint32Array[] } {
+    const pfns: number[] = [];
+    const pages: Uint32Array[] = [];
+    for (const [pfn, words] of this.writtenPages()) {
+      pfns.push(pfn);
+      pages.push(words);
+    }
+    return { pfns, pages };
+  }
+
+  /** Replaces the contents by a saved state (same memory size). */
+  loadState(s: { pfns: readonly number[]; pages: readonly Uint32Array[] }): void {
+    this.#dir.length = 0;
+    this.#pagesTouched = 0;
+    for (let i = 0; i < s.pfns.length; i++) this.pageForWrite(s.pfns[i]).set(s.pages[i]);
+  }
+
   /** Frames that have been written, ascending: for snapshots and digests. */
   *writtenPages(): Generator<[pfn: number, words: Uint32Array]> {
     for (let hi = 0; hi < this.#dir.length; hi++) {

@@ -144,4 +144,12 @@ export interface IommuUnit {
   stats(): UnitStats;
   /** JSON-safe state with stable key order; the core digests it. */
   snapshot(): JsonValue;
+  /**
+   * The unit's whole state between commands (registers, caches with their replacement order,
+   * driver state), as structured-clone data (core/state/stateful.ts). Optional: without it, a
+   * run on this plugin cannot be snapshotted, and asking gives VIOMMU_ERR_SNAPSHOT_UNSUPPORTED.
+   */
+  saveState?(): unknown;
+  /** Restores saveState()'s data into a unit built from the same configuration. */
+  loadState?(state: unknown): void;
 }

@@ -10,13 +10,13 @@
  */
 import { ERROR_CODES, ViommuError } from '../errors/viommu-error.js';
 import { type Divergence, recordDiff } from '../events/log/divergence.js';
-import { LOG_ERROR_CODES, LogError } from '../events/log/errors.js';
 import type { LogContents } from '../events/log/read-types.js';
-import type { CommandRecord, LogHeader, LogRecord } from '../events/log/records.js';
+import type { CommandRecord, LogRecord } from '../events/log/records.js';
 import type { PluginHost } from '../plugin/host.js';
-import type { SimConfig } from '../sim/config.js';
-import type { RecordSink } from '../sim/simulator.js';
-import { createSimulator } from './sim-factory.js';
+import { DIGEST_COMMAND } from '../scenario/compile.js';
+import type { RecordSink, Simulator } from '../sim/simulator.js';
+import { configFromHeader, createSimulator } from './sim-factory.js';
+import { checkSnapshotBelongs, restoreSnapshot, SNAPSHOT_ERROR_CODES, type Snapshot } from './snapshot.js';
 
 export interface ReplayOptions {
   /** Extra sinks that see every produced record (e.g. a writer, to compare bytes). */
@@ -25,6 +25,13 @@ export interface ReplayOptions {
   readonly onProgress?: (done: number, total: number) => void;
   /** Name of the log, for messages. */
   readonly file?: string;
+  /**
+   * Start from this snapshot instead of the first command: the simulator is restored from it,
+   * and only the records after it are re-executed and compared.
+   */
+  readonly from?: { readonly snapshot: Snapshot; readonly file: string };
+  /** Called after each checkpoint command (`core.state.digest`) with the simulator, e.g. to snapshot it. */
+  readonly onCheckpoint?: (sim: Simulator) => void;
 }
 
 export interface ReplayResult {
@@ -35,25 +42,8 @@ export interface ReplayResult {
   /** Records compared equal. */
   readonly matched: number;
   readonly checkpoints: number;
-}
-
-/** The SimConfig recorded in a header; throws VIOMMU_ERR_LOG_CORRUPT naming the field when it is not one. */
-export function configFromHeader(header: LogHeader, file = '<log>'): SimConfig {
-  const c = header.config as { [k: string]: unknown } | null;
-  const bad = (field: string, what: string): never => {
-    throw new LogError(
-      LOG_ERROR_CODES.CORRUPT,
-      { file, line: 1, field: `config.${field}` },
-      `expected ${what} to rebuild the run`,
-    );
-  };
-  if (typeof c !== 'object' || c === null || Array.isArray(c)) return bad('', 'an object');
-  if (typeof c.seed !== 'number') bad('seed', 'a number');
-  if (typeof c.kernel !== 'string') bad('kernel', 'a string');
-  if (typeof c.memoryBytes !== 'number') bad('memoryBytes', 'a number');
-  if (!Array.isArray(c.units)) bad('units', 'an array');
-  if (!Array.isArray(c.devices)) bad('devices', 'an array');
-  return c as unknown as SimConfig;
+  /** seq the replay started after: 0, or the snapshot's seq. */
+  readonly startSeq: number;
 }
 
 /** Replays `log` on a fresh simulator. Throws VIOMMU_ERR_PLUGIN_* when a plugin it names is not loaded. */
@@ -69,7 +59,8 @@ export function replayLog(host: PluginHost, log: LogContents, options: ReplayOpt
     }
   }
   const expected = log.records;
-  let next = 0;
+  const start = options.from === undefined ? 0 : snapshotStart(log, options.from);
+  let next = start;
   let divergence: Divergence | null = null;
   let checkpoints = 0;
   const compare: RecordSink = {
@@ -85,9 +76,13 @@ export function replayLog(host: PluginHost, log: LogContents, options: ReplayOpt
       divergence = makeDivergence(expected, e, a, field);
     },
   };
-  const sim = createSimulator(host, config, [compare, ...(options.sinks ?? [])]);
+  const sinks = [compare, ...(options.sinks ?? [])];
+  const sim =
+    options.from === undefined
+      ? createSimulator(host, config, sinks)
+      : restoreSnapshot(host, options.from.snapshot, options.from.file, sinks);
   let commands = 0;
-  for (let i = 0; i < expected.length && divergence === null; i++) {
+  for (let i = start; i < expected.length && divergence === null; i++) {
     const r = expected[i];
     if (r.kind !== 'command') continue;
     if (i !== next) {
@@ -97,11 +92,45 @@ export function replayLog(host: PluginHost, log: LogContents, options: ReplayOpt
     }
     sim.execute({ type: r.type, data: r.data });
     commands++;
+    if (r.type === DIGEST_COMMAND && divergence === null) options.onCheckpoint?.(sim);
     options.onProgress?.(next, expected.length);
   }
   if (divergence === null && next < expected.length)
     divergence = makeDivergence(expected, expected[next], null, undefined);
-  return { ok: divergence === null, divergence, commands, matched: next, checkpoints };
+  return {
+    ok: divergence === null,
+    divergence,
+    commands,
+    matched: next - start,
+    checkpoints,
+    startSeq: start,
+  };
+}
+
+/**
+ * Index of the first record after the snapshot, once the snapshot is known to belong to this log
+ * at a checkpoint that recorded the same digest. Throws VIOMMU_ERR_SNAPSHOT_MISMATCH otherwise.
+ */
+function snapshotStart(log: LogContents, from: { snapshot: Snapshot; file: string }): number {
+  const { meta } = from.snapshot;
+  checkSnapshotBelongs(from.snapshot, log.header, from.file);
+  const mismatch = (problem: string): never => {
+    throw new ViommuError(SNAPSHOT_ERROR_CODES.MISMATCH, `${from.file}: ${problem}`);
+  };
+  const digested = log.records[meta.checkpointSeq - 1];
+  if (
+    digested === undefined ||
+    digested.seq !== meta.checkpointSeq ||
+    digested.type !== 'core.state.digested'
+  )
+    mismatch(`taken at seq ${meta.seq}, but the log has no checkpoint at seq ${meta.checkpointSeq}`);
+  const logged = (digested.data as { digest?: unknown }).digest;
+  if (logged !== meta.digest)
+    mismatch(`digest ${meta.digest} at seq ${meta.checkpointSeq}, the log recorded ${String(logged)}`);
+  const after = log.records[meta.seq];
+  if (after !== undefined && after.kind !== 'command')
+    mismatch(`seq ${meta.seq} does not end a command in the log`);
+  return meta.seq;
 }
 
 function makeDivergence(

@@ -10,8 +10,8 @@ import { LOG_FORMAT, LOG_FORMAT_VERSION } from '../events/log/records.js';
 import type { JsonValue, UnitStats } from '../plugin/contract.js';
 import type { PluginHost } from '../plugin/host.js';
 import { createSimulator } from '../replay/sim-factory.js';
-import type { RecordSink } from '../sim/simulator.js';
-import { compileTarget } from './compile.js';
+import type { RecordSink, Simulator } from '../sim/simulator.js';
+import { compileTarget, DIGEST_COMMAND } from './compile.js';
 import { checkRun, checkStep, iotlbCounters } from './expectations.js';
 import type { Scenario, TargetSpec } from './types.js';
 
@@ -23,6 +23,8 @@ export interface RunOptions {
   readonly simulatorVersion?: string;
   /** Called after each command with (commands done, total). */
   readonly onProgress?: (done: number, total: number) => void;
+  /** Called after each checkpoint command (`core.state.digest`) with the simulator and the run's header. */
+  readonly onCheckpoint?: (sim: Simulator, header: LogHeader) => void;
 }
 
 export interface Failure {
@@ -110,6 +112,7 @@ export function runTarget(
         message,
       });
     }
+    if (cmd.type === DIGEST_COMMAND) options.onCheckpoint?.(sim, header);
     options.onProgress?.(i + 1, total);
   });
   const unit = sim.units.values().next().value!;

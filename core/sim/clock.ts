@@ -7,6 +7,14 @@ export class SimClock {
     return this.#now;
   }
 
+  saveState(): number {
+    return this.#now;
+  }
+
+  loadState(now: number): void {
+    this.#now = now;
+  }
+
   /** Moves time forward; time never goes back. */
   advance(ns: number): void {
     if (!(ns >= 0) || !Number.isSafeInteger(ns)) throw new RangeError(`clock: cannot advance by ${ns} ns`);

@@ -17,6 +17,8 @@ export class FaultRouting {
   readonly #sim: Simulator;
   readonly #params = new Map<string, DeviceFaultParams>();
   readonly #bySid = new Map<string, Map<number, DeviceConfig>>();
+  /** The result each registered handler answers, by device. */
+  readonly #results = new Map<string, number>();
 
   constructor(sim: Simulator) {
     this.#sim = sim;
@@ -35,14 +37,38 @@ export class FaultRouting {
   /** iommu_register_device_fault_handler for `device`; the handler answers `result`. */
   register(device: string, result: number): ErrnoCode {
     const sim = this.#sim;
-    return this.#paramsOf(device).register((fault) => {
+    const r = this.#paramsOf(device).register((fault) => {
       sim.emit('core.fault.delivered', { device, fault: faultJson(fault), result });
       return result;
     });
+    if (r === 0) this.#results.set(device, result);
+    return r;
   }
 
   unregister(device: string): ErrnoCode {
-    return this.#paramsOf(device).unregister();
+    const r = this.#paramsOf(device).unregister();
+    if (r === 0) this.#results.delete(device);
+    return r;
+  }
+
+  /** Per device: the registered handler's result (absent: none) and the pending page requests. */
+  saveState(): { results: Map<string, number>; pending: Map<string, readonly IommuFault[]> } {
+    const pending = new Map<string, readonly IommuFault[]>();
+    for (const [name, p] of this.#params) pending.set(name, p.saveState());
+    return { results: this.#results, pending };
+  }
+
+  loadState(s: {
+    results: ReadonlyMap<string, number>;
+    pending: ReadonlyMap<string, readonly IommuFault[]>;
+  }): void {
+    for (const p of this.#params.values()) {
+      p.loadState([]);
+      p.unregister();
+    }
+    this.#results.clear();
+    for (const [name, result] of s.results) this.register(name, result);
+    for (const [name, p] of this.#params) p.loadState(s.pending.get(name) ?? []);
   }
 
   /** iommu_report_device_fault on behalf of (unit, sid). Undeliverable faults are recorded as dropped. */

@@ -46,6 +46,15 @@ export class SeededRng {
     return Math.floor((hi / 2 ** 64) * n);
   }
 
+  /** The four state words, for snapshots. */
+  saveState(): [number, number, number, number] {
+    return [this.#a, this.#b, this.#c, this.#d];
+  }
+
+  loadState(s: readonly [number, number, number, number]): void {
+    [this.#a, this.#b, this.#c, this.#d] = s;
+  }
+
   /** Uniform float in [0, 1). */
   float(): number {
     return this.nextU32() / 0x1_0000_0000;

@@ -26,6 +26,30 @@ import { DEFAULT_TIMING, deviceConfig, type SimConfig, type TimingSpec } from '.
 import { FaultRouting } from './fault-routing.js';
 import { SeededRng } from './rng.js';
 
+/** A run's state between commands (Simulator.saveState); structured-clone data. */
+export interface SimState {
+  /** seq of the last record before the snapshot. */
+  readonly seq: number;
+  readonly time: number;
+  readonly rng: ReturnType<SeededRng['saveState']>;
+  readonly memory: ReturnType<PhysMemory['saveState']>;
+  readonly frames: number;
+  readonly user: ReturnType<UserMemory['saveState']>;
+  readonly faults: ReturnType<FaultRouting['saveState']>;
+  readonly units: ReadonlyMap<string, unknown>;
+}
+
+function stateOps(id: string, unit: IommuUnit): { save: () => unknown; load: (s: unknown) => void } {
+  const { saveState, loadState } = unit;
+  if (saveState === undefined || loadState === undefined) {
+    throw new ViommuError(
+      ERROR_CODES.SNAPSHOT_UNSUPPORTED,
+      `unit "${id}": plugin "${unit.plugin}" cannot save its state (IommuUnit.saveState/loadState), so this run cannot be snapshotted`,
+    );
+  }
+  return { save: () => saveState.call(unit), load: (s) => loadState.call(unit, s) };
+}
+
 /** Where records go as they are made (the event log writer implements this). */
 export interface RecordSink {
   append(record: LogRecord): void;
@@ -138,6 +162,50 @@ export class Simulator {
   /** Sequence number of the last record. */
   get seq(): number {
     return this.#seq;
+  }
+
+  /**
+   * The whole run's state between two commands: sequence, time, RNG, memory, user memory, fault
+   * handlers and every unit's saveState(). Throws VIOMMU_ERR_SNAPSHOT_UNSUPPORTED when a unit's
+   * plugin cannot save its state.
+   */
+  saveState(): SimState {
+    if (this.#cause !== 0)
+      throw new ViommuError(ERROR_CODES.COMMAND_INVALID, 'a snapshot is taken between commands only');
+    const units = new Map<string, unknown>();
+    for (const [id, unit] of this.units) units.set(id, stateOps(id, unit).save());
+    return {
+      seq: this.#seq,
+      time: this.clock.saveState(),
+      rng: this.rng.saveState(),
+      memory: this.memory.saveState(),
+      frames: this.frames.saveState(),
+      user: this.user.saveState(),
+      faults: this.faults.saveState(),
+      units,
+    };
+  }
+
+  /** Restores saveState()'s data into a simulator built from the same configuration, before any command. */
+  loadState(s: SimState): void {
+    if (this.#seq !== 0)
+      throw new ViommuError(
+        ERROR_CODES.COMMAND_INVALID,
+        'a snapshot is restored into a fresh simulator only',
+      );
+    for (const [id, unit] of this.units) {
+      const saved = s.units.get(id);
+      if (saved === undefined)
+        throw new ViommuError(ERROR_CODES.CONFIG_INVALID, `snapshot: no state for unit "${id}"`);
+      stateOps(id, unit).load(saved);
+    }
+    this.#seq = s.seq;
+    this.clock.loadState(s.time);
+    this.rng.loadState(s.rng);
+    this.memory.loadState(s.memory);
+    this.frames.loadState(s.frames);
+    this.user.loadState(s.user);
+    this.faults.loadState(s.faults);
   }
 
   /** Registers an extra command handler (workloads, tests). Core and plugin scopes are reserved. */

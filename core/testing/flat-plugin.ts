@@ -22,6 +22,7 @@ import {
 } from '../plugin/contract.js';
 import { definePlugin } from '../plugin/define-plugin.js';
 import { type FaultReporter, resolve, TOKENS } from '../plugin/tokens.js';
+import { copyInto } from '../state/stateful.js';
 import { type ErrnoCode, fail, ok, type UapiResult } from '../uapi/errno.js';
 import type { IommuFault } from '../uapi/structs.js';
 import type { VendorOps } from '../uapi/vendor-ops.js';
@@ -41,6 +42,14 @@ export interface FlatOptions {
 }
 
 const ABSENT = -1;
+
+interface FlatState {
+  readonly table: ReadonlyMap<number, number>;
+  readonly cacheKey: Float64Array;
+  readonly cacheVal: Float64Array;
+  readonly counters: CacheCounters;
+  readonly totals: readonly [number, number, number];
+}
 
 export class FlatUnit implements IommuUnit {
   readonly id: string;
@@ -117,6 +126,26 @@ export class FlatUnit implements IommuUnit {
     out.outPfn = Math.floor(v / 8);
     out.pageShift = 12;
     return 0;
+  }
+
+  saveState(): FlatState {
+    return {
+      table: this.#table,
+      cacheKey: this.#cacheKey,
+      cacheVal: this.#cacheVal,
+      counters: this.#counters,
+      totals: [this.#translations, this.#faultCount, this.#memReads],
+    };
+  }
+
+  loadState(state: unknown): void {
+    const s = state as FlatState;
+    this.#table.clear();
+    for (const [k, v] of s.table) this.#table.set(k, v);
+    copyInto(this.#cacheKey, s.cacheKey, 'flat cache keys');
+    copyInto(this.#cacheVal, s.cacheVal, 'flat cache values');
+    Object.assign(this.#counters, s.counters);
+    [this.#translations, this.#faultCount, this.#memReads] = s.totals;
   }
 
   #fault(req: TranslationRequest, out: TranslationResult, kind: number): number {

@@ -46,6 +46,16 @@ export class DeviceFaultParams {
     return 0;
   }
 
+  /** The pending page requests, for snapshots (the handler is restored by its owner). */
+  saveState(): readonly IommuFault[] {
+    return this.#pending;
+  }
+
+  loadState(pending: readonly IommuFault[]): void {
+    this.#pending.length = 0;
+    for (const f of pending) this.#pending.push(cloneFault(f));
+  }
+
   get hasHandler(): boolean {
     return this.#handler !== null;
   }

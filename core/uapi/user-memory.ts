@@ -31,6 +31,16 @@ export class UserMemory {
     this.#ranges.splice(at < 0 ? this.#ranges.length : at, 0, { start: addr, bytes: bytes.slice() });
   }
 
+  saveState(): { start: number; bytes: Uint8Array }[] {
+    // Copies: a range may be a view into a larger buffer, which serialisation would keep whole.
+    return this.#ranges.map((r) => ({ start: r.start, bytes: r.bytes.slice() }));
+  }
+
+  loadState(ranges: readonly { start: number; bytes: Uint8Array }[]): void {
+    this.#ranges.length = 0;
+    for (const r of ranges) this.#ranges.push({ start: r.start, bytes: r.bytes.slice() });
+  }
+
   /** Unmaps [addr, addr+len), splitting ranges that straddle its ends. */
   unmap(addr: number, len: number): void {
     if (!validRange(addr, len)) throw new RangeError(`unmap: bad range ${addr}+${len}`);

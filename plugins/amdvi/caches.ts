@@ -8,6 +8,7 @@
  */
 import {
   type CacheCounters,
+  type CacheState,
   createTranslationCache,
   emptyCounters,
   MAX_CONTEXT_ID,
@@ -17,6 +18,7 @@ import {
 } from '../../core/cache/index.js';
 import { NO_PASID } from '../../core/model/translation.js';
 import type { SeededRng } from '../../core/sim/rng.js';
+import { copyInto } from '../../core/state/stateful.js';
 import type { InvRange } from './structures/inv-range.js';
 
 export interface IotlbConfig {
@@ -63,6 +65,24 @@ export class AmdviIotlb {
       for (let k = 0; k < pageShifts.length; k++) if (pageShifts[k]! <= s) c = k;
       this.#codeFor[s] = c;
     }
+  }
+
+  /** The cache and its context ids, for snapshots. */
+  saveState(): { cache: CacheState; hostCtx: Int32Array; guestCtx: Map<number, number>; nextCtx: number } {
+    return {
+      cache: this.cache.saveState(),
+      hostCtx: this.#hostCtx,
+      guestCtx: this.#guestCtx,
+      nextCtx: this.#nextCtx,
+    };
+  }
+
+  loadState(s: ReturnType<AmdviIotlb['saveState']>): void {
+    this.cache.loadState(s.cache);
+    copyInto(this.#hostCtx, s.hostCtx, 'IOTLB host contexts');
+    this.#guestCtx.clear();
+    for (const [k, ctx] of s.guestCtx) this.#guestCtx.set(k, ctx);
+    this.#nextCtx = s.nextCtx;
   }
 
   /** Context id of (domainId, pasid) or -1; NO_PASID selects the host (GN=0) context. */
@@ -170,6 +190,30 @@ export class DteCache {
   #generation = 1;
   #live = 0;
   readonly #c: CacheCounters = emptyCounters(65536);
+
+  /** Every slot, the generation and the counters, for snapshots. */
+  saveState(): {
+    columns: (Int32Array | Float64Array)[];
+    generation: number;
+    live: number;
+    counters: CacheCounters;
+  } {
+    return {
+      columns: [this.gen, this.flags, this.mode, this.rootPfn, this.domainId],
+      generation: this.#generation,
+      live: this.#live,
+      counters: this.#c,
+    };
+  }
+
+  loadState(s: ReturnType<DteCache['saveState']>): void {
+    [this.gen, this.flags, this.mode, this.rootPfn, this.domainId].forEach((live, i) => {
+      copyInto(live, s.columns[i] as typeof live, 'DTE cache');
+    });
+    this.#generation = s.generation;
+    this.#live = s.live;
+    Object.assign(this.#c, s.counters);
+  }
 
   /** True when `deviceId` has a valid cached DTE. Hot path; counts. */
   lookup(deviceId: number): boolean {

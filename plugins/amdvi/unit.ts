@@ -21,7 +21,7 @@ import type { SimClock } from '../../core/sim/clock.js';
 import type { SeededRng } from '../../core/sim/rng.js';
 import type { ErrnoCode, UapiResult } from '../../core/uapi/errno.js';
 import type { VendorOps } from '../../core/uapi/vendor-ops.js';
-import type { V1TableBuilder } from './builders.js';
+import { V1TableBuilder } from './builders.js';
 import { AmdviIotlb, DteCache } from './caches.js';
 import { amdviCapabilities } from './capabilities.js';
 import { runAmdviCommand } from './commands.js';
@@ -30,7 +30,7 @@ import { eventName } from './faults.js';
 import { CommandExecutor } from './invalidation.js';
 import type { AmdviOptions } from './options.js';
 import { AmdviRegisters } from './registers.js';
-import { AmdviTranslator } from './translate.js';
+import { AmdviTranslator, type TranslateCounters } from './translate.js';
 import { amdviOps, reportProposedFault } from './uapi.js';
 
 export interface AmdviServices {
@@ -41,6 +41,17 @@ export interface AmdviServices {
   readonly clock: SimClock;
   readonly events: EventSink;
   readonly faults: FaultReporter;
+}
+
+interface AmdviState {
+  readonly regs: { readonly raw: AmdviRegisters['raw']; readonly fields: object };
+  readonly dte: ReturnType<DteCache['saveState']>;
+  readonly iotlb: ReturnType<AmdviIotlb['saveState']>;
+  readonly raised: ReadonlyMap<number, number>;
+  readonly executed: ReadonlyMap<string, number>;
+  readonly counters: TranslateCounters;
+  /** [mode, root page frame] of each table made by amdvi.pagetable.create. */
+  readonly tables: readonly (readonly [number, number])[];
 }
 
 export class AmdviUnit implements IommuUnit {
@@ -119,6 +130,40 @@ export class AmdviUnit implements IommuUnit {
       memReads: c.memReads,
       caches: { iotlb: this.iotlb.counters(), dte: this.dte.counters() },
     };
+  }
+
+  /** Registers, caches, counters and the page tables made by commands, for snapshots. */
+  saveState(): AmdviState {
+    const { raw, ...fields } = this.regs;
+    return {
+      regs: { raw, fields },
+      dte: this.dte.saveState(),
+      iotlb: this.iotlb.saveState(),
+      raised: this.log.raised,
+      executed: this.exec.executed,
+      counters: { ...this.translator.counters },
+      tables: [...this.tables.values()].map((b) => [b.mode, b.rootPfn]),
+    };
+  }
+
+  loadState(state: unknown): void {
+    const s = state as AmdviState;
+    for (const [name, v] of s.regs.raw) this.regs.raw.set(name, v);
+    Object.assign(this.regs, s.regs.fields);
+    this.dte.loadState(s.dte);
+    this.iotlb.loadState(s.iotlb);
+    for (const [into, from] of [
+      [this.log.raised, s.raised],
+      [this.exec.executed, s.executed],
+    ] as [Map<unknown, number>, ReadonlyMap<unknown, number>][]) {
+      into.clear();
+      for (const [k, n] of from) into.set(k, n);
+    }
+    Object.assign(this.translator.counters, s.counters);
+    this.tables.clear();
+    for (const [mode, rootPfn] of s.tables) {
+      this.tables.set(rootPfn * 4096, new V1TableBuilder(this.mem, this.frames, mode, rootPfn));
+    }
   }
 
   snapshot(): JsonValue {

@@ -11,13 +11,15 @@
 
 import type { ReplacementPolicy } from '../../core/cache/index.js';
 import {
+  type CacheState,
   ContextIds,
   createTranslationCache,
   KeyedCache,
   type TranslationCache,
 } from '../../core/cache/index.js';
 import type { SeededRng } from '../../core/sim/rng.js';
-import type { StreamConfig } from './config.js';
+import { assignState } from '../../core/state/stateful.js';
+import { StreamConfig } from './config.js';
 
 /** Leaf sizes in 4 KiB pages (log2): 4K L3, 16K L3, 64K L3, 4K L2 (2M), 16K L2 (32M), 64K L2 (512M), 4K L1 (1G). */
 export const TLB_PAGE_SHIFTS: readonly number[] = [0, 2, 4, 9, 13, 17, 18];
@@ -51,6 +53,12 @@ export interface CacheSpec {
 
 /** Stage-2-only entries use ASID tag 0; stage-1 ASIDs are stored +1. */
 const S2_ONLY = 0;
+
+export interface SmmuCachesState {
+  readonly tlb: CacheState;
+  readonly config: ReturnType<KeyedCache<StreamConfig>['saveState']>;
+  readonly ids: ReturnType<ContextIds['saveState']>;
+}
 
 export class SmmuCaches {
   readonly tlb: TranslationCache;
@@ -102,6 +110,25 @@ export class SmmuCaches {
   invalidateIpa(vmid: number, ipaPfn: number, pages: number): number {
     const ctx = this.#ids.find(vmid, S2_ONLY);
     return ctx < 0 ? 0 : this.tlb.invalidateRange(ctx, ipaPfn, pages);
+  }
+
+  /** Both caches and the context tags, for snapshots. */
+  saveState(): SmmuCachesState {
+    return {
+      tlb: this.tlb.saveState(),
+      config: this.config.saveState((c) => c),
+      ids: this.#ids.saveState(),
+    };
+  }
+
+  loadState(s: SmmuCachesState): void {
+    this.tlb.loadState(s.tlb);
+    this.config.loadState(s.config, (saved) => {
+      const c = new StreamConfig();
+      assignState(c, saved as object);
+      return c;
+    });
+    this.#ids.loadState(s.ids);
   }
 
   /** Tags of a context id, for snapshots and events. */

@@ -22,7 +22,7 @@ import type { SeededRng } from '../../core/sim/rng.js';
 import type { ErrnoCode, UapiResult } from '../../core/uapi/errno.js';
 import type { VendorOps } from '../../core/uapi/vendor-ops.js';
 import { SmmuBuilder, type TableRoot } from './builders.js';
-import { SmmuCaches } from './caches.js';
+import { SmmuCaches, type SmmuCachesState } from './caches.js';
 import { capabilitiesOf, programIdRegs, type SmmuOptions } from './capabilities.js';
 import { runCommand } from './commands.js';
 import type { HwParams } from './config.js';
@@ -51,6 +51,18 @@ export interface NamedTable extends TableRoot {
 }
 
 const CLASS_NAME = ['cd', 'ttd', 'in', 'reserved'];
+
+interface SmmuState {
+  readonly regs: { readonly [field: string]: number };
+  readonly caches: SmmuCachesState;
+  /** Event queue written and lost, command queue syncs and consumed. */
+  readonly counters: readonly [number, number, number, number];
+  /** translations, faults, memReads. */
+  readonly totals: readonly [number, number, number];
+  readonly tables: ReadonlyMap<string, NamedTable>;
+  readonly cds: ReadonlyMap<string, number>;
+  readonly attached: ReadonlyMap<number, { readonly config: string; readonly basePtr: number }>;
+}
 
 export class SmmuUnit implements IommuUnit {
   readonly id: string;
@@ -155,6 +167,37 @@ export class SmmuUnit implements IommuUnit {
         .sort((a, b) => a[0] - b[0])
         .map(([sid, a]) => ({ sid, config: a.config, basePtr: `0x${a.basePtr.toString(16)}` })),
     };
+  }
+
+  /** Registers, caches, queue counters and the set-up commands' names, for snapshots. */
+  saveState(): SmmuState {
+    const t = this.translator;
+    return {
+      regs: { ...this.regs },
+      caches: this.caches.saveState(),
+      counters: [this.evtq.written, this.evtq.lost, this.cmdq.syncs, this.cmdq.consumed],
+      totals: [t.translations, t.faults, t.memReads],
+      tables: this.tables,
+      cds: this.cds,
+      attached: this.attached,
+    };
+  }
+
+  loadState(state: unknown): void {
+    const s = state as SmmuState;
+    Object.assign(this.regs, s.regs);
+    this.caches.loadState(s.caches);
+    [this.evtq.written, this.evtq.lost, this.cmdq.syncs, this.cmdq.consumed] = s.counters;
+    const t = this.translator;
+    [t.translations, t.faults, t.memReads] = s.totals;
+    for (const [into, from] of [
+      [this.tables, s.tables],
+      [this.cds, s.cds],
+      [this.attached, s.attached],
+    ] as [Map<unknown, unknown>, ReadonlyMap<unknown, unknown>][]) {
+      into.clear();
+      for (const [k, v] of from) into.set(k, v);
+    }
   }
 
   /** Consumes the command queue and emits an event per command (source "cmdq"). */

@@ -12,7 +12,7 @@ import type { TranslationRequest, TranslationResult } from '../../core/model/tra
 import type { FaultReporter } from '../../core/plugin/tokens.js';
 import type { IommuFault } from '../../core/uapi/structs.js';
 import { DEFAULT_CACHE_OPTIONS, type VtdCacheOptions } from './caches/cache-options.js';
-import { VtdCaches } from './caches/vtd-caches.js';
+import { VtdCaches, type VtdCachesState } from './caches/vtd-caches.js';
 import type { VtdCaps } from './capabilities.js';
 import { isQualified, VTD_FAULT_NAME } from './fault-reasons.js';
 import { type FaultInput, FaultRecorder } from './faults/fault-recorder.js';
@@ -41,6 +41,18 @@ export interface HostDomain {
   readonly nesting: boolean;
   /** Highest second-level address mapped so far (exclusive end of the last mapping). */
   maxAddr: bigint;
+}
+
+export interface VtdHardwareState {
+  /** rootTable, scalable, rootSet, preferScalable, translationEnabled. */
+  readonly root: readonly [number, boolean, boolean, boolean, boolean];
+  readonly domains: ReadonlyMap<number, HostDomain>;
+  readonly attached: ReadonlyMap<number, number>;
+  /** translations, faultCount, memReads. */
+  readonly totals: readonly [number, number, number];
+  readonly caches: VtdCachesState;
+  readonly faults: ReturnType<FaultRecorder['saveState']>;
+  readonly qi: ReturnType<QueuedInvalidation['saveState']>;
 }
 
 export interface VtdHardwareOptions {
@@ -97,6 +109,31 @@ export class VtdHardware {
     this.faultRecorder = new FaultRecorder(o.caps.nfr);
     this.qi = new QueuedInvalidation(this);
     this.#translator = new VtdTranslator(this);
+  }
+
+  /** Registers, domains, caches, the queue and the fault registers, for snapshots. */
+  saveState(): VtdHardwareState {
+    return {
+      root: [this.rootTable, this.scalable, this.rootSet, this.preferScalable, this.translationEnabled],
+      domains: this.domains,
+      attached: this.attached,
+      totals: [this.translations, this.faultCount, this.memReads],
+      caches: this.caches.saveState(),
+      faults: this.faultRecorder.saveState(),
+      qi: this.qi.saveState(),
+    };
+  }
+
+  loadState(s: VtdHardwareState): void {
+    [this.rootTable, this.scalable, this.rootSet, this.preferScalable, this.translationEnabled] = s.root;
+    this.domains.clear();
+    for (const [did, d] of s.domains) this.domains.set(did, { ...d });
+    this.attached.clear();
+    for (const [sid, did] of s.attached) this.attached.set(sid, did);
+    [this.translations, this.faultCount, this.memReads] = s.totals;
+    this.caches.loadState(s.caches);
+    this.faultRecorder.loadState(s.faults);
+    this.qi.loadState(s.qi);
   }
 
   /** Translates one DMA request (hot path): fills `out`, returns its FAULT_KIND. */

@@ -19,7 +19,8 @@ import type { VendorOps } from '../../core/uapi/vendor-ops.js';
 import { REGISTER_COMMANDS } from './commands/register-commands.js';
 import { type Handler, SETUP_COMMANDS } from './commands/setup-commands.js';
 import type { IntelDriver } from './driver/index.js';
-import type { VtdHardware } from './hardware.js';
+import type { DriverState } from './driver/snapshot.js';
+import type { VtdHardware, VtdHardwareState } from './hardware.js';
 import { snapshotHardware } from './snapshot.js';
 
 const COMMANDS: Readonly<Record<string, Handler>> = { ...SETUP_COMMANDS, ...REGISTER_COMMANDS };
@@ -109,5 +110,15 @@ export class VtdUnit implements IommuUnit {
 
   snapshot(): JsonValue {
     return { ...snapshotHardware(this.hw), driver: this.#driver.snapshot() };
+  }
+
+  saveState(): { hw: VtdHardwareState; driver: DriverState } {
+    return { hw: this.hw.saveState(), driver: this.#driver.saveState() };
+  }
+
+  loadState(state: unknown): void {
+    const s = state as ReturnType<VtdUnit['saveState']>;
+    this.hw.loadState(s.hw);
+    this.#driver.loadState(s.driver);
   }
 }

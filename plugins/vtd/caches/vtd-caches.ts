@@ -12,17 +12,35 @@
  */
 import {
   type CacheCounters,
+  type CacheState,
   ContextIds,
   createTranslationCache,
   type TranslationCache,
 } from '../../../core/cache/index.js';
 import { SeededRng } from '../../../core/sim/rng.js';
+import { copyInto } from '../../../core/state/stateful.js';
 import type { VtdCacheConfig, VtdCacheOptions } from './cache-options.js';
 
 /** PASID tag of second-level-only entries (tagged by DID alone). */
 export const SL_TAG = 0x100000;
 /** Paging-structure caches: size code c caches a non-leaf entry of level c + 2 (covers 2^(9(c+1)) pages). */
 const PSC_SHIFTS = [9, 18, 27, 36];
+
+export interface VtdCachesState {
+  readonly context: CacheState;
+  readonly pasid: CacheState;
+  readonly iotlb: CacheState;
+  readonly slPsc: CacheState | null;
+  readonly flPsc: CacheState | null;
+  readonly devTlb: ReadonlyMap<number, CacheState>;
+  /** domainIds, sidIds, devIds. */
+  readonly ids: readonly ReturnType<ContextIds['saveState']>[];
+  readonly didOfIotlbCtx: Int32Array;
+  readonly pasidCtxOfSid: Int32Array;
+  readonly nextPasidCtx: number;
+  readonly pasidCtxByDid: ReadonlyMap<number, ReadonlySet<number>>;
+  readonly rng: ReturnType<SeededRng['saveState']>;
+}
 
 export class VtdCaches {
   readonly context: TranslationCache;
@@ -72,6 +90,50 @@ export class VtdCaches {
       rng: c.policy === 'random' ? this.#rng : undefined,
       pageShifts,
     });
+  }
+
+  /** Every cache and index, for snapshots. Device-TLBs exist from the configuration already. */
+  saveState(): VtdCachesState {
+    const devTlb = new Map<number, CacheState>();
+    this.devTlb.forEach((c, sid) => {
+      if (c !== undefined) devTlb.set(sid, c.saveState());
+    });
+    return {
+      context: this.context.saveState(),
+      pasid: this.pasid.saveState(),
+      iotlb: this.iotlb.saveState(),
+      slPsc: this.slPsc?.saveState() ?? null,
+      flPsc: this.flPsc?.saveState() ?? null,
+      devTlb,
+      ids: [this.domainIds.saveState(), this.sidIds.saveState(), this.devIds.saveState()],
+      didOfIotlbCtx: this.didOfIotlbCtx,
+      pasidCtxOfSid: this.pasidCtxOfSid,
+      nextPasidCtx: this.#nextPasidCtx,
+      pasidCtxByDid: this.#pasidCtxByDid,
+      rng: this.#rng.saveState(),
+    };
+  }
+
+  loadState(s: VtdCachesState): void {
+    this.context.loadState(s.context);
+    this.pasid.loadState(s.pasid);
+    this.iotlb.loadState(s.iotlb);
+    if (s.slPsc !== null) this.slPsc?.loadState(s.slPsc);
+    if (s.flPsc !== null) this.flPsc?.loadState(s.flPsc);
+    for (const [sid, c] of s.devTlb) {
+      const live = this.devTlb[sid];
+      if (live === undefined) throw new RangeError(`snapshot: no device-TLB for sid 0x${sid.toString(16)}`);
+      live.loadState(c);
+    }
+    this.domainIds.loadState(s.ids[0]);
+    this.sidIds.loadState(s.ids[1]);
+    this.devIds.loadState(s.ids[2]);
+    copyInto(this.didOfIotlbCtx, s.didOfIotlbCtx, 'IOTLB context DIDs');
+    copyInto(this.pasidCtxOfSid, s.pasidCtxOfSid, 'PASID-cache contexts');
+    this.#nextPasidCtx = s.nextPasidCtx;
+    this.#pasidCtxByDid.clear();
+    for (const [did, ctxs] of s.pasidCtxByDid) this.#pasidCtxByDid.set(did, new Set(ctxs));
+    this.#rng.loadState(s.rng);
   }
 
   /** Gives an ATS device its device-TLB. */

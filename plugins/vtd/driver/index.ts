@@ -20,7 +20,7 @@ import { cacheInvalidate } from './invalidate.js';
 import { pageResponse } from './page-response.js';
 import { runPrqThread } from './prq-thread.js';
 import { descriptorHex } from './qi-descriptors.js';
-import { snapshotDriver } from './snapshot.js';
+import { type DriverState, loadDriverState, saveDriverState, snapshotDriver } from './snapshot.js';
 
 export type { IntelDriverOptions } from './driver-context.js';
 export { DEFAULT_DRIVER_OPTIONS } from './driver-context.js';
@@ -32,6 +32,8 @@ export interface IntelDriver {
   /** Driver commands (vtd.ioasid.*, vtd.prq.*); undefined = not a driver command. */
   command(type: string, data: JsonObject): UapiResult<JsonValue> | undefined;
   snapshot(): JsonValue;
+  saveState(): DriverState;
+  loadState(s: DriverState): void;
   addDevice(d: DeviceConfig): void;
 }
 
@@ -64,6 +66,8 @@ export function createIntelDriver(
     pageRequest: (device, req) => pageRequest(ctx, device, req),
     command: (type, data) => driverCommand(ctx, type, data),
     snapshot: () => snapshotDriver(ctx),
+    saveState: () => saveDriverState(ctx),
+    loadState: (s) => loadDriverState(ctx, s),
     addDevice: (d) => {
       ctx.devices.set(d.sid, d);
     },

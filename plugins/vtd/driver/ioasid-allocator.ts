@@ -58,6 +58,16 @@ export class IoasidAllocator<Data> {
     return true;
   }
 
+  /** Every allocated id with its data (through `save`), in allocation order, for snapshots. */
+  saveState<S>(save: (data: Data) => S): [number, S | null][] {
+    return [...this.#ids].map(([id, d]) => [id, d === null ? null : save(d)]);
+  }
+
+  loadState<S>(ids: readonly (readonly [number, S | null])[], load: (saved: S) => Data): void {
+    this.#ids.clear();
+    for (const [id, d] of ids) this.#ids.set(id, d === null ? null : load(d));
+  }
+
   /** Allocated ids in ascending order, for snapshots. */
   allocated(): number[] {
     return [...this.#ids.keys()].sort((a, b) => a - b);

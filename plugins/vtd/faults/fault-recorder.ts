@@ -99,6 +99,34 @@ export class FaultRecorder {
     else this.interrupts++;
   }
 
+  /** The fault recording registers and FSTS/FECTL bits, for snapshots. */
+  saveState(): {
+    records: FaultRecord[];
+    bits: [boolean, boolean, boolean];
+    fri: number;
+    interrupts: number;
+  } {
+    return {
+      records: this.records,
+      bits: [this.pfo, this.im, this.ip],
+      fri: this.fri,
+      interrupts: this.interrupts,
+    };
+  }
+
+  loadState(s: ReturnType<FaultRecorder['saveState']>): void {
+    if (s.records.length !== this.records.length)
+      throw new RangeError(
+        `snapshot: ${s.records.length} fault recording registers, this unit has ${this.records.length}`,
+      );
+    s.records.forEach((r, i) => {
+      Object.assign(this.records[i]!, r);
+    });
+    [this.pfo, this.im, this.ip] = s.bits;
+    this.fri = s.fri;
+    this.interrupts = s.interrupts;
+  }
+
   snapshot(): { pfo: boolean; ppf: boolean; fri: number; records: object[] } {
     return {
       pfo: this.pfo,

@@ -42,6 +42,30 @@ export class QueuedInvalidation {
     this.#hw = hw;
   }
 
+  /** The queue's registers, for snapshots (the page-response hook is wiring, not state). */
+  saveState(): {
+    iqe: boolean;
+    errorIndex: number;
+    errorReason: string;
+    iwc: boolean;
+    head: number;
+    waits: number;
+  } {
+    const { iqe, errorIndex, errorReason, iwc, head, waits } = this;
+    return { iqe, errorIndex, errorReason, iwc, head, waits };
+  }
+
+  loadState(s: ReturnType<QueuedInvalidation['saveState']>): void {
+    ({
+      iqe: this.iqe,
+      errorIndex: this.errorIndex,
+      errorReason: this.errorReason,
+      iwc: this.iwc,
+      head: this.head,
+      waits: this.waits,
+    } = s);
+  }
+
   /** Software clears FSTS.IQE (write 1): the queue runs again. */
   clearError(): void {
     this.iqe = false;

@@ -9,6 +9,8 @@
  * the API as four bigints (a cold path: one per device page request).
  */
 
+import { copyInto } from '../../../core/state/stateful.js';
+
 const WORDS = 8;
 
 export type EnqueueResult = { readonly queued: true; readonly slot: number } | { readonly queued: false };
@@ -35,6 +37,25 @@ export class PageRequestQueue {
     }
     this.entries = entries;
     this.#ring = new Uint32Array(entries * WORDS);
+  }
+
+  /** The ring and its pointers, for snapshots. */
+  saveState(): { ring: Uint32Array; head: number; tail: number; pro: boolean; overflows: number } {
+    return {
+      ring: this.#ring,
+      head: this.#head,
+      tail: this.#tail,
+      pro: this.#pro,
+      overflows: this.#overflows,
+    };
+  }
+
+  loadState(s: ReturnType<PageRequestQueue['saveState']>): void {
+    copyInto(this.#ring, s.ring, 'page request queue');
+    this.#head = s.head;
+    this.#tail = s.tail;
+    this.#pro = s.pro;
+    this.#overflows = s.overflows;
   }
 
   get head(): number {
