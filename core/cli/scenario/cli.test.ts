@@ -1,6 +1,6 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { EXIT } from './context.js';
 import { runCli } from './run-cli.js';
@@ -216,6 +216,39 @@ describe('viommu replay / diff / inspect', () => {
     expect(r.stdout).toMatch(
       /first divergence at seq 4 \(JSON Lines line 5\), type core\.command\.completd, field type/,
     );
+  });
+
+  test('snapshots: run and replay write one per checkpoint, replay --from starts at one', async () => {
+    const snaps = join(dir, 'snaps');
+    const r = await runCli(['run', scenarioFile, '--no-golden', '--snapshots', snaps, '--json']);
+    expect(r.code, r.stderr).toBe(EXIT.OK);
+    const files: string[] = JSON.parse(r.stdout).runs[0].snapshots;
+    expect(files.length).toBe(2);
+    const from = await runCli(['replay', jsonl, '--from', files[1]]);
+    expect(from.code, from.stderr).toBe(EXIT.OK);
+    expect(from.stdout).toMatch(/records reproduced after the snapshot at seq \d+/);
+    const again = join(dir, 'snaps-replay');
+    expect((await runCli(['replay', bin, '--snapshots', again])).code).toBe(EXIT.OK);
+    expect(readFileSync(join(again, basename(files[1])))).toEqual(readFileSync(files[1]));
+  });
+
+  test('a bad snapshot exits 4 naming it; --from with two logs exits 2', async () => {
+    const snaps = join(dir, 'snaps-bad');
+    const r = await runCli(['run', scenarioFile, '--no-golden', '--snapshots', snaps, '--json']);
+    const file: string = JSON.parse(r.stdout).runs[0].snapshots[0];
+    const bytes = readFileSync(file);
+    bytes[bytes.length >> 1] ^= 1;
+    const damaged = join(dir, 'damaged.snap');
+    writeFileSync(damaged, bytes);
+    const bad = await runCli(['replay', jsonl, '--from', damaged]);
+    expect(bad.code).toBe(EXIT.INPUT);
+    expect(bad.stderr).toMatch(/damaged.snap at byte \d+: checksum mismatch/);
+    const missing = await runCli(['replay', jsonl, '--from', join(dir, 'none.snap'), '--json']);
+    expect(missing.code).toBe(EXIT.INPUT);
+    expect(JSON.parse(missing.stdout).results[0].error.code).toBe('VIOMMU_ERR_INPUT');
+    const two = await runCli(['replay', jsonl, bin, '--from', file]);
+    expect(two.code).toBe(EXIT.USAGE);
+    expect(two.stderr).toMatch(/--from takes exactly one log/);
   });
 
   test('inspect summarises and filters by type and device', async () => {

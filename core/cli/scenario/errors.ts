@@ -7,6 +7,9 @@ export function exitCodeFor(e: unknown): number {
     if (
       e.code.startsWith('VIOMMU_ERR_LOG_') ||
       e.code.startsWith('VIOMMU_ERR_SCENARIO_') ||
+      (e.code.startsWith('VIOMMU_ERR_SNAPSHOT_') &&
+        e.code !== 'VIOMMU_ERR_SNAPSHOT_UNSUPPORTED' &&
+        e.code !== 'VIOMMU_ERR_SNAPSHOT_RESTORE') ||
       e.code === 'VIOMMU_ERR_INPUT'
     ) {
       return EXIT.INPUT;

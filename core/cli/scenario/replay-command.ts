@@ -1,4 +1,8 @@
-/** `viommu replay <log>...`: re-execute each log's commands and check that every record reproduces. */
+/**
+ * `viommu replay <log>...`: re-execute each log's commands and check that every record
+ * reproduces; `--from` starts one log's replay at a snapshot, `--snapshots` writes them.
+ */
+import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { PluginHost } from '../../plugin/host.js';
 import { describeDivergence, divergenceJson } from '../../replay/describe.js';
@@ -7,6 +11,13 @@ import { type CliContext, EXIT } from './context.js';
 import { errorCode, errorMessage, exitCodeFor } from './errors.js';
 import { ProgressBar } from './progress.js';
 import { readLogFile } from './read-log.js';
+import { readSnapshotFile, snapshotSaver } from './snapshot-files.js';
+
+interface ReplayFlags {
+  json?: boolean;
+  from?: string;
+  snapshots?: string;
+}
 
 export function registerReplay(program: Command, ctx: CliContext): void {
   program
@@ -14,7 +25,14 @@ export function registerReplay(program: Command, ctx: CliContext): void {
     .description('Replay logs on a fresh simulator and report the first record that does not reproduce')
     .argument('<logs...>', 'event logs (.events.jsonl or .events.bin)')
     .option('--json', 'machine-readable result on stdout')
-    .action((logs: string[], flags: { json?: boolean }) => {
+    .option('--from <snapshot>', 'start at this snapshot (one log only): restore it, replay what follows')
+    .option('--snapshots <dir>', 'write a snapshot at each checkpoint the replay verifies')
+    .action((logs: string[], flags: ReplayFlags) => {
+      if (flags.from !== undefined && logs.length !== 1) {
+        ctx.err('viommu: --from takes exactly one log (the one the snapshot was taken from)\n');
+        ctx.exit(EXIT.USAGE);
+        return;
+      }
       const host = new PluginHost();
       const results: object[] = [];
       let code: number = EXIT.OK;
@@ -22,8 +40,21 @@ export function registerReplay(program: Command, ctx: CliContext): void {
         try {
           if (host.names().length === 0) for (const p of ctx.plugins()) host.use(p);
           const log = readLogFile(file);
+          const from =
+            flags.from === undefined
+              ? undefined
+              : { snapshot: readSnapshotFile(flags.from), file: flags.from };
+          const saver =
+            flags.snapshots === undefined
+              ? undefined
+              : snapshotSaver(host, flags.snapshots, basename(file).replace(/\.events\.(jsonl|bin)$/, ''));
           const bar = new ProgressBar(ctx, !flags.json && log.records.length > 100_000);
-          const r = replayLog(host, log, { file, onProgress: (d, t) => bar.update(d, t, file) });
+          const r = replayLog(host, log, {
+            file,
+            onProgress: (d, t) => bar.update(d, t, file),
+            ...(from ? { from } : {}),
+            ...(saver ? { onCheckpoint: (sim) => saver.onCheckpoint(sim, log.header) } : {}),
+          });
           bar.done();
           if (!r.ok) code = Math.max(code, EXIT.MISMATCH);
           results.push({
@@ -32,12 +63,15 @@ export function registerReplay(program: Command, ctx: CliContext): void {
             records: log.records.length,
             commands: r.commands,
             checkpoints: r.checkpoints,
+            startSeq: r.startSeq,
+            snapshots: saver?.written ?? [],
             divergence: r.divergence ? divergenceJson(r.divergence) : null,
           });
           if (!flags.json) {
             if (r.ok) {
+              const start = r.startSeq > 0 ? ` after the snapshot at seq ${r.startSeq}` : '';
               ctx.out(
-                `ok ${file}: ${log.records.length} records reproduced (${r.commands} commands, ${r.checkpoints} checkpoints verified)\n`,
+                `ok ${file}: ${r.matched} records reproduced${start} (${r.commands} commands, ${r.checkpoints} checkpoints verified)\n`,
               );
             } else {
               ctx.out(

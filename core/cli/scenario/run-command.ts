@@ -19,6 +19,7 @@ interface RunFlags {
   json?: boolean;
   junit?: string;
   quiet?: boolean;
+  snapshots?: string;
 }
 
 export function registerRun(program: Command, ctx: CliContext): void {
@@ -42,6 +43,10 @@ export function registerRun(program: Command, ctx: CliContext): void {
     .option('--json', 'machine-readable result on stdout')
     .option('--junit <file>', 'write a JUnit XML report')
     .option('-q, --quiet', 'print only failures and the summary')
+    .option(
+      '--snapshots <dir>',
+      'write a snapshot at each checkpoint (core.state.digest), for `viommu replay --from`',
+    )
     .action((paths: string[], flags: RunFlags) => {
       try {
         const files: string[] = [];
@@ -58,6 +63,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
           ...(flags.target ? { target: flags.target } : {}),
           ...(flags.plugin ? { plugin: flags.plugin } : {}),
           progress: !flags.json,
+          ...(flags.snapshots ? { snapshots: flags.snapshots } : {}),
         });
         if (flags.junit) writeFileSync(flags.junit, junitXml(entries.map(junitCase)));
         if (flags.json) ctx.out(`${JSON.stringify(jsonReport(entries, flags.out ?? null), null, 2)}\n`);
@@ -188,4 +194,8 @@ function printReport(ctx: CliContext, entries: readonly RunEntry[], flags: RunFl
     `\n${entries.length} runs: ${passed} passed, ${failed} failed, ${entries.length - passed - failed} skipped\n`,
   );
   ctx.out(flags.out ? `logs: ${flags.out}\n` : 'logs: not written (use --out DIR)\n');
+  if (flags.snapshots) {
+    const n = entries.reduce((sum, e) => sum + e.snapshots.length, 0);
+    ctx.out(`snapshots: ${n} written under ${flags.snapshots}\n`);
+  }
 }

@@ -17,6 +17,7 @@ import type { CliContext } from './context.js';
 import { EXIT } from './context.js';
 import { errorMessage, exitCodeFor } from './errors.js';
 import { ProgressBar } from './progress.js';
+import { snapshotSaver } from './snapshot-files.js';
 
 export interface RunFileOptions {
   readonly out?: string;
@@ -27,6 +28,8 @@ export interface RunFileOptions {
   readonly plugin?: string;
   readonly progress: boolean;
   readonly simulatorVersion?: string;
+  /** Write a snapshot at each checkpoint under this directory. */
+  readonly snapshots?: string;
 }
 
 export type RunStatus = 'passed' | 'failed' | 'skipped' | 'invalid' | 'error';
@@ -41,6 +44,8 @@ export interface RunEntry {
   readonly golden: 'match' | 'mismatch' | 'missing' | 'updated' | 'not-checked';
   readonly divergence: Divergence | null;
   readonly log: string | null;
+  /** Snapshot files written at the run's checkpoints (with --snapshots). */
+  readonly snapshots: readonly string[];
   readonly commands: number;
   readonly events: number;
   readonly translations: number;
@@ -76,6 +81,7 @@ export function runScenarioFiles(
     iotlbLookups: 0,
     divergence: null,
     log: null,
+    snapshots: [],
   } as const;
   files.forEach((path, fi) => {
     const shown = displayPath(path, ctx.cwd);
@@ -140,12 +146,14 @@ function runOne(
   opts: RunFileOptions,
   base: { file: string; scenario: string; target: string; plugin: string },
 ): RunEntry {
-  const run = runTarget(
-    host,
-    scenario,
-    target,
-    opts.simulatorVersion ? { simulatorVersion: opts.simulatorVersion } : {},
-  );
+  const saver =
+    opts.snapshots === undefined
+      ? undefined
+      : snapshotSaver(host, opts.snapshots, `${scenario.id}.${target.name}`);
+  const run = runTarget(host, scenario, target, {
+    ...(opts.simulatorVersion ? { simulatorVersion: opts.simulatorVersion } : {}),
+    ...(saver ? { onCheckpoint: saver.onCheckpoint } : {}),
+  });
   const failures = run.failures.map((f) => `${f.origin}: ${f.message}`);
   let golden: RunEntry['golden'] = 'not-checked';
   let divergence: Divergence | null = null;
@@ -185,6 +193,7 @@ function runOne(
     golden,
     divergence,
     log,
+    snapshots: (saver?.written ?? []).map((f) => displayPath(f, ctx.cwd)),
     commands: run.commands,
     events: run.events,
     translations: run.stats.translations,

@@ -20,6 +20,7 @@ import type {
   UnitStats,
 } from '__CORE__/plugin/contract.js';
 import { type ErrnoCode, fail, ok, type UapiResult } from '__CORE__/uapi/errno.js';
+import { copyInto } from '__CORE__/state/stateful.js';
 import type { VendorOps } from '__CORE__/uapi/vendor-ops.js';
 
 declare module '__CORE__/events/event-map.js' {
@@ -168,4 +169,31 @@ export class __CLASS__Unit implements IommuUnit {
   snapshot(): JsonValue {
     return { tableBase: this.#tableBase, tlb: Array.from(this.#tlbVpn), stats: this.stats() as unknown as JsonValue };
   }
+
+  /** Everything the next command can observe, for snapshots (viommu replay --from). Add each new field here. */
+  saveState(): __CLASS__State {
+    return {
+      tableBase: this.#tableBase,
+      tlb: [this.#tlbVpn, this.#tlbOut, this.#tlbPerm],
+      counters: this.#tlb,
+      totals: [this.#translations, this.#faults, this.#memReads],
+    };
+  }
+
+  loadState(state: unknown): void {
+    const s = state as __CLASS__State;
+    this.#tableBase = s.tableBase;
+    copyInto(this.#tlbVpn, s.tlb[0], 'tlb vpn');
+    copyInto(this.#tlbOut, s.tlb[1], 'tlb out');
+    copyInto(this.#tlbPerm, s.tlb[2], 'tlb perm');
+    Object.assign(this.#tlb, s.counters);
+    [this.#translations, this.#faults, this.#memReads] = s.totals;
+  }
+}
+
+interface __CLASS__State {
+  readonly tableBase: number;
+  readonly tlb: readonly [Float64Array, Float64Array, Uint8Array];
+  readonly counters: CacheCounters;
+  readonly totals: readonly [number, number, number];
 }
