@@ -6,7 +6,9 @@
  * records, the first differing field and the command that caused it.
  * Checkpoint digests (`core.state.digested`) are compared like any event, so a
  * long replay is verified at each checkpoint and a state drift is caught at
- * the first checkpoint after it even when no event shows it.
+ * the first checkpoint after it even when no event shows it. A replay can also
+ * start at a snapshot taken at a checkpoint (snapshot.ts) and compare only the
+ * records after it.
  */
 import { ERROR_CODES, ViommuError } from '../errors/viommu-error.js';
 import { type Divergence, recordDiff } from '../events/log/divergence.js';
