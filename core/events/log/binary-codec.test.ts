@@ -59,6 +59,15 @@ describe('binary encoding', () => {
     expect(JSON.stringify(back.data)).toBe(JSON.stringify(data));
   });
 
+  it('keeps an own "__proto__" key a key, as JSON.parse does', () => {
+    const data = JSON.parse('{"a":1,"__proto__":{"x":2},"b":[3]}');
+    const records: LogRecord[] = [{ kind: 'event', seq: 2, t: 0, type: 'x.y.z', v: 1, cause: 1, data }];
+    const all: LogRecord[] = [{ kind: 'command', seq: 1, t: 0, type: 'x.y.z', v: 1, data: {} }, ...records];
+    const back = readBinary(encodeBinary(SAMPLE_HEADER, all), 'p.bin').records[1];
+    expect(JSON.stringify(back.data)).toBe('{"a":1,"__proto__":{"x":2},"b":[3]}');
+    expect(Object.getPrototypeOf(back.data)).toBe(Object.prototype);
+  });
+
   it('JSON drops undefined members; so does the binary encoding', () => {
     const records: LogRecord[] = [
       { kind: 'command', seq: 1, t: 0, type: 'x', v: 1, data: { a: 1, b: undefined } as never },

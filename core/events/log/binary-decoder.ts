@@ -28,6 +28,22 @@ interface RecordType {
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+type ShapeFactory = (values: readonly JsonValue[]) => JsonObject;
+
+/**
+ * A function that builds an object of these keys, in this order, from an array of values: an
+ * object literal, so every record of one shape gets the same hidden class at once instead of a
+ * property-by-property build (the decoder's main cost). null for shapes a literal would not
+ * reproduce exactly: repeated keys, "__proto__", or integer-like keys (which JavaScript orders
+ * first); those are built key by key.
+ */
+function shapeFactory(keys: readonly string[]): ShapeFactory | null {
+  if (keys.length > 64 || new Set(keys).size !== keys.length) return null;
+  if (keys.some((k) => k === '__proto__' || /^(0|[1-9][0-9]*)$/.test(k))) return null;
+  const body = keys.map((k, i) => `${JSON.stringify(k)}: v[${i}]`).join(', ');
+  return new Function('v', `return { ${body} };`) as ShapeFactory;
+}
 const f64 = new Float64Array(1);
 const f64Bytes = new Uint8Array(f64.buffer);
 
@@ -35,6 +51,10 @@ export class BinaryRecordDecoder {
   readonly #types: TypeRegistry | undefined;
   readonly #strings: string[] = [];
   readonly #shapes: (readonly string[])[] = [];
+  /** Per shape: a function that builds the object from its values (see shapeFactory). */
+  readonly #factories: (ShapeFactory | null)[] = [];
+  /** Per depth: the values of the object being decoded there, reused from record to record. */
+  readonly #scratch: JsonValue[][] = [];
   readonly #recordTypes: RecordType[] = [];
   #commandBits = new Uint32Array(1024);
   #lastT = 0;
@@ -211,6 +231,7 @@ export class BinaryRecordDecoder {
           keys[i] = k;
         }
         this.#shapes.push(keys);
+        this.#factories.push(shapeFactory(keys));
         return this.#object(this.#shapes.length - 1, field, depth);
       }
       case TAG.OBJ_REF:
@@ -236,11 +257,30 @@ export class BinaryRecordDecoder {
     const keys = this.#shapes[shapeId];
     if (keys === undefined) throw new DecodeFailure(field, `object shape ${shapeId} is not defined`);
     if (depth >= MAX_DEPTH) throw new DecodeFailure(field, `nested deeper than ${MAX_DEPTH} levels`);
-    const o: Record<string, JsonValue> = {};
-    for (let i = 0; i < keys.length; i++) {
-      o[keys[i]] = this.#value(field, depth + 1);
+    const make = this.#factories[shapeId];
+    if (make === null) {
+      const o: Record<string, JsonValue> = {};
+      for (let i = 0; i < keys.length; i++) {
+        const value = this.#value(field, depth + 1);
+        // An own "__proto__" (JSON.parse makes one) must stay a key, not become the prototype.
+        if (keys[i] === '__proto__')
+          Object.defineProperty(o, '__proto__', {
+            value,
+            enumerable: true,
+            writable: true,
+            configurable: true,
+          });
+        else o[keys[i]] = value;
+      }
+      return o;
     }
-    return o;
+    let values = this.#scratch[depth];
+    if (values === undefined) {
+      values = [];
+      this.#scratch[depth] = values;
+    }
+    for (let i = 0; i < keys.length; i++) values[i] = this.#value(field, depth + 1);
+    return make(values);
   }
 
   #utf8(field: string): string {
