@@ -230,6 +230,9 @@ describe('viommu replay / diff / inspect', () => {
     const again = join(dir, 'snaps-replay');
     expect((await runCli(['replay', bin, '--snapshots', again])).code).toBe(EXIT.OK);
     expect(readFileSync(join(again, basename(files[1])))).toEqual(readFileSync(files[1]));
+    const shown = await runCli(['inspect', files[1], '--json']);
+    expect(shown.code).toBe(EXIT.OK);
+    expect(JSON.parse(shown.stdout)).toMatchObject({ run: 'cli/basic@flat', units: ['flat0'] });
   });
 
   test('a bad snapshot exits 4 naming it; --from with two logs exits 2', async () => {

@@ -5,6 +5,7 @@ import type { CliContext } from './context.js';
 import { EXIT } from './context.js';
 import { reportFatal } from './errors.js';
 import { readLogFile } from './read-log.js';
+import { readSnapshotFile, SNAPSHOT_EXTENSION } from './snapshot-files.js';
 
 interface InspectFlags {
   type?: string[];
@@ -24,8 +25,8 @@ function typeMatcher(patterns: readonly string[] | undefined): (t: string) => bo
 export function registerInspect(program: Command, ctx: CliContext): void {
   program
     .command('inspect')
-    .description('Summarise a log and list records by type and device')
-    .argument('<log>', 'event log (.events.jsonl or .events.bin)')
+    .description('Summarise a log and list records by type and device, or say what a snapshot holds')
+    .argument('<log>', 'event log (.events.jsonl or .events.bin), or a snapshot (.snap)')
     .option('--type <type...>', 'only records of these types (exact, a prefix like "vtd.iotlb", or "core.*")')
     .option('--device <name>', 'only commands naming this device and the events they caused')
     .option('--limit <n>', 'records to list when filtering (0 = all)', '50')
@@ -33,6 +34,10 @@ export function registerInspect(program: Command, ctx: CliContext): void {
     .option('--json', 'machine-readable result on stdout')
     .action((file: string, flags: InspectFlags) => {
       try {
+        if (file.endsWith(SNAPSHOT_EXTENSION)) {
+          inspectSnapshot(ctx, file, Boolean(flags.json));
+          return;
+        }
         const log = readLogFile(file, Boolean(flags.lenient));
         const byType = new Map<string, number>();
         const deviceOf = new Map<number, string>();
@@ -117,4 +122,33 @@ export function registerInspect(program: Command, ctx: CliContext): void {
         reportFatal(ctx, e, Boolean(flags.json));
       }
     });
+}
+
+/** What a snapshot holds: the run and checkpoint it belongs to, and how big its parts are. */
+function inspectSnapshot(ctx: CliContext, file: string, json: boolean): void {
+  const { meta, state } = readSnapshotFile(file);
+  const summary = {
+    file,
+    run: meta.header.scenario,
+    seed: meta.header.seed,
+    seq: meta.seq,
+    checkpointSeq: meta.checkpointSeq,
+    digest: meta.digest,
+    plugins: meta.plugins,
+    units: [...state.units.keys()],
+    memoryPages: state.memory.pfns.length,
+    virtualTimeNs: state.time,
+  };
+  if (json) ctx.out(`${JSON.stringify(summary, null, 2)}\n`);
+  else {
+    const plugins = Object.entries(meta.plugins).map(([n, v]) => `${n} ${v}`);
+    ctx.out(
+      `${file}: snapshot of run ${summary.run} (seed ${summary.seed}) after seq ${meta.seq}, ` +
+        `checkpoint digest ${meta.digest} at seq ${meta.checkpointSeq}\n` +
+        `  units: ${summary.units.join(', ')} (${plugins.join(', ')}); ${summary.memoryPages} memory pages; ` +
+        `virtual time ${state.time} ns\n` +
+        `  replay from it: viommu replay <its log> --from ${file}\n`,
+    );
+  }
+  ctx.exit(EXIT.OK);
 }
