@@ -59,6 +59,9 @@ export function run(name: string, fn: () => unknown, options: RunOptions): Bench
   const samples = options.samples ?? (options.setup === undefined ? 9 : 21);
   const minSampleNs = (options.minSampleMs ?? 50) * 1e6;
   const setup = options.setup;
+  // A full collection first (node --expose-gc, as scripts/run-bench.mjs starts it), so that the
+  // garbage an earlier row left is not collected on this row's time.
+  (globalThis as { gc?: () => void }).gc?.();
   const warmEnd = now() + (options.warmupMs ?? 250) * 1e6;
   do {
     setup?.();

@@ -34,7 +34,7 @@ for (const name of names) {
     logLevel: 'warning',
   });
   if (!passThrough.includes('--json')) console.log(`\n## bench/${name}.bench.ts (node ${process.version})`);
-  const r = spawnSync(process.execPath, [outfile, ...passThrough], { stdio: 'inherit' });
+  const r = spawnSync(process.execPath, ['--expose-gc', outfile, ...passThrough], { stdio: 'inherit' });
   if (r.status !== 0) failed++;
 }
 process.exit(failed > 0 ? 1 : 0);
