@@ -1,4 +1,5 @@
 import type { SeededRng } from '../sim/rng.js';
+import { refillMap } from '../state/stateful.js';
 import { MAX_CONTEXT_ID } from './cache-key.js';
 import type { ReplacementPolicy } from './cache-options.js';
 import { createTranslationCache } from './create-cache.js';
@@ -99,8 +100,7 @@ export class KeyedCache<T> {
     load: (saved: unknown) => T,
   ): void {
     this.table.loadState(s.table);
-    this.#groups.clear();
-    for (const [g, ctx] of s.groups) this.#groups.set(g, ctx);
+    refillMap(this.#groups, s.groups);
     this.#values.fill(undefined);
     for (const [slot, v] of s.values) this.#values[slot] = load(v);
   }

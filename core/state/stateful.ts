@@ -1,6 +1,7 @@
 /**
  * Saving and restoring a run's whole state, for snapshots (core/replay/snapshot.ts).
  *
+ * A stateful piece (the simulator, a unit, a cache) has `saveState()` and `loadState()`.
  * `saveState()` returns structured-clone data: primitives, bigint, arrays, plain objects, Map,
  * Set and typed arrays; no functions and no class instances. It may hand out live arrays: the
  * snapshot encoder serialises the state before the run goes on.
@@ -10,11 +11,6 @@
  * must behave exactly as the saved one would have: the same next events, the same cache victims,
  * the same random draws. Anything left out shows as a replay divergence after the snapshot.
  */
-export interface Stateful<S = unknown> {
-  saveState(): S;
-  loadState(state: S): void;
-}
-
 /**
  * Copies a saved typed array into a live one that must keep its identity (a cache column other
  * objects hold). Throws when the lengths differ: the snapshot was made with another configuration.
@@ -27,6 +23,12 @@ export function copyInto<T extends Int32Array | Uint32Array | Float64Array | Uin
   if (live.length !== saved.length)
     throw new RangeError(`snapshot: ${what} has ${saved.length} elements, this run has ${live.length}`);
   live.set(saved);
+}
+
+/** Replaces a live Map's entries by saved ones, in their saved order (`copy` makes each value fresh). */
+export function refillMap<K, V>(live: Map<K, V>, saved: Iterable<readonly [K, V]>, copy?: (v: V) => V): void {
+  live.clear();
+  for (const [k, v] of saved) live.set(k, copy === undefined ? v : copy(v));
 }
 
 /**

@@ -22,7 +22,7 @@ import {
 } from '../plugin/contract.js';
 import { definePlugin } from '../plugin/define-plugin.js';
 import { type FaultReporter, resolve, TOKENS } from '../plugin/tokens.js';
-import { copyInto } from '../state/stateful.js';
+import { copyInto, refillMap } from '../state/stateful.js';
 import { type ErrnoCode, fail, ok, type UapiResult } from '../uapi/errno.js';
 import type { IommuFault } from '../uapi/structs.js';
 import type { VendorOps } from '../uapi/vendor-ops.js';
@@ -140,8 +140,7 @@ export class FlatUnit implements IommuUnit {
 
   loadState(state: unknown): void {
     const s = state as FlatState;
-    this.#table.clear();
-    for (const [k, v] of s.table) this.#table.set(k, v);
+    refillMap(this.#table, s.table);
     copyInto(this.#cacheKey, s.cacheKey, 'flat cache keys');
     copyInto(this.#cacheVal, s.cacheVal, 'flat cache values');
     Object.assign(this.#counters, s.counters);

@@ -18,7 +18,7 @@ import {
 } from '../../core/cache/index.js';
 import { NO_PASID } from '../../core/model/translation.js';
 import type { SeededRng } from '../../core/sim/rng.js';
-import { copyInto } from '../../core/state/stateful.js';
+import { copyInto, refillMap } from '../../core/state/stateful.js';
 import type { InvRange } from './structures/inv-range.js';
 
 export interface IotlbConfig {
@@ -80,8 +80,7 @@ export class AmdviIotlb {
   loadState(s: ReturnType<AmdviIotlb['saveState']>): void {
     this.cache.loadState(s.cache);
     copyInto(this.#hostCtx, s.hostCtx, 'IOTLB host contexts');
-    this.#guestCtx.clear();
-    for (const [k, ctx] of s.guestCtx) this.#guestCtx.set(k, ctx);
+    refillMap(this.#guestCtx, s.guestCtx);
     this.#nextCtx = s.nextCtx;
   }
 

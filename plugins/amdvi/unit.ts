@@ -19,6 +19,7 @@ import type {
 import type { FaultReporter } from '../../core/plugin/tokens.js';
 import type { SimClock } from '../../core/sim/clock.js';
 import type { SeededRng } from '../../core/sim/rng.js';
+import { refillMap } from '../../core/state/stateful.js';
 import type { ErrnoCode, UapiResult } from '../../core/uapi/errno.js';
 import type { VendorOps } from '../../core/uapi/vendor-ops.js';
 import { V1TableBuilder } from './builders.js';
@@ -152,13 +153,8 @@ export class AmdviUnit implements IommuUnit {
     Object.assign(this.regs, s.regs.fields);
     this.dte.loadState(s.dte);
     this.iotlb.loadState(s.iotlb);
-    for (const [into, from] of [
-      [this.log.raised, s.raised],
-      [this.exec.executed, s.executed],
-    ] as [Map<unknown, number>, ReadonlyMap<unknown, number>][]) {
-      into.clear();
-      for (const [k, n] of from) into.set(k, n);
-    }
+    refillMap(this.log.raised, s.raised);
+    refillMap(this.exec.executed, s.executed);
     Object.assign(this.translator.counters, s.counters);
     this.tables.clear();
     for (const [mode, rootPfn] of s.tables) {

@@ -19,6 +19,7 @@ import type {
 } from '../../core/plugin/contract.js';
 import type { FaultReporter, UnitIdentity } from '../../core/plugin/tokens.js';
 import type { SeededRng } from '../../core/sim/rng.js';
+import { refillMap } from '../../core/state/stateful.js';
 import type { ErrnoCode, UapiResult } from '../../core/uapi/errno.js';
 import type { VendorOps } from '../../core/uapi/vendor-ops.js';
 import { SmmuBuilder, type TableRoot } from './builders.js';
@@ -190,14 +191,9 @@ export class SmmuUnit implements IommuUnit {
     [this.evtq.written, this.evtq.lost, this.cmdq.syncs, this.cmdq.consumed] = s.counters;
     const t = this.translator;
     [t.translations, t.faults, t.memReads] = s.totals;
-    for (const [into, from] of [
-      [this.tables, s.tables],
-      [this.cds, s.cds],
-      [this.attached, s.attached],
-    ] as [Map<unknown, unknown>, ReadonlyMap<unknown, unknown>][]) {
-      into.clear();
-      for (const [k, v] of from) into.set(k, v);
-    }
+    refillMap(this.tables, s.tables);
+    refillMap(this.cds, s.cds);
+    refillMap(this.attached, s.attached);
   }
 
   /** Consumes the command queue and emits an event per command (source "cmdq"). */

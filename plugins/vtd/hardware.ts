@@ -10,6 +10,7 @@ import type { PhysMemory } from '../../core/memory/phys-memory.js';
 import { hex64 } from '../../core/model/hex.js';
 import type { TranslationRequest, TranslationResult } from '../../core/model/translation.js';
 import type { FaultReporter } from '../../core/plugin/tokens.js';
+import { refillMap } from '../../core/state/stateful.js';
 import type { IommuFault } from '../../core/uapi/structs.js';
 import { DEFAULT_CACHE_OPTIONS, type VtdCacheOptions } from './caches/cache-options.js';
 import { VtdCaches, type VtdCachesState } from './caches/vtd-caches.js';
@@ -126,10 +127,8 @@ export class VtdHardware {
 
   loadState(s: VtdHardwareState): void {
     [this.rootTable, this.scalable, this.rootSet, this.preferScalable, this.translationEnabled] = s.root;
-    this.domains.clear();
-    for (const [did, d] of s.domains) this.domains.set(did, { ...d });
-    this.attached.clear();
-    for (const [sid, did] of s.attached) this.attached.set(sid, did);
+    refillMap(this.domains, s.domains, (d) => ({ ...d }));
+    refillMap(this.attached, s.attached);
     [this.translations, this.faultCount, this.memReads] = s.totals;
     this.caches.loadState(s.caches);
     this.faultRecorder.loadState(s.faults);

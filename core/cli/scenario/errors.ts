@@ -1,5 +1,5 @@
 /** Mapping thrown errors to exit codes and messages (style-anchors §4.6). */
-import { isViommuError } from '../../errors/viommu-error.js';
+import { ERROR_CODES, isViommuError } from '../../errors/viommu-error.js';
 import { type CliContext, EXIT } from './context.js';
 
 export function exitCodeFor(e: unknown): number {
@@ -8,8 +8,8 @@ export function exitCodeFor(e: unknown): number {
       e.code.startsWith('VIOMMU_ERR_LOG_') ||
       e.code.startsWith('VIOMMU_ERR_SCENARIO_') ||
       (e.code.startsWith('VIOMMU_ERR_SNAPSHOT_') &&
-        e.code !== 'VIOMMU_ERR_SNAPSHOT_UNSUPPORTED' &&
-        e.code !== 'VIOMMU_ERR_SNAPSHOT_RESTORE') ||
+        e.code !== ERROR_CODES.SNAPSHOT_UNSUPPORTED &&
+        e.code !== ERROR_CODES.SNAPSHOT_RESTORE) ||
       e.code === 'VIOMMU_ERR_INPUT'
     ) {
       return EXIT.INPUT;

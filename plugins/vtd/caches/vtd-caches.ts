@@ -18,7 +18,7 @@ import {
   type TranslationCache,
 } from '../../../core/cache/index.js';
 import { SeededRng } from '../../../core/sim/rng.js';
-import { copyInto } from '../../../core/state/stateful.js';
+import { copyInto, refillMap } from '../../../core/state/stateful.js';
 import type { VtdCacheConfig, VtdCacheOptions } from './cache-options.js';
 
 /** PASID tag of second-level-only entries (tagged by DID alone). */
@@ -131,8 +131,7 @@ export class VtdCaches {
     copyInto(this.didOfIotlbCtx, s.didOfIotlbCtx, 'IOTLB context DIDs');
     copyInto(this.pasidCtxOfSid, s.pasidCtxOfSid, 'PASID-cache contexts');
     this.#nextPasidCtx = s.nextPasidCtx;
-    this.#pasidCtxByDid.clear();
-    for (const [did, ctxs] of s.pasidCtxByDid) this.#pasidCtxByDid.set(did, new Set(ctxs));
+    refillMap(this.#pasidCtxByDid, s.pasidCtxByDid as ReadonlyMap<number, Set<number>>, (c) => new Set(c));
     this.#rng.loadState(s.rng);
   }
 
