@@ -178,6 +178,10 @@ describe('viommu replay / diff / inspect', () => {
     expect(d.code).toBe(EXIT.MISMATCH);
     expect(JSON.parse(d.stdout).divergence.seq).toBe(i);
     expect((await runCli(['diff', jsonl, bin])).code).toBe(EXIT.OK);
+    // A binary second log is compared encoded: the same divergence, found from the other side.
+    const db = await runCli(['diff', f, bin, '--json']);
+    expect(db.code).toBe(EXIT.MISMATCH);
+    expect(JSON.parse(db.stdout).divergence).toMatchObject({ seq: i, field: 'data.hits' });
   });
 
   test('bad logs exit 4 with a message naming where: truncated, flipped byte, newer version, missing file', async () => {
@@ -195,6 +199,9 @@ describe('viommu replay / diff / inspect', () => {
     const r2 = await runCli(['replay', flipped]);
     expect(r2.code).toBe(EXIT.INPUT);
     expect(r2.stderr).toMatch(/flipped\.events\.bin record seq \d+/);
+    const d2 = await runCli(['diff', jsonl, flipped]);
+    expect(d2.code).toBe(EXIT.INPUT);
+    expect(d2.stderr).toMatch(/flipped\.events\.bin record seq \d+/);
 
     const newer = join(dir, 'newer.events.jsonl');
     writeFileSync(newer, text.replace('"formatVersion":1', '"formatVersion":2'));

@@ -5,7 +5,7 @@ import { describeDivergence, divergenceJson } from '../../replay/describe.js';
 import { stableHeader } from '../../replay/log-io.js';
 import { type CliContext, EXIT } from './context.js';
 import { reportFatal } from './errors.js';
-import { readLogFile } from './read-log.js';
+import { openLogFile, readLogFile } from './read-log.js';
 
 export function registerDiff(program: Command, ctx: CliContext): void {
   program
@@ -17,10 +17,13 @@ export function registerDiff(program: Command, ctx: CliContext): void {
     .action((a: string, b: string, flags: { json?: boolean }) => {
       try {
         const la = readLogFile(a);
-        const lb = readLogFile(b);
+        // The second log is streamed: a binary one is compared without decoding its equal records.
+        const lb = openLogFile(b);
         const ha = JSON.stringify(stableHeader(la.header));
         const hb = JSON.stringify(stableHeader(lb.header));
-        const d = firstDivergence(la.records, lb.records);
+        const d = firstDivergence(la.records, lb);
+        // Read the rest too, so a damaged or cut second log is reported (exit 4) wherever it is damaged.
+        if (d !== null) for (let r = lb.next(); r !== null; r = lb.next());
         const same = d === null && ha === hb;
         if (flags.json) {
           ctx.out(

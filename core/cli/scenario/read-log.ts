@@ -1,15 +1,25 @@
 /** Reading a log file named on the command line; unreadable files become VIOMMU_ERR_INPUT (exit 4). */
 import { readFileSync } from 'node:fs';
 import { ViommuError } from '../../errors/viommu-error.js';
+import type { BinaryLogReader } from '../../events/log/binary-reader.js';
+import type { JsonlLogReader } from '../../events/log/jsonl-reader.js';
+import { openLog } from '../../events/log/read-log.js';
 import type { LogContents } from '../../events/log/read-types.js';
 import { readLogBytes } from '../../replay/log-io.js';
 
-export function readLogFile(path: string, lenient = false): LogContents {
-  let bytes: Uint8Array;
+function fileBytes(path: string): Uint8Array {
   try {
-    bytes = readFileSync(path);
+    return readFileSync(path);
   } catch (e) {
     throw new ViommuError('VIOMMU_ERR_INPUT', `${path}: cannot read: ${(e as Error).message}`);
   }
-  return readLogBytes(bytes, path, lenient ? { mode: 'lenient' } : {});
+}
+
+export function readLogFile(path: string, lenient = false): LogContents {
+  return readLogBytes(fileBytes(path), path, lenient ? { mode: 'lenient' } : {});
+}
+
+/** A record-by-record cursor over a log file (strict: a log cut short throws at the cut). */
+export function openLogFile(path: string): BinaryLogReader | JsonlLogReader {
+  return openLog(fileBytes(path), path);
 }

@@ -51,6 +51,11 @@ export class BinaryRecordDecoder {
   readonly #types: TypeRegistry | undefined;
   readonly #strings: string[] = [];
   readonly #shapes: (readonly string[])[] = [];
+  /**
+   * Per shape built by a literal: its keys as property keys (internalized), so matches() compares
+   * them with an expected object's keys by identity; null for the other shapes.
+   */
+  readonly #shapeKeys: (readonly string[] | null)[] = [];
   /** Per shape: a function that builds the object from its values (see shapeFactory). */
   readonly #factories: (ShapeFactory | null)[] = [];
   /** Per depth: the values of the object being decoded there, reused from record to record. */
@@ -103,6 +108,47 @@ export class BinaryRecordDecoder {
       return { kind: 'command', seq, t, type: rt.type, v: rt.v, data };
     }
     return { kind: 'event', seq, t, type: rt.type, v: rt.v, cause, data };
+  }
+
+  /**
+   * Whether the payload bytes[start, end) holds record lastSeq + 1 and that record equals
+   * `expected` exactly as recordDiff decides (key order included), found in one pass over the
+   * bytes without building the record. On true the record is consumed as decode() would consume
+   * it. On false nothing changed, and decode() gives the record (or the error). False also for
+   * what this pass leaves to decode(): a payload that defines a dictionary entry or a record
+   * type, a shape only a key-by-key build reproduces, and damage.
+   */
+  matches(bytes: Uint8Array, start: number, end: number, expected: LogRecord): boolean {
+    this.#b = bytes;
+    this.#p = start;
+    this.#end = end;
+    try {
+      return this.#matches(expected);
+    } catch (e) {
+      if (e instanceof DecodeFailure) return false;
+      throw e;
+    }
+  }
+
+  #matches(e: LogRecord): boolean {
+    const seq = this.lastSeq + 1;
+    if (e.seq !== seq) return false;
+    const ref = this.#varint('type');
+    const rt = ref === 0 ? undefined : this.#recordTypes[ref - 1];
+    if (rt === undefined || rt.kind !== e.kind || rt.v !== e.v || rt.type !== e.type) return false;
+    const t = this.#lastT + this.#varint('t');
+    if (t !== e.t || t > Number.MAX_SAFE_INTEGER) return false;
+    if (e.kind === 'event') {
+      const cause = seq - this.#varint('cause');
+      if (cause !== e.cause || cause < 1 || !this.#isCommand(cause)) return false;
+    }
+    const tag = this.#u8('data');
+    const isObject = (tag >= TAG.FIXSHAPE && tag < TAG.FIXSHAPE + TAG.FIXSHAPE_COUNT) || tag === TAG.OBJ_REF;
+    if (!isObject || !this.#equals(tag, e.data, 0) || this.#p !== this.#end) return false;
+    this.lastSeq = seq;
+    this.#lastT = t;
+    if (e.kind === 'command') this.#markCommand(seq);
+    return true;
   }
 
   #markCommand(seq: number): void {
@@ -230,8 +276,10 @@ export class BinaryRecordDecoder {
           if (typeof k !== 'string') throw new DecodeFailure(field, 'object key is not a string');
           keys[i] = k;
         }
+        const make = shapeFactory(keys);
         this.#shapes.push(keys);
-        this.#factories.push(shapeFactory(keys));
+        this.#factories.push(make);
+        this.#shapeKeys.push(make === null ? null : Object.keys(make(keys)));
         return this.#object(this.#shapes.length - 1, field, depth);
       }
       case TAG.OBJ_REF:
@@ -245,6 +293,86 @@ export class BinaryRecordDecoder {
       default:
         throw new DecodeFailure(field, `unknown value tag 0x${tag.toString(16)}`);
     }
+  }
+
+  /** Whether the value with this tag equals `e` (=== for primitives, in order for arrays and objects); false for definitions. */
+  #equals(tag: number, e: JsonValue | undefined, depth: number): boolean {
+    if (tag <= TAG.FIXINT_MAX) return e === tag;
+    if (tag < TAG.FIXSTR) return e === TAG.FIXNEG - 1 - tag;
+    if (tag < TAG.FIXSHAPE) return e === this.#strings[tag - TAG.FIXSTR] && e !== undefined;
+    if (tag < TAG.NULL) return this.#objectEquals(tag - TAG.FIXSHAPE, e, depth);
+    if (tag >= TAG.HEX16 && tag <= TAG.HEX16 + 8) return this.#hexEquals(tag - TAG.HEX16, 16, e);
+    if (tag >= TAG.HEXMIN && tag <= TAG.HEXMIN + 8) return this.#hexEquals(tag - TAG.HEXMIN, 0, e);
+    switch (tag) {
+      case TAG.NULL:
+        return e === null;
+      case TAG.FALSE:
+        return e === false;
+      case TAG.TRUE:
+        return e === true;
+      case TAG.UINT:
+      case TAG.NINT:
+      case TAG.F64:
+      case TAG.STR_RAW:
+        // Rare in records: decode the one value, then compare.
+        return e === this.#tagged(tag, '', depth);
+      case TAG.STR_REF: {
+        const s = this.#strings[this.#varint('')];
+        return e === s && e !== undefined;
+      }
+      case TAG.ARRAY: {
+        if (depth >= MAX_DEPTH || !Array.isArray(e)) return false;
+        const n = this.#varint('');
+        if (e.length !== n) return false;
+        for (let i = 0; i < n; i++) if (!this.#equals(this.#u8(''), e[i], depth + 1)) return false;
+        return true;
+      }
+      case TAG.OBJ_REF:
+        return this.#objectEquals(this.#varint(''), e, depth);
+      case TAG.HEX_W: {
+        const digits = this.#u8('');
+        const n = this.#u8('');
+        return digits >= 1 && digits <= 16 && n <= 8 && this.#hexEquals(n, digits, e);
+      }
+      default:
+        // STR_NEW and OBJ_NEW define dictionary entries, which decode() must do; unknown tags are damage.
+        return false;
+    }
+  }
+
+  /** Whether the object of this shape equals `e`: the same keys in the same order, equal values. */
+  #objectEquals(shapeId: number, e: JsonValue | undefined, depth: number): boolean {
+    const keys = this.#shapeKeys[shapeId];
+    if (keys === undefined || keys === null || depth >= MAX_DEPTH) return false;
+    if (typeof e !== 'object' || e === null || Array.isArray(e)) return false;
+    const o = e as { readonly [k: string]: JsonValue };
+    let i = 0;
+    for (const k in o) {
+      if (i >= keys.length || k !== keys[i]) return false;
+      if (!this.#equals(this.#u8(''), o[k], depth + 1)) return false;
+      i++;
+    }
+    return i === keys.length;
+  }
+
+  /** Whether `e` is the string #hex would build from the next n bytes, without building it. */
+  #hexEquals(n: number, digits: number, e: JsonValue | undefined): boolean {
+    if (typeof e !== 'string' || this.#end - this.#p < n) return false;
+    const b = this.#b;
+    const p = this.#p;
+    let lo = 0;
+    let hi = 0;
+    for (let i = 0; i < n && i < 4; i++) lo |= b[p + i] << (8 * i);
+    for (let i = 4; i < n; i++) hi |= b[p + i] << (8 * (i - 4));
+    this.#p = p + n;
+    const significant = hi !== 0 ? 16 - (Math.clz32(hi) >>> 2) : Math.max(1, 8 - (Math.clz32(lo) >>> 2));
+    const width = digits === 16 ? 16 : Math.max(significant, digits);
+    if (e.length !== width + 2 || e.charCodeAt(0) !== 0x30 || e.charCodeAt(1) !== 0x78) return false;
+    for (let j = 0; j < width; j++) {
+      const nibble = j < 8 ? (lo >>> (4 * j)) & 15 : j < 16 ? (hi >>> (4 * (j - 8))) & 15 : 0;
+      if (e.charCodeAt(width + 1 - j) !== (nibble < 10 ? 0x30 + nibble : 0x57 + nibble)) return false;
+    }
+    return true;
   }
 
   #stringRef(id: number, field: string): string {

@@ -147,6 +147,28 @@ export class BinaryLogReader implements Iterable<LogRecord> {
     return r;
   }
 
+  /**
+   * Consumes the next record and returns true if it equals `expected` (as recordDiff decides:
+   * every field, key order included). Checks the frame and its checksum like next(), then
+   * compares the encoded record with `expected` in one pass, without building it. Otherwise it
+   * consumes nothing and returns false: next() then returns the record that differs, or null at
+   * the end of the log, or throws for damage, so a check loop gets the same answers and errors
+   * as one built on next() and recordDiff.
+   */
+  skipIfEqual(expected: LogRecord): boolean {
+    if (this.#done) return false;
+    const bytes = this.#bytes;
+    const o = this.#offset;
+    const s = this.#span;
+    if (o >= this.#recordsEnd || locateFrame(bytes, o, this.#recordsEnd, s) !== 'ok') return false;
+    const seq = this.#decoder.lastSeq + 1;
+    if (frameChecksum(bytes, s.payloadStart, s.payloadEnd, seq) !== storedChecksum(bytes, s.checksumAt))
+      return false;
+    if (!this.#decoder.matches(bytes, s.payloadStart, s.payloadEnd, expected)) return false;
+    this.#offset = s.payloadEnd;
+    return true;
+  }
+
   *[Symbol.iterator](): Iterator<LogRecord> {
     for (let r = this.next(); r !== null; r = this.next()) yield r;
   }

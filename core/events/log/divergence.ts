@@ -1,12 +1,14 @@
 /**
  * Where two runs part: the first record that differs, with the command that
  * caused it, so a failed replay says which input diverged, not just which
- * line. firstDivergence compares decoded records; firstBinaryDivergence
+ * line. firstDivergence compares decoded records (or, against a
+BinaryLogReader, encoded records without decoding the equal ones); firstBinaryDivergence
  * compares two binary logs frame by frame without decoding (the encoding is
  * canonical, so equal records are equal bytes).
  */
 import type { JsonValue } from '../../plugin/contract.js';
 import { BINARY_PREAMBLE_BYTES, END_MARKER_BYTES } from './binary-format.js';
+import { BinaryLogReader } from './binary-reader.js';
 import { frameChecksum } from './checksum.js';
 import { LOG_ERROR_CODES, LogError } from './errors.js';
 import { type FrameSpan, hasBinaryMagic, locateFrame, storedChecksum } from './frames.js';
@@ -31,6 +33,8 @@ export function firstDivergence(
   actual: Iterable<LogRecord>,
 ): Divergence | null {
   if (Array.isArray(expected) && Array.isArray(actual)) return firstArrayDivergence(expected, actual);
+  // A binary log is compared in its encoded form, record by record, and decoded only where it differs.
+  const encoded = actual instanceof BinaryLogReader ? actual : null;
   // Commands seen so far, to name the cause of a diverging event (nested commands make it not always the last one).
   const commandsE = new Map<number, CommandRecord>();
   const commandsA = new Map<number, CommandRecord>();
@@ -38,11 +42,12 @@ export function firstDivergence(
   const ia = actual[Symbol.iterator]();
   for (;;) {
     const ne = ie.next();
-    const na = ia.next();
     const e = ne.done ? null : ne.value;
+    if (e?.kind === 'command') commandsE.set(e.seq, e);
+    if (e !== null && encoded?.skipIfEqual(e)) continue;
+    const na = ia.next();
     const a = na.done ? null : na.value;
     if (e === null && a === null) return null;
-    if (e?.kind === 'command') commandsE.set(e.seq, e);
     if (a?.kind === 'command') commandsA.set(a.seq, a);
     const field = e === null || a === null ? undefined : recordDiff(e, a);
     if (e !== null && a !== null && field === undefined) continue;
