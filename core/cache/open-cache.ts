@@ -78,8 +78,35 @@ export class OpenAddressingCache extends TranslationCache {
     if (g <= this.epoch) return -1;
     const hi = vpnHigh(vpn) & this.hiMask[size];
     if (hi > 0x1fff) return -1;
-    const k0 = vpn & this.loMask[size];
-    const k1 = (ctx << 17) | (size << 13) | hi;
+    return this.probeLive(vpn & this.loMask[size], (ctx << 17) | (size << 13) | hi, g);
+  }
+
+  /** As TranslationCache.lookupAny, with the probe inlined: the IOTLB hit path. */
+  override lookupAny(ctx: number, vpn: number): number {
+    this.nLookups++;
+    if (ctx >= this.ctxGen.length) return -1;
+    const g = this.ctxGen[ctx];
+    if (g <= this.epoch) return -1;
+    const hi = vpnHigh(vpn);
+    if (hi > 0x1fff) return -1;
+    const sizes = this.ctxSizes[ctx];
+    // Most contexts hold base pages only: one probe with the unmasked key, no size loop.
+    if (sizes === 1) return this.probeLive(vpn | 0, (ctx << 17) | hi, g);
+    return this.probeSizes(ctx, vpn | 0, hi, sizes, g);
+  }
+
+  /** Probes each size class present in the context, smallest first. */
+  private probeSizes(ctx: number, lo: number, hi: number, sizes: number, g: number): number {
+    for (let left = sizes; left !== 0; left &= left - 1) {
+      const c = 31 - Math.clz32(left & -left);
+      const s = this.probeLive(lo & this.loMask[c], (ctx << 17) | (c << 13) | (hi & this.hiMask[c]), g);
+      if (s >= 0) return s;
+    }
+    return -1;
+  }
+
+  /** The slot of key (k0, k1) if it is live in generation g (a hit: counted and stamped), else -1. */
+  private probeLive(k0: number, k1: number, g: number): number {
     const keys = this.keys;
     const mask = this.mask;
     for (let s = hashKey(k0, k1) & mask; ; s = (s + 1) & mask) {
@@ -93,38 +120,6 @@ export class OpenAddressingCache extends TranslationCache {
       }
       if (st === STAMP_EMPTY) return -1;
     }
-  }
-
-  /** As TranslationCache.lookupAny, with the probe inlined: the IOTLB hit path. */
-  override lookupAny(ctx: number, vpn: number): number {
-    this.nLookups++;
-    if (ctx >= this.ctxGen.length) return -1;
-    const g = this.ctxGen[ctx];
-    if (g <= this.epoch) return -1;
-    const hi = vpnHigh(vpn);
-    if (hi > 0x1fff) return -1;
-    const lo = vpn | 0;
-    const keys = this.keys;
-    const mask = this.mask;
-    let sizes = this.ctxSizes[ctx];
-    while (sizes !== 0) {
-      const c = 31 - Math.clz32(sizes & -sizes);
-      sizes &= sizes - 1;
-      const k0 = lo & this.loMask[c];
-      const k1 = (ctx << 17) | (c << 13) | (hi & this.hiMask[c]);
-      for (let s = hashKey(k0, k1) & mask; ; s = (s + 1) & mask) {
-        const b = s * SLOT_STRIDE;
-        const st = keys[b + 2];
-        if (keys[b + 1] === k1 && keys[b] === k0) {
-          if (st !== g) break;
-          this.nHits++;
-          if (this.lru) this.stamp(b);
-          return s;
-        }
-        if (st === STAMP_EMPTY) break;
-      }
-    }
-    return -1;
   }
 
   insert(ctx: number, vpn: number, size: number, outPage: number, perm: number, aux0 = 0, aux1 = 0): number {
