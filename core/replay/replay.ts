@@ -13,7 +13,7 @@
 import { ERROR_CODES, ViommuError } from '../errors/viommu-error.js';
 import { type Divergence, recordDiff } from '../events/log/divergence.js';
 import type { LogContents } from '../events/log/read-types.js';
-import type { CommandRecord, LogRecord } from '../events/log/records.js';
+import type { CommandRecord, LogHeader, LogRecord } from '../events/log/records.js';
 import type { PluginHost } from '../plugin/host.js';
 import { DIGEST_COMMAND } from '../scenario/compile.js';
 import type { RecordSink, Simulator } from '../sim/simulator.js';
@@ -23,7 +23,7 @@ import { checkSnapshotBelongs, restoreSnapshot, SNAPSHOT_ERROR_CODES, type Snaps
 export interface ReplayOptions {
   /** Extra sinks that see every produced record (e.g. a writer, to compare bytes). */
   readonly sinks?: readonly RecordSink[];
-  /** Called after each command with (records replayed, records in the log). */
+  /** Called after each command with how far the log has been read and its size, in the source's units (records for a log in memory). */
   readonly onProgress?: (done: number, total: number) => void;
   /** Name of the log, for messages. */
   readonly file?: string;
@@ -48,10 +48,49 @@ export interface ReplayResult {
   readonly startSeq: number;
 }
 
+/**
+ * Where a replay reads the log's records: in order, each once. A BinaryLogReader also
+ * compares a record in its encoded form (skipIfEqual), so equal records are never decoded.
+ */
+export interface RecordSource {
+  next(): LogRecord | null;
+  /** Consumes the next record and returns true if it equals `r`; else consumes nothing. */
+  skipIfEqual?(r: LogRecord): boolean;
+  /** Progress, in the source's own units (records, characters or bytes). */
+  readonly position: number;
+  readonly size: number;
+}
+
+/** A source over records already in memory. */
+export function arraySource(records: readonly LogRecord[]): RecordSource {
+  let i = 0;
+  return {
+    next: () => (i < records.length ? records[i++] : null),
+    get position() {
+      return i;
+    },
+    size: records.length,
+  };
+}
+
 /** Replays `log` on a fresh simulator. Throws VIOMMU_ERR_PLUGIN_* when a plugin it names is not loaded. */
 export function replayLog(host: PluginHost, log: LogContents, options: ReplayOptions = {}): ReplayResult {
+  return replayRecords(host, log.header, arraySource(log.records), options);
+}
+
+/**
+ * Replays the records of `source` (a log with this header) on a fresh simulator, reading
+ * each record once: a log read record by record (openLog) is never held whole in memory.
+ * A read error (a damaged or cut log) is thrown as the reader's LogError, wherever it is.
+ */
+export function replayRecords(
+  host: PluginHost,
+  header: LogHeader,
+  source: RecordSource,
+  options: ReplayOptions = {},
+): ReplayResult {
   const file = options.file ?? '<log>';
-  const config = configFromHeader(log.header, file);
+  const config = configFromHeader(header, file);
   for (const u of config.units) {
     if (!host.names().includes(u.plugin)) {
       throw new ViommuError(
@@ -60,22 +99,27 @@ export function replayLog(host: PluginHost, log: LogContents, options: ReplayOpt
       );
     }
   }
-  const expected = log.records;
-  const start = options.from === undefined ? 0 : snapshotStart(log, options.from);
-  let next = start;
+  const log = new Lookahead(source);
+  const start = options.from === undefined ? 0 : snapshotStart(log, header, options.from);
+  let matched = 0;
   let divergence: Divergence | null = null;
+  let readError: { error: unknown } | null = null;
   let checkpoints = 0;
   const compare: RecordSink = {
     append(a: LogRecord) {
-      if (divergence !== null) return;
-      const e = next < expected.length ? expected[next] : null;
-      const field = e === null ? undefined : recordDiff(e, a);
-      if (e !== null && field === undefined) {
-        next++;
-        if (a.type === 'core.state.digested') checkpoints++;
-        return;
+      if (divergence !== null || readError !== null) return;
+      try {
+        const field = log.match(a);
+        if (field === undefined) {
+          matched++;
+          if (a.type === 'core.state.digested') checkpoints++;
+          return;
+        }
+        divergence = log.divergence(field === null ? null : log.last, a, field ?? undefined);
+      } catch (error) {
+        // Thrown after the command returns: a sink must not fail the simulator mid-command.
+        readError = { error };
       }
-      divergence = makeDivergence(expected, e, a, field);
     },
   };
   const sinks = [compare, ...(options.sinks ?? [])];
@@ -84,71 +128,121 @@ export function replayLog(host: PluginHost, log: LogContents, options: ReplayOpt
       ? createSimulator(host, config, sinks)
       : restoreSnapshot(host, options.from.snapshot, options.from.file, sinks);
   let commands = 0;
-  for (let i = start; i < expected.length && divergence === null; i++) {
-    const r = expected[i];
-    if (r.kind !== 'command') continue;
-    if (i !== next) {
+  while (divergence === null && readError === null) {
+    const r = log.peek();
+    if (r === null) break;
+    if (r.kind !== 'command') {
       // The previous command produced fewer records than the log holds: the log's next record is missing.
-      divergence = makeDivergence(expected, expected[next], null, undefined);
+      divergence = log.divergence(r, null, undefined);
       break;
     }
     sim.execute({ type: r.type, data: r.data });
     commands++;
+    if (divergence === null && readError === null && log.peeked() === r) {
+      // The simulator did not even record the command.
+      divergence = log.divergence(r, null, undefined);
+    }
     if (r.type === DIGEST_COMMAND && divergence === null) options.onCheckpoint?.(sim);
-    options.onProgress?.(next, expected.length);
+    options.onProgress?.(source.position, source.size);
   }
-  if (divergence === null && next < expected.length)
-    divergence = makeDivergence(expected, expected[next], null, undefined);
-  return {
-    ok: divergence === null,
-    divergence,
-    commands,
-    matched: next - start,
-    checkpoints,
-    startSeq: start,
-  };
+  if (readError !== null) throw (readError as { error: unknown }).error;
+  return { ok: divergence === null, divergence, commands, matched, checkpoints, startSeq: start };
 }
 
 /**
- * Index of the first record after the snapshot, once the snapshot is known to belong to this log
- * at a checkpoint that recorded the same digest. Throws VIOMMU_ERR_SNAPSHOT_MISMATCH otherwise.
+ * The log side of a replay: one record of lookahead (the command about to run), the commands
+ * seen so far (to name the cause of a divergence), and the comparison of a produced record
+ * with the log's next one, in encoded form where the source allows it.
  */
-function snapshotStart(log: LogContents, from: { snapshot: Snapshot; file: string }): number {
+class Lookahead {
+  readonly #source: RecordSource;
+  #ahead: LogRecord | null | undefined = undefined;
+  readonly #commands = new Map<number, CommandRecord>();
+  /** The record the last failed match read from the log (null: the log had ended). */
+  last: LogRecord | null = null;
+
+  constructor(source: RecordSource) {
+    this.#source = source;
+  }
+
+  /** The log's next record, read but not consumed. */
+  peek(): LogRecord | null {
+    if (this.#ahead === undefined) this.#ahead = this.#read();
+    return this.#ahead;
+  }
+
+  /** The record peek() holds, if it was not consumed since. */
+  peeked(): LogRecord | null | undefined {
+    return this.#ahead;
+  }
+
+  /** Consumes and returns the next record. */
+  take(): LogRecord | null {
+    const r = this.peek();
+    this.#ahead = undefined;
+    return r;
+  }
+
+  /**
+   * Compares produced record `a` with the log's next one, consuming it: undefined when equal,
+   * else the first differing field, or null when the log has ended.
+   */
+  match(a: LogRecord): string | null | undefined {
+    if (this.#ahead === undefined && this.#source.skipIfEqual?.(a)) {
+      if (a.kind === 'command') this.#commands.set(a.seq, a);
+      return undefined;
+    }
+    const e = this.take();
+    this.last = e;
+    if (e === null) return null;
+    const field = recordDiff(e, a);
+    return field === undefined ? undefined : field;
+  }
+
+  divergence(e: LogRecord | null, a: LogRecord | null, field: string | undefined): Divergence {
+    const ev = e?.kind === 'event' ? e : a?.kind === 'event' ? a : null;
+    const cause = ev?.kind === 'event' ? (this.#commands.get(ev.cause) ?? null) : null;
+    const seq = e?.seq ?? a?.seq ?? 0;
+    return field === undefined
+      ? { seq, expected: e, actual: a, cause }
+      : { seq, expected: e, actual: a, cause, field };
+  }
+
+  #read(): LogRecord | null {
+    const r = this.#source.next();
+    if (r !== null && r.kind === 'command') this.#commands.set(r.seq, r);
+    return r;
+  }
+}
+
+/**
+ * Reads the log up to the snapshot's seq, once the snapshot is known to belong to this log
+ * at a checkpoint that recorded the same digest, and returns that seq. Throws
+ * VIOMMU_ERR_SNAPSHOT_MISMATCH otherwise.
+ */
+function snapshotStart(
+  log: Lookahead,
+  header: LogHeader,
+  from: { snapshot: Snapshot; file: string },
+): number {
   const { meta } = from.snapshot;
-  checkSnapshotBelongs(from.snapshot, log.header, from.file);
+  checkSnapshotBelongs(from.snapshot, header, from.file);
   const mismatch = (problem: string): never => {
     throw new ViommuError(SNAPSHOT_ERROR_CODES.MISMATCH, `${from.file}: ${problem}`);
   };
-  const digested = log.records[meta.checkpointSeq - 1];
-  if (
-    digested === undefined ||
-    digested.seq !== meta.checkpointSeq ||
-    digested.type !== 'core.state.digested'
-  )
+  let digested: LogRecord | null = null;
+  for (let seq = 1; seq <= meta.seq; seq++) {
+    const r = log.take();
+    if (r === null) break;
+    if (seq === meta.checkpointSeq) digested = r;
+  }
+  if (digested === null || digested.seq !== meta.checkpointSeq || digested.type !== 'core.state.digested')
     mismatch(`taken at seq ${meta.seq}, but the log has no checkpoint at seq ${meta.checkpointSeq}`);
-  const logged = (digested.data as { digest?: unknown }).digest;
+  const logged = (digested!.data as { digest?: unknown }).digest;
   if (logged !== meta.digest)
     mismatch(`digest ${meta.digest} at seq ${meta.checkpointSeq}, the log recorded ${String(logged)}`);
-  const after = log.records[meta.seq];
-  if (after !== undefined && after.kind !== 'command')
+  const after = log.peek();
+  if (after !== null && after.kind !== 'command')
     mismatch(`seq ${meta.seq} does not end a command in the log`);
   return meta.seq;
-}
-
-function makeDivergence(
-  expected: readonly LogRecord[],
-  e: LogRecord | null,
-  a: LogRecord | null,
-  field: string | undefined,
-): Divergence {
-  const ev = e?.kind === 'event' ? e : a?.kind === 'event' ? a : null;
-  let cause: CommandRecord | null = null;
-  if (ev !== null && ev.kind === 'event') {
-    const c = expected[ev.cause - 1];
-    if (c !== undefined && c.kind === 'command' && c.seq === ev.cause) cause = c;
-  }
-  const seq = e?.seq ?? a?.seq ?? 0;
-  return field === undefined
-    ? { seq, expected: e, actual: a, cause }
-    : { seq, expected: e, actual: a, cause, field };
 }

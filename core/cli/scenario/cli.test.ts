@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
+import { readLogBytes } from '../../replay/log-io.js';
 import { EXIT } from './context.js';
 import { runCli } from './run-cli.js';
 
@@ -234,6 +235,12 @@ describe('viommu replay / diff / inspect', () => {
     const from = await runCli(['replay', jsonl, '--from', files[1]]);
     expect(from.code, from.stderr).toBe(EXIT.OK);
     expect(from.stdout).toMatch(/records reproduced after the snapshot at seq \d+/);
+    // The same start from the binary log of the run, read record by record and compared encoded.
+    const fromBin = await runCli(['replay', bin, '--from', files[1], '--json']);
+    expect(fromBin.code, fromBin.stderr).toBe(EXIT.OK);
+    const res = JSON.parse(fromBin.stdout).results[0];
+    expect(res.records).toBe(readLogBytes(readFileSync(bin), bin).records.length);
+    expect(res.startSeq).toBeGreaterThan(0);
     const again = join(dir, 'snaps-replay');
     expect((await runCli(['replay', bin, '--snapshots', again])).code).toBe(EXIT.OK);
     expect(readFileSync(join(again, basename(files[1])))).toEqual(readFileSync(files[1]));

@@ -4,14 +4,51 @@
  */
 import { basename } from 'node:path';
 import type { Command } from 'commander';
+import { BinaryLogReader } from '../../events/log/binary-reader.js';
+import type { JsonlLogReader } from '../../events/log/jsonl-reader.js';
+import type { LogRecord } from '../../events/log/records.js';
 import { PluginHost } from '../../plugin/host.js';
 import { describeDivergence, divergenceJson } from '../../replay/describe.js';
-import { replayLog } from '../../replay/replay.js';
+import { type RecordSource, replayRecords } from '../../replay/replay.js';
 import { type CliContext, EXIT } from './context.js';
 import { errorCode, errorMessage, exitCodeFor } from './errors.js';
 import { ProgressBar } from './progress.js';
-import { readLogFile } from './read-log.js';
+import { openLogFile } from './read-log.js';
 import { readSnapshotFile, snapshotSaver } from './snapshot-files.js';
+
+/** Logs above this size (bytes or characters) get a progress bar on a terminal. */
+const LARGE_LOG = 8 << 20;
+
+/** The reader as a replay source that counts the records it hands out or skips. */
+function countingSource(reader: BinaryLogReader | JsonlLogReader): RecordSource & { readonly count: number } {
+  let count = 0;
+  const skip = reader instanceof BinaryLogReader ? reader : null;
+  return {
+    next() {
+      const r = reader.next();
+      if (r !== null) count++;
+      return r;
+    },
+    ...(skip
+      ? {
+          skipIfEqual(r: LogRecord) {
+            const equal = skip.skipIfEqual(r);
+            if (equal) count++;
+            return equal;
+          },
+        }
+      : {}),
+    get position() {
+      return reader.position;
+    },
+    get size() {
+      return reader.size;
+    },
+    get count() {
+      return count;
+    },
+  };
+}
 
 interface ReplayFlags {
   json?: boolean;
@@ -39,7 +76,9 @@ export function registerReplay(program: Command, ctx: CliContext): void {
       for (const file of logs) {
         try {
           if (host.names().length === 0) for (const p of ctx.plugins()) host.use(p);
-          const log = readLogFile(file);
+          // Read record by record: a binary log's equal records are compared without being decoded.
+          const reader = openLogFile(file);
+          const source = countingSource(reader);
           const from =
             flags.from === undefined
               ? undefined
@@ -48,19 +87,21 @@ export function registerReplay(program: Command, ctx: CliContext): void {
             flags.snapshots === undefined
               ? undefined
               : snapshotSaver(host, flags.snapshots, basename(file).replace(/\.events\.(jsonl|bin)$/, ''));
-          const bar = new ProgressBar(ctx, !flags.json && log.records.length > 100_000);
-          const r = replayLog(host, log, {
+          const bar = new ProgressBar(ctx, !flags.json && reader.size > LARGE_LOG);
+          const r = replayRecords(host, reader.header, source, {
             file,
             onProgress: (d, t) => bar.update(d, t, file),
             ...(from ? { from } : {}),
-            ...(saver ? { onCheckpoint: (sim) => saver.onCheckpoint(sim, log.header) } : {}),
+            ...(saver ? { onCheckpoint: (sim) => saver.onCheckpoint(sim, reader.header) } : {}),
           });
+          // The rest of a log that diverged is still read, so damage anywhere in it is reported (exit 4).
+          for (let rec = source.next(); rec !== null; rec = source.next());
           bar.done();
           if (!r.ok) code = Math.max(code, EXIT.MISMATCH);
           results.push({
             file,
             ok: r.ok,
-            records: log.records.length,
+            records: source.count,
             commands: r.commands,
             checkpoints: r.checkpoints,
             startSeq: r.startSeq,

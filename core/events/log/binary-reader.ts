@@ -103,6 +103,14 @@ export class BinaryLogReader implements Iterable<LogRecord> {
     return this.#offset;
   }
 
+  /** How far the reader is, and how far it can go, in bytes (for progress). */
+  get position(): number {
+    return this.#offset;
+  }
+  get size(): number {
+    return this.#bytes.length;
+  }
+
   /** seq of the last record returned. */
   get lastSeq(): number {
     return this.#decoder.lastSeq;

@@ -70,6 +70,14 @@ export class JsonlLogReader implements Iterable<LogRecord> {
     this.header = parseHeader(parseLine(text.slice(0, this.#pos), file, 1), { file, line: 1 });
   }
 
+  /** How far the reader is, and how far it can go, in characters of the log's text (for progress). */
+  get position(): number {
+    return Math.max(0, this.#pos);
+  }
+  get size(): number {
+    return this.#text.length;
+  }
+
   /** The next record, or null at the end (strict mode throws there if the last line is cut short). */
   next(): LogRecord | null {
     const text = this.#text;
