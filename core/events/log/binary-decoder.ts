@@ -68,6 +68,9 @@ export class BinaryRecordDecoder {
   #b: Uint8Array = new Uint8Array(0);
   #p = 0;
   #end = 0;
+  /** The value #hexWords read last, as two unsigned 32-bit halves. */
+  #hexLo = 0;
+  #hexHi = 0;
 
   constructor(types?: TypeRegistry) {
     this.#types = types;
@@ -355,9 +358,9 @@ export class BinaryRecordDecoder {
     return i === keys.length;
   }
 
-  /** Whether `e` is the string #hex would build from the next n bytes, without building it. */
-  #hexEquals(n: number, digits: number, e: JsonValue | undefined): boolean {
-    if (typeof e !== 'string' || this.#end - this.#p < n) return false;
+  /** Reads the next n (<= 8) bytes as an unsigned value, low byte first, into #hexLo/#hexHi; false if they run past the payload. */
+  #hexWords(n: number): boolean {
+    if (this.#end - this.#p < n) return false;
     const b = this.#b;
     const p = this.#p;
     let lo = 0;
@@ -365,6 +368,16 @@ export class BinaryRecordDecoder {
     for (let i = 0; i < n && i < 4; i++) lo |= b[p + i] << (8 * i);
     for (let i = 4; i < n; i++) hi |= b[p + i] << (8 * (i - 4));
     this.#p = p + n;
+    this.#hexLo = lo >>> 0;
+    this.#hexHi = hi >>> 0;
+    return true;
+  }
+
+  /** Whether `e` is the string #hex would build from the next n bytes, without building it. */
+  #hexEquals(n: number, digits: number, e: JsonValue | undefined): boolean {
+    if (typeof e !== 'string' || !this.#hexWords(n)) return false;
+    const lo = this.#hexLo;
+    const hi = this.#hexHi;
     const significant = hi !== 0 ? 16 - (Math.clz32(hi) >>> 2) : Math.max(1, 8 - (Math.clz32(lo) >>> 2));
     const width = digits === 16 ? 16 : Math.max(significant, digits);
     if (e.length !== width + 2 || e.charCodeAt(0) !== 0x30 || e.charCodeAt(1) !== 0x78) return false;
@@ -432,16 +445,9 @@ export class BinaryRecordDecoder {
 
   /** n value bytes, low first; digits 16 = zero-padded to 16, 0 = minimal, else zero-padded to that width. */
   #hex(n: number, digits: number, field: string): string {
-    if (this.#end - this.#p < n) throw new DecodeFailure(field, 'payload ends inside a hex value');
-    const b = this.#b;
-    const p = this.#p;
-    let lo = 0;
-    let hi = 0;
-    for (let i = 0; i < n && i < 4; i++) lo |= b[p + i] << (8 * i);
-    for (let i = 4; i < n; i++) hi |= b[p + i] << (8 * (i - 4));
-    this.#p = p + n;
-    lo >>>= 0;
-    hi >>>= 0;
+    if (!this.#hexWords(n)) throw new DecodeFailure(field, 'payload ends inside a hex value');
+    const lo = this.#hexLo;
+    const hi = this.#hexHi;
     if (digits === 16) return `0x${hi.toString(16).padStart(8, '0')}${lo.toString(16).padStart(8, '0')}`;
     const min = hi !== 0 ? `${hi.toString(16)}${lo.toString(16).padStart(8, '0')}` : lo.toString(16);
     return digits === 0 ? `0x${min}` : `0x${min.padStart(digits, '0')}`;
