@@ -11,7 +11,7 @@
  * records after it.
  */
 import { ERROR_CODES, ViommuError } from '../errors/viommu-error.js';
-import { type Divergence, recordDiff } from '../events/log/divergence.js';
+import { type Divergence, divergenceAt, recordDiff } from '../events/log/divergence.js';
 import type { LogContents } from '../events/log/read-types.js';
 import type { CommandRecord, LogHeader, LogRecord } from '../events/log/records.js';
 import type { PluginHost } from '../plugin/host.js';
@@ -195,17 +195,12 @@ class Lookahead {
     const e = this.take();
     this.last = e;
     if (e === null) return null;
-    const field = recordDiff(e, a);
-    return field === undefined ? undefined : field;
+    return recordDiff(e, a);
   }
 
+  /** The divergence of `e` (from the log) and `a` (produced), its cause named from the commands seen. */
   divergence(e: LogRecord | null, a: LogRecord | null, field: string | undefined): Divergence {
-    const ev = e?.kind === 'event' ? e : a?.kind === 'event' ? a : null;
-    const cause = ev?.kind === 'event' ? (this.#commands.get(ev.cause) ?? null) : null;
-    const seq = e?.seq ?? a?.seq ?? 0;
-    return field === undefined
-      ? { seq, expected: e, actual: a, cause }
-      : { seq, expected: e, actual: a, cause, field };
+    return divergenceAt(e, a, field, (seq) => this.#commands.get(seq) ?? null);
   }
 
   #read(): LogRecord | null {

@@ -1,8 +1,8 @@
 /**
  * Where two runs part: the first record that differs, with the command that
  * caused it, so a failed replay says which input diverged, not just which
- * line. firstDivergence compares decoded records (or, against a
-BinaryLogReader, encoded records without decoding the equal ones); firstBinaryDivergence
+ * line. firstDivergence compares decoded records (against a BinaryLogReader,
+ * encoded ones, decoding only those that differ); firstBinaryDivergence
  * compares two binary logs frame by frame without decoding (the encoding is
  * canonical, so equal records are equal bytes).
  */
@@ -56,7 +56,7 @@ export function firstDivergence(
 }
 
 /** The Divergence of two records that differ (or of one alone), naming the cause through `commandOf`. */
-function divergenceAt(
+export function divergenceAt(
   e: LogRecord | null,
   a: LogRecord | null,
   field: string | undefined,
