@@ -72,27 +72,29 @@ export class OpenAddressingCache extends TranslationCache {
   }
 
   lookup(ctx: number, vpn: number, size: number): number {
-    this.nLookups++;
-    if (ctx >= this.ctxGen.length) return -1;
+    if (ctx >= this.ctxGen.length) return this.miss();
     const g = this.ctxGen[ctx];
-    if (g <= this.epoch) return -1;
+    if (g <= this.epoch) return this.miss();
     const hi = vpnHigh(vpn) & this.hiMask[size];
-    if (hi > 0x1fff) return -1;
-    return this.probeLive(vpn & this.loMask[size], (ctx << 17) | (size << 13) | hi, g);
+    if (hi > 0x1fff) return this.miss();
+    const s = this.probeLive(vpn & this.loMask[size], (ctx << 17) | (size << 13) | hi, g);
+    return s >= 0 ? s : this.miss();
   }
 
   /** As TranslationCache.lookupAny, with the probe inlined: the IOTLB hit path. */
   override lookupAny(ctx: number, vpn: number): number {
-    this.nLookups++;
-    if (ctx >= this.ctxGen.length) return -1;
+    if (ctx >= this.ctxGen.length) return this.miss();
     const g = this.ctxGen[ctx];
-    if (g <= this.epoch) return -1;
+    if (g <= this.epoch) return this.miss();
     const hi = vpnHigh(vpn);
-    if (hi > 0x1fff) return -1;
+    if (hi > 0x1fff) return this.miss();
     const sizes = this.ctxSizes[ctx];
     // Most contexts hold base pages only: one probe with the unmasked key, no size loop.
-    if (sizes === 1) return this.probeLive(vpn | 0, (ctx << 17) | hi, g);
-    return this.probeSizes(ctx, vpn | 0, hi, sizes, g);
+    const s =
+      sizes === 1
+        ? this.probeLive(vpn | 0, (ctx << 17) | hi, g)
+        : this.probeSizes(ctx, vpn | 0, hi, sizes, g);
+    return s >= 0 ? s : this.miss();
   }
 
   /** Probes each size class present in the context, smallest first. */

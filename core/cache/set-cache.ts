@@ -29,17 +29,15 @@ export class SetAssociativeCache extends TranslationCache {
   }
 
   lookup(ctx: number, vpn: number, size: number): number {
-    this.nLookups++;
-    if (ctx >= this.ctxGen.length) return -1;
+    if (ctx >= this.ctxGen.length) return this.miss();
     const g = this.ctxGen[ctx];
-    if (g <= this.epoch) return -1;
+    if (g <= this.epoch) return this.miss();
     const hi = vpnHigh(vpn) & this.hiMask[size];
-    if (hi > 0x1fff) return -1;
+    if (hi > 0x1fff) return this.miss();
     const s = this.findSlot(g, vpn & this.loMask[size], (ctx << 17) | (size << 13) | hi);
-    if (s >= 0) {
-      this.nHits++;
-      if (this.lru) this.tick[s] = ++this.clock;
-    }
+    if (s < 0) return this.miss();
+    this.nHits++;
+    if (this.lru) this.tick[s] = ++this.clock;
     return s;
   }
 

@@ -111,7 +111,8 @@ export abstract class TranslationCache {
   protected epoch = 0;
   protected totalLive = 0;
 
-  protected nLookups = 0;
+  /** Lookups are hits + misses: a hit path increments one counter, not two. */
+  protected nMisses = 0;
   protected nHits = 0;
   protected nFills = 0;
   protected nEvictions = 0;
@@ -178,12 +179,11 @@ export abstract class TranslationCache {
    * first) and returns the first live slot covering `vpn`, or -1. Counts one lookup.
    */
   lookupAny(ctx: number, vpn: number): number {
-    this.nLookups++;
-    if (ctx >= this.ctxGen.length) return -1;
+    if (ctx >= this.ctxGen.length) return this.miss();
     const g = this.ctxGen[ctx];
-    if (g <= this.epoch) return -1;
+    if (g <= this.epoch) return this.miss();
     const hi = vpnHigh(vpn);
-    if (hi > 0x1fff) return -1;
+    if (hi > 0x1fff) return this.miss();
     const lo = vpn | 0;
     let mask = this.ctxSizes[ctx];
     while (mask !== 0) {
@@ -196,6 +196,12 @@ export abstract class TranslationCache {
         return s;
       }
     }
+    return this.miss();
+  }
+
+  /** Counts a lookup that missed; returns -1 for the caller to return. */
+  protected miss(): number {
+    this.nMisses++;
     return -1;
   }
 
@@ -306,12 +312,12 @@ export abstract class TranslationCache {
     return this.ctxLive[ctx];
   }
 
-  /** The counters, as a fresh object (misses = lookups - hits). */
+  /** The counters, as a fresh object (lookups = hits + misses). */
   counters(): CacheCounters {
     const c = emptyCounters(this.entries);
-    c.lookups = this.nLookups;
+    c.lookups = this.nHits + this.nMisses;
     c.hits = this.nHits;
-    c.misses = this.nLookups - this.nHits;
+    c.misses = this.nMisses;
     c.fills = this.nFills;
     c.evictions = this.nEvictions;
     c.invalidated = this.nInvalidated;
@@ -319,7 +325,7 @@ export abstract class TranslationCache {
   }
 
   resetCounters(): void {
-    this.nLookups = this.nHits = this.nFills = this.nEvictions = this.nInvalidated = 0;
+    this.nMisses = this.nHits = this.nFills = this.nEvictions = this.nInvalidated = 0;
   }
 
   /** Every live entry sorted by (ctx, vpn, size): O(slots), for tests, dumps and digests. */
@@ -356,7 +362,7 @@ export abstract class TranslationCache {
         this.counter,
         this.epoch,
         this.totalLive,
-        this.nLookups,
+        this.nHits + this.nMisses,
         this.nHits,
         this.nFills,
         this.nEvictions,
@@ -381,16 +387,18 @@ export abstract class TranslationCache {
     this.ctxLive = s.contexts.live.slice();
     this.ctxHead = s.contexts.head.slice();
     this.ctxSizes = s.contexts.sizes.slice();
+    let lookups: number;
     [
       this.counter,
       this.epoch,
       this.totalLive,
-      this.nLookups,
+      lookups,
       this.nHits,
       this.nFills,
       this.nEvictions,
       this.nInvalidated,
     ] = s.scalars;
+    this.nMisses = lookups - this.nHits;
     this.loadOrder(s.order);
   }
 
