@@ -4,35 +4,39 @@
  * any Map key and within 1.5x of the memory floor.
  *
  * Word 0 = VPN bits 31:0.
- * Word 1 = context id (bits 31:17) | size code (bits 16:13) | VPN bits 44:32 (bits 12:0).
+ * Word 1 = tag (bits 31:17) | size code (bits 16:13) | VPN bits 44:32 (bits 12:0).
+ *
+ * The tag names one generation of one context: invalidating a context gives it a fresh tag, so
+ * its old entries stop matching any lookup without being touched (translation-cache.ts). A slot
+ * is these two words and nothing else, 8 bytes, as in perf-notes' bare table.
  */
 
-/** Context ids are 0 .. MAX_CONTEXT_ID; id 32767 is reserved to mark empty slots. */
+/** Context ids are 0 .. MAX_CONTEXT_ID. */
 export const MAX_CONTEXT_ID = 32766;
+/** Tags in use are 0 .. TAG_LIMIT - 1; the two above mark tombstones and empty slots. */
+export const TAG_LIMIT = 32766;
 /** At most 16 page-size codes per cache (4 bits of the key). */
 export const MAX_SIZE_CODES = 16;
 /** VPNs (page numbers in base-page units) are below 2^45. */
 export const VPN_LIMIT = 2 ** 45;
 
-/** Key word 1 of an empty slot: context id 32767, which no caller can use. */
+/** Key word 1 of a slot that never held a key (tag 32767); probing stops here. */
 export const EMPTY_K1 = -1;
-/** Stamp of a slot that never held a key; probing stops here. */
-export const STAMP_EMPTY = -1;
-/** Stamp of a removed entry (tombstone); its key stays, so a key has at most one slot. */
-export const STAMP_DEAD = 0;
+/** Key word 1 of a removed entry (tag 32766): matches no key, reusable by inserts. */
+export const TOMB_K1 = (TAG_LIMIT << 17) | 0;
 
-/** Words per slot in `keys`: [k0, k1, stamp, spare]; 16 bytes keep a slot on one cache line. */
-export const SLOT_STRIDE = 4;
+/** Words per slot in `keys`: [k0, k1]. */
+export const SLOT_STRIDE = 2;
 
 const TWO_POW_32 = 4294967296;
 
-/** Pack word 1 from a context id, a size code and VPN bits 44:32. */
-export function keyWord1(ctx: number, size: number, vpnHi: number): number {
-  return (ctx << 17) | (size << 13) | vpnHi;
+/** Pack word 1 from a tag, a size code and VPN bits 44:32. */
+export function keyWord1(tag: number, size: number, vpnHi: number): number {
+  return (tag << 17) | (size << 13) | vpnHi;
 }
 
-/** Context id stored in key word 1. */
-export function contextOfKey(k1: number): number {
+/** Tag stored in key word 1 (TAG_LIMIT for a tombstone, TAG_LIMIT + 1 for an empty slot). */
+export function tagOfKey(k1: number): number {
   return k1 >>> 17;
 }
 
@@ -48,7 +52,7 @@ export function vpnOfKey(k0: number, k1: number): number {
 
 /** High half of a VPN (bits 52:32 for any safe integer); most VPNs are below 2^32 and skip the division. */
 export function vpnHigh(vpn: number): number {
-  return vpn < TWO_POW_32 ? 0 : (vpn / TWO_POW_32) | 0;
+  return vpn < 4294967296 ? 0 : (vpn / 4294967296) | 0; // literals: see open-cache.ts
 }
 
 /**

@@ -1,20 +1,16 @@
 import { copyInto } from '../state/stateful.js';
-import {
-  EMPTY_K1,
-  hashKey,
-  keyWord1,
-  nextPow2,
-  SLOT_STRIDE,
-  STAMP_DEAD,
-  STAMP_EMPTY,
-  vpnHigh,
-} from './cache-key.js';
+import { EMPTY_K1, hashKey, keyWord1, nextPow2, SLOT_STRIDE, TOMB_K1, vpnHigh } from './cache-key.js';
 import type { ResolvedCacheOptions } from './cache-options.js';
 import { TranslationCache } from './translation-cache.js';
 import { UseOrderHeap } from './use-order-heap.js';
 
-/** Use ticks are int32; they are renumbered from 1 before they could wrap. */
-const TICK_LIMIT = 0x7fff_fff0;
+/**
+ * Use ticks are int32; they are renumbered from 1 before they reach 0x7fff_fff0.
+ *
+ * The hot loops below write that limit, the slot stride (2 words, SLOT_STRIDE) and the empty
+ * marker (-1, EMPTY_K1) as literals: a bundler turns module constants into plain variables,
+ * which the JIT then reloads and type-checks on every probe (measured: 5-10 % of a hit).
+ */
 /** Up to this many entries a cache gets 4 slots per entry instead of 2. */
 const SMALL_CACHE = 16384;
 
@@ -24,14 +20,14 @@ const SMALL_CACHE = 16384;
  * caches of up to SMALL_CACHE entries get twice that (load <= 0.25), which halves how often
  * eviction tombstones force a rebuild, for little memory.
  *
- * Removed entries leave tombstones (the key stays, so each key has at most one slot and a lookup
- * stops at the first key match); entries of a flushed context or generation stay in place as
- * stale slots. Both are reused by inserts, and the table is rebuilt in place once tombstones +
- * stale slots exceed a quarter of the slots.
+ * A slot is its two key words (8 bytes), and a key match is a live entry: key word 1 carries the
+ * context's current tag (translation-cache.ts). Removed entries leave tombstones; entries of an
+ * invalidated context stay in place as stale slots under their dead tag. Inserts reuse both, and
+ * the table is rebuilt in place once tombstones + stale slots exceed a quarter of the slots.
  *
  * Replacement order:
- * - `lru` and `fifo`: each slot's spare key word holds its use tick (last hit or fill for lru,
- *   fill for fifo), so a hit writes one word on the slot's own cache line and moves nothing.
+ * - `lru` and `fifo`: `ticks` holds each slot's use tick (last hit or fill for lru, fill for
+ *   fifo), so a hit writes one word and moves nothing.
  *   Eviction takes the smallest tick from a lazy min-heap (use-order-heap.ts): an entry hit since
  *   it was queued is re-queued under its newer tick when it reaches the top. The victim is
  *   exactly the least recently used (oldest filled) live entry.
@@ -46,6 +42,8 @@ export class OpenAddressingCache extends TranslationCache {
   /** lru/fifo: the eviction order; null for random and qemu. */
   private readonly heap: UseOrderHeap | null;
   private clock = 0;
+  /** lru/fifo: per slot, the last use (lru) or fill (fifo) tick. */
+  private readonly ticks: Int32Array;
   private readonly dense: Int32Array | undefined;
   private readonly densePos: Int32Array | undefined;
   /** random: fill order of the occupied slots (a list, so a rebuild keeps the draw order). */
@@ -63,6 +61,7 @@ export class OpenAddressingCache extends TranslationCache {
     this.lru = o.policy === 'lru';
     this.heap =
       o.policy === 'lru' || o.policy === 'fifo' ? new UseOrderHeap(this.slotCount, o.entries) : null;
+    this.ticks = new Int32Array(this.heap === null ? 0 : this.slotCount);
     if (o.policy === 'random') {
       this.dense = new Int32Array(this.slotCount);
       this.densePos = new Int32Array(this.slotCount);
@@ -72,110 +71,100 @@ export class OpenAddressingCache extends TranslationCache {
   }
 
   lookup(ctx: number, vpn: number, size: number): number {
-    if (ctx >= this.ctxGen.length) return this.miss();
-    const g = this.ctxGen[ctx];
-    if (g <= this.epoch) return this.miss();
+    if (ctx >= this.ctxTag.length) return this.miss();
+    const tag = this.ctxTag[ctx];
+    if (tag < this.epoch) return this.miss();
     const hi = vpnHigh(vpn) & this.hiMask[size];
     if (hi > 0x1fff) return this.miss();
-    const s = this.probeLive(vpn & this.loMask[size], (ctx << 17) | (size << 13) | hi, g);
+    const s = this.probeLive(vpn & this.loMask[size], (tag << 17) | (size << 13) | hi);
     return s >= 0 ? s : this.miss();
   }
 
   /** As TranslationCache.lookupAny, with the probe inlined: the IOTLB hit path. */
   override lookupAny(ctx: number, vpn: number): number {
-    if (ctx >= this.ctxGen.length) return this.miss();
-    const g = this.ctxGen[ctx];
-    if (g <= this.epoch) return this.miss();
+    if (ctx >= this.ctxTag.length) return this.miss();
+    const tag = this.ctxTag[ctx];
+    if (tag < this.epoch) return this.miss();
     const hi = vpnHigh(vpn);
     if (hi > 0x1fff) return this.miss();
     const sizes = this.ctxSizes[ctx];
     // Most contexts hold base pages only: one probe with the unmasked key, no size loop.
     const s =
-      sizes === 1
-        ? this.probeLive(vpn | 0, (ctx << 17) | hi, g)
-        : this.probeSizes(ctx, vpn | 0, hi, sizes, g);
+      sizes === 1 ? this.probeLive(vpn | 0, (tag << 17) | hi) : this.probeSizes(tag, vpn | 0, hi, sizes);
     return s >= 0 ? s : this.miss();
   }
 
   /** Probes each size class present in the context, smallest first. */
-  private probeSizes(ctx: number, lo: number, hi: number, sizes: number, g: number): number {
+  private probeSizes(tag: number, lo: number, hi: number, sizes: number): number {
     for (let left = sizes; left !== 0; left &= left - 1) {
       const c = 31 - Math.clz32(left & -left);
-      const s = this.probeLive(lo & this.loMask[c], (ctx << 17) | (c << 13) | (hi & this.hiMask[c]), g);
+      const s = this.probeLive(lo & this.loMask[c], (tag << 17) | (c << 13) | (hi & this.hiMask[c]));
       if (s >= 0) return s;
     }
     return -1;
   }
 
-  /** The slot of key (k0, k1) if it is live in generation g (a hit: counted and stamped), else -1. */
-  private probeLive(k0: number, k1: number, g: number): number {
+  /** The slot of key (k0, k1) (a hit: counted and stamped), else -1. k1 carries a live tag. */
+  private probeLive(k0: number, k1: number): number {
     const keys = this.keys;
     const mask = this.mask;
     for (let s = hashKey(k0, k1) & mask; ; s = (s + 1) & mask) {
-      const b = s * SLOT_STRIDE;
-      const st = keys[b + 2];
-      if (keys[b + 1] === k1 && keys[b] === k0) {
-        if (st !== g) return -1;
+      const w1 = keys[2 * s + 1];
+      if (w1 === k1 && keys[2 * s] === k0) {
         this.nHits++;
-        if (this.lru) this.stamp(b);
+        if (this.lru) this.stamp(s);
         return s;
       }
-      if (st === STAMP_EMPTY) return -1;
+      if (w1 === -1) return -1;
     }
   }
 
   insert(ctx: number, vpn: number, size: number, outPage: number, perm: number, aux0 = 0, aux1 = 0): number {
     this.checkInsert(ctx, vpn, size);
     if (this.used - this.totalLive > this.slotCount >> 2) this.rehash();
-    let g = this.currentGen(ctx);
+    const tag = this.currentTag(ctx);
     const k0 = vpn & this.loMask[size];
-    const hi = vpnHigh(vpn);
-    const k1 = keyWord1(ctx, size, hi & this.hiMask[size]);
+    const k1 = keyWord1(tag, size, vpnHigh(vpn) & this.hiMask[size]);
     const keys = this.keys;
     let free = -1;
     let s = hashKey(k0, k1) & this.mask;
     for (; ; s = (s + 1) & this.mask) {
-      const b = s * SLOT_STRIDE;
-      const st = keys[b + 2];
-      if (st === STAMP_EMPTY) break;
-      if (keys[b + 1] === k1 && keys[b] === k0) {
-        if (st === g) {
-          if (this.lru) this.stamp(b);
-          this.setValues(s, outPage, perm, aux0, aux1);
-          return s;
-        }
-        free = s; // same key, stale or removed: this is its only slot
-        break;
+      const w1 = keys[2 * s + 1];
+      if (w1 === -1) break;
+      if (w1 === k1 && keys[2 * s] === k0) {
+        if (this.lru) this.stamp(s);
+        this.setValues(s, outPage, perm, aux0, aux1);
+        return s;
       }
       if (free < 0 && !this.isLive(s)) free = s;
     }
     if (free < 0) free = s;
     if (this.totalLive >= this.entries) {
       this.evictOne();
-      g = this.currentGen(ctx); // a 'qemu' flush ends the context's generation
+      // A 'qemu' flush took the context's tag with everything else: start over under a fresh one.
+      if (tag < this.epoch) return this.insert(ctx, vpn, size, outPage, perm, aux0, aux1);
     }
-    const st = keys[free * SLOT_STRIDE + 2];
-    if (st === STAMP_EMPTY) this.used++;
-    else if (st > STAMP_DEAD) this.onRemoved(free); // stale: still in the random draw order
-    this.fill(free, ctx, g, k0, k1, size);
+    const w1 = keys[free * SLOT_STRIDE + 1];
+    if (w1 === EMPTY_K1) this.used++;
+    else if (w1 !== TOMB_K1) this.onRemoved(free); // stale: still in the random draw order
+    this.fill(free, ctx, k0, k1, size);
     this.appendOrder(free);
     this.setValues(free, outPage, perm, aux0, aux1);
     return free;
   }
 
-  protected findSlot(g: number, k0: number, k1: number): number {
+  protected findSlot(k0: number, k1: number): number {
     const keys = this.keys;
     const mask = this.mask;
     for (let s = hashKey(k0, k1) & mask; ; s = (s + 1) & mask) {
-      const b = s * SLOT_STRIDE;
-      const st = keys[b + 2];
-      if (keys[b + 1] === k1 && keys[b] === k0) return st === g ? s : -1;
-      if (st === STAMP_EMPTY) return -1;
+      const w1 = keys[2 * s + 1];
+      if (w1 === k1 && keys[2 * s] === k0) return s;
+      if (w1 === -1) return -1;
     }
   }
 
   protected touch(slot: number): void {
-    if (this.lru) this.stamp(slot * SLOT_STRIDE);
+    if (this.lru) this.stamp(slot);
   }
 
   protected onRemoved(slot: number): void {
@@ -207,6 +196,7 @@ export class OpenAddressingCache extends TranslationCache {
     return {
       used: this.used,
       clock: this.clock,
+      ticks: this.ticks,
       heap: this.heap?.saveState() ?? null,
       fill: this.fnext === undefined ? null : [this.fnext, this.fprev, this.dense, this.densePos],
       ends: [this.fHead, this.fTail, this.denseCount],
@@ -217,12 +207,14 @@ export class OpenAddressingCache extends TranslationCache {
     const o = order as {
       used: number;
       clock: number;
+      ticks: Int32Array;
       heap: Parameters<UseOrderHeap['loadState']>[0] | null;
       fill: Int32Array[] | null;
       ends: number[];
     };
     this.used = o.used;
     this.clock = o.clock;
+    copyInto(this.ticks, o.ticks, 'cache ticks');
     if (this.heap !== null && o.heap !== null) this.heap.loadState(o.heap);
     const lists = [this.fnext, this.fprev, this.dense, this.densePos];
     if (o.fill !== null)
@@ -230,10 +222,10 @@ export class OpenAddressingCache extends TranslationCache {
     [this.fHead, this.fTail, this.denseCount] = o.ends;
   }
 
-  /** Give the slot at key offset `b` a fresh use tick (renumbering first if ticks ran out). */
-  private stamp(b: number): void {
-    if (this.clock >= TICK_LIMIT) this.renumberTicks();
-    this.keys[b + 3] = ++this.clock;
+  /** Give slot `s` a fresh use tick (renumbering first if ticks ran out). */
+  private stamp(s: number): void {
+    if (this.clock >= 0x7fff_fff0) this.renumberTicks();
+    this.ticks[s] = ++this.clock;
   }
 
   /** Make room for one entry; stale slots met on the way are retired without counting. */
@@ -258,7 +250,7 @@ export class OpenAddressingCache extends TranslationCache {
           heap.queued[s] = -1;
           continue;
         }
-        const u = this.keys[s * SLOT_STRIDE + 3];
+        const u = this.ticks[s];
         if (u !== t) {
           heap.queued[s] = u; // hit since it was queued: queue it again under its last use
           heap.replaceTop(u, s);
@@ -280,7 +272,7 @@ export class OpenAddressingCache extends TranslationCache {
         this.nEvictions++;
         return;
       }
-      this.keys[s * SLOT_STRIDE + 2] = STAMP_DEAD;
+      this.keys[s * SLOT_STRIDE + 1] = TOMB_K1;
       this.onRemoved(s);
     }
   }
@@ -289,9 +281,9 @@ export class OpenAddressingCache extends TranslationCache {
   private appendOrder(s: number): void {
     const heap = this.heap;
     if (heap !== null) {
-      this.stamp(s * SLOT_STRIDE);
+      this.stamp(s);
       if (heap.full) this.rebuildOrder();
-      else heap.push(this.keys[s * SLOT_STRIDE + 3], s);
+      else heap.push(this.ticks[s], s);
       return;
     }
     if (this.fnext === undefined || this.fprev === undefined) return;
@@ -312,7 +304,7 @@ export class OpenAddressingCache extends TranslationCache {
     if (heap === null) return;
     heap.clear();
     for (let s = 0; s < this.slotCount; s++) {
-      if (this.isLive(s)) heap.append(this.keys[s * SLOT_STRIDE + 3], s);
+      if (this.isLive(s)) heap.append(this.ticks[s], s);
     }
     heap.heapify();
   }
@@ -321,18 +313,27 @@ export class OpenAddressingCache extends TranslationCache {
   private renumberTicks(): void {
     const live: number[] = [];
     for (let s = 0; s < this.slotCount; s++) if (this.isLive(s)) live.push(s);
-    const keys = this.keys;
-    live.sort((a, b) => keys[a * SLOT_STRIDE + 3] - keys[b * SLOT_STRIDE + 3]);
-    for (let i = 0; i < live.length; i++) keys[live[i] * SLOT_STRIDE + 3] = i + 1;
+    const ticks = this.ticks;
+    live.sort((a, b) => ticks[a] - ticks[b]);
+    for (let i = 0; i < live.length; i++) ticks[live[i]] = i + 1;
     this.clock = live.length;
     this.rebuildOrder();
   }
 
-  /** Rebuild the table in place from the live entries, dropping tombstones and stale slots. */
-  private rehash(): void {
+  /** Tags ran out: rebuild the table under the renumbered tags (drops every dead entry). */
+  protected retag(): void {
+    this.rehash(this.renumberTags());
+  }
+
+  /**
+   * Rebuild the table in place from the live entries, dropping tombstones and stale slots.
+   * `tagMap` (from renumberTags) rewrites the tag of each live entry as it is copied; liveness
+   * is then read before the renumbering, by the old tag's owner.
+   */
+  private rehash(tagMap?: Int32Array): void {
     const n = this.totalLive;
     if (this.scratchI === undefined || this.scratchF === undefined) {
-      this.scratchI = new Int32Array(this.entries * 7);
+      this.scratchI = new Int32Array(this.entries * 6);
       this.scratchF = new Float64Array(this.entries);
     }
     const si = this.scratchI;
@@ -345,16 +346,16 @@ export class OpenAddressingCache extends TranslationCache {
       listed ? s >= 0 : s < this.slotCount;
       s = listed ? this.fnext![s] : s + 1
     ) {
-      if (!this.isLive(s)) continue;
-      const b = s * SLOT_STRIDE;
-      const o = i * 7;
-      si[o] = this.keys[b];
-      si[o + 1] = this.keys[b + 1];
-      si[o + 2] = this.keys[b + 2];
-      si[o + 3] = this.keys[b + 3];
-      si[o + 4] = this.perm[s];
-      si[o + 5] = this.aux0[s];
-      si[o + 6] = this.aux1[s];
+      const k1 = this.keys[s * SLOT_STRIDE + 1];
+      const t = k1 >>> 17;
+      if (tagMap === undefined ? !this.isLive(s) : tagMap[t] < 0) continue;
+      const o = i * 6;
+      si[o] = this.keys[s * SLOT_STRIDE];
+      si[o + 1] = tagMap === undefined ? k1 : (tagMap[t] << 17) | (k1 & 0x1ffff);
+      si[o + 2] = this.heap === null ? 0 : this.ticks[s];
+      si[o + 3] = this.perm[s];
+      si[o + 4] = this.aux0[s];
+      si[o + 5] = this.aux1[s];
       sf[i++] = this.outPage[s];
     }
     if (i !== n) throw new Error(`cache: rehash found ${i} live entries, expected ${n}`);
@@ -362,26 +363,24 @@ export class OpenAddressingCache extends TranslationCache {
     this.ctxHead.fill(-1);
     const keys = this.keys;
     for (let j = 0; j < n; j++) {
-      const o = j * 7;
+      const o = j * 6;
       const k0 = si[o];
       const k1 = si[o + 1];
       let s = hashKey(k0, k1) & this.mask;
       while (keys[s * SLOT_STRIDE + 1] !== EMPTY_K1) s = (s + 1) & this.mask;
-      const b = s * SLOT_STRIDE;
-      keys[b] = k0;
-      keys[b + 1] = k1;
-      keys[b + 2] = si[o + 2];
-      keys[b + 3] = si[o + 3];
-      const ctx = k1 >>> 17;
+      keys[s * SLOT_STRIDE] = k0;
+      keys[s * SLOT_STRIDE + 1] = k1;
+      if (this.heap !== null) this.ticks[s] = si[o + 2];
+      const ctx = this.contextOf(s);
       const head = this.ctxHead[ctx];
       this.cprev[s] = -1;
       this.cnext[s] = head;
       if (head >= 0) this.cprev[head] = s;
       this.ctxHead[ctx] = s;
       this.outPage[s] = sf[j];
-      this.perm[s] = si[o + 4];
-      this.aux0[s] = si[o + 5];
-      this.aux1[s] = si[o + 6];
+      this.perm[s] = si[o + 3];
+      this.aux0[s] = si[o + 4];
+      this.aux1[s] = si[o + 5];
       if (this.heap === null) this.appendOrder(s);
     }
     this.used = n;

@@ -1,12 +1,13 @@
 import { copyInto } from '../state/stateful.js';
-import { hashKey, keyWord1, SLOT_STRIDE, vpnHigh } from './cache-key.js';
+import { EMPTY_K1, hashKey, keyWord1, SLOT_STRIDE, vpnHigh } from './cache-key.js';
 import type { ResolvedCacheOptions } from './cache-options.js';
 import { TranslationCache } from './translation-cache.js';
 
 /**
  * Set-associative translation cache: `entries / ways` sets of `ways` slots, like a hardware TLB.
- * A key hashes to one set; eviction picks a victim inside that set only, so a cache can evict
- * while other sets still have room. Entries never move, so there are no tombstones to compact.
+ * A key hashes to one set (by context id, not by tag, so a context's pages keep their sets across
+ * invalidations); eviction picks a victim inside that set only, so a cache can evict while other
+ * sets still have room. Entries never move, so there are no tombstones to compact.
  *
  * `lru` and `fifo` keep a per-slot tick (last hit or fill, resp. fill) and evict the smallest
  * tick of the set; `random` draws the way from the SeededRng.
@@ -29,12 +30,12 @@ export class SetAssociativeCache extends TranslationCache {
   }
 
   lookup(ctx: number, vpn: number, size: number): number {
-    if (ctx >= this.ctxGen.length) return this.miss();
-    const g = this.ctxGen[ctx];
-    if (g <= this.epoch) return this.miss();
+    if (ctx >= this.ctxTag.length) return this.miss();
+    const tag = this.ctxTag[ctx];
+    if (tag < this.epoch) return this.miss();
     const hi = vpnHigh(vpn) & this.hiMask[size];
     if (hi > 0x1fff) return this.miss();
-    const s = this.findSlot(g, vpn & this.loMask[size], (ctx << 17) | (size << 13) | hi);
+    const s = this.findSlot(vpn & this.loMask[size], (tag << 17) | (size << 13) | hi);
     if (s < 0) return this.miss();
     this.nHits++;
     if (this.lru) this.tick[s] = ++this.clock;
@@ -43,45 +44,39 @@ export class SetAssociativeCache extends TranslationCache {
 
   insert(ctx: number, vpn: number, size: number, outPage: number, perm: number, aux0 = 0, aux1 = 0): number {
     this.checkInsert(ctx, vpn, size);
-    const g = this.currentGen(ctx);
+    const tag = this.currentTag(ctx);
     const k0 = vpn & this.loMask[size];
-    const k1 = keyWord1(ctx, size, vpnHigh(vpn) & this.hiMask[size]);
+    const k1 = keyWord1(tag, size, vpnHigh(vpn) & this.hiMask[size]);
     const first = this.setOf(k0, k1) * this.wayCount;
     const keys = this.keys;
     let slot = -1;
-    let free = -1;
     for (let s = first; s < first + this.wayCount; s++) {
       const b = s * SLOT_STRIDE;
       if (keys[b] === k0 && keys[b + 1] === k1) {
-        if (keys[b + 2] === g) {
-          if (this.lru) this.tick[s] = ++this.clock;
-          this.setValues(s, outPage, perm, aux0, aux1);
-          return s;
-        }
-        slot = s;
-        break;
+        if (this.lru) this.tick[s] = ++this.clock;
+        this.setValues(s, outPage, perm, aux0, aux1);
+        return s;
       }
-      if (free < 0 && !this.isLive(s)) free = s;
+      if (slot < 0 && !this.isLive(s)) slot = s;
     }
-    if (slot < 0) slot = free;
     if (slot < 0) {
       slot = this.victim(first);
       this.removeLive(slot);
       this.nEvictions++;
     }
-    this.fill(slot, ctx, g, k0, k1, size);
+    this.fill(slot, ctx, k0, k1, size);
     this.tick[slot] = ++this.clock;
     this.setValues(slot, outPage, perm, aux0, aux1);
     return slot;
   }
 
-  protected findSlot(g: number, k0: number, k1: number): number {
+  protected findSlot(k0: number, k1: number): number {
     const keys = this.keys;
     const first = this.setOf(k0, k1) * this.wayCount;
     const end = first + this.wayCount;
     for (let s = first; s < end; s++) {
       const b = s * SLOT_STRIDE;
-      if (keys[b] === k0 && keys[b + 1] === k1 && keys[b + 2] === g) return s;
+      if (keys[b] === k0 && keys[b + 1] === k1) return s;
     }
     return -1;
   }
@@ -106,9 +101,23 @@ export class SetAssociativeCache extends TranslationCache {
     this.emptyAllSlots();
   }
 
-  /** Set index: multiply-shift range reduction of the hash (sets need not be a power of two). */
+  /** Tags ran out: rewrite live entries under their new tags in place and empty the rest. */
+  protected retag(): void {
+    const map = this.renumberTags();
+    const keys = this.keys;
+    for (let b = 1; b < keys.length; b += SLOT_STRIDE) {
+      const t = map[keys[b] >>> 17];
+      keys[b] = t < 0 ? EMPTY_K1 : (t << 17) | (keys[b] & 0x1ffff);
+    }
+  }
+
+  /**
+   * Set index: multiply-shift range reduction of the hash (sets need not be a power of two),
+   * over key word 1 with the context id in place of the tag.
+   */
   private setOf(k0: number, k1: number): number {
-    return Math.floor(((hashKey(k0, k1) >>> 0) * this.sets) / 4294967296);
+    const c1 = (this.tagCtx[k1 >>> 17] << 17) | (k1 & 0x1ffff);
+    return Math.floor(((hashKey(k0, c1) >>> 0) * this.sets) / 4294967296);
   }
 
   /** The way to evict from a full set starting at slot `first`. */

@@ -1,14 +1,14 @@
 import type { SeededRng } from '../sim/rng.js';
 import { copyInto } from '../state/stateful.js';
 import {
-  contextOfKey,
   EMPTY_K1,
   keyWord1,
   MAX_CONTEXT_ID,
   SLOT_STRIDE,
-  STAMP_DEAD,
-  STAMP_EMPTY,
   sizeOfKey,
+  TAG_LIMIT,
+  TOMB_K1,
+  tagOfKey,
   VPN_LIMIT,
   vpnHigh,
   vpnOfKey,
@@ -48,19 +48,18 @@ export interface CacheState {
     readonly cprev: Int32Array;
   };
   readonly contexts: {
-    readonly gen: Int32Array;
+    readonly tag: Int32Array;
     readonly live: Int32Array;
     readonly head: Int32Array;
     readonly sizes: Int32Array;
   };
-  /** counter, epoch, totalLive, then lookups, hits, fills, evictions, invalidated. */
+  /** Per tag: the context it was handed to. */
+  readonly tags: Int32Array;
+  /** next tag, epoch, totalLive, then lookups, hits, fills, evictions, invalidated. */
   readonly scalars: readonly number[];
   /** The replacement policy's own state (the subclass's). */
   readonly order: unknown;
 }
-
-/** Stamps are int32; a hard reset happens well before they could wrap. */
-const STAMP_LIMIT = 0x7fff_fff0;
 
 /**
  * A translation cache over typed arrays: key = (context id, VPN, size code), value = output page
@@ -76,6 +75,15 @@ const STAMP_LIMIT = 0x7fff_fff0;
  *
  * Invalidation never scans the whole cache: a context and everything are generation bumps (O(1));
  * a range probes each candidate page or walks the context's own slot list, whichever is shorter.
+ *
+ * Generations live in the key: each context holds a tag (key word 1, cache-key.ts), and a context
+ * invalidation takes the tag away, so the next fill hands the context a fresh one. Tags are
+ * handed out in increasing order; `invalidateAll` moves the epoch to the next tag, so every
+ * tag below it is dead. A slot is live iff its tag is its context's current tag and not below
+ * the epoch, so a lookup that matches a key has found a live entry. Entries of dead tags stay in
+ * place until a fill reuses their slot or the table is compacted. When the 32766 tags run out,
+ * `retag` renumbers the live contexts 0..n-1 and drops every dead entry: once per ~32766
+ * context invalidations, paid by the fill that finds no tag left.
  */
 export abstract class TranslationCache {
   readonly entries: number;
@@ -85,7 +93,7 @@ export abstract class TranslationCache {
   readonly pageShifts: readonly number[];
   /** Slots in the table (>= entries). */
   readonly slotCount: number;
-  /** Per slot [k0, k1, stamp, spare] (see cache-key.ts); internal, exposed for debugging. */
+  /** Per slot [k0, k1] (see cache-key.ts); internal, exposed for debugging. */
   readonly keys: Int32Array;
   /** Output page number (< 2^52) of the entry's base page. */
   readonly outPage: Float64Array;
@@ -102,12 +110,14 @@ export abstract class TranslationCache {
   /** Per-slot links of the owning context's slot list. */
   protected readonly cnext: Int32Array;
   protected readonly cprev: Int32Array;
-  /** Per context: current generation (live iff > epoch), live entries, list head, size-code bitmask. */
-  protected ctxGen: Int32Array;
+  /** Per context: current tag (live iff >= epoch; -1: none), live entries, list head, size-code bitmask. */
+  protected ctxTag: Int32Array;
   protected ctxLive: Int32Array;
   protected ctxHead: Int32Array;
   protected ctxSizes: Int32Array;
-  protected counter = 0;
+  /** Per tag below nextTag: the context it was handed to (-1 after a compaction). */
+  protected readonly tagCtx = new Int32Array(TAG_LIMIT).fill(-1);
+  protected nextTag = 0;
   protected epoch = 0;
   protected totalLive = 0;
 
@@ -140,7 +150,7 @@ export abstract class TranslationCache {
       this.loMask[c] = sh >= 32 ? 0 : ~((2 ** sh - 1) | 0);
       this.hiMask[c] = sh <= 32 ? -1 : ~(2 ** (sh - 32) - 1);
     }
-    this.ctxGen = new Int32Array(o.contexts);
+    this.ctxTag = new Int32Array(o.contexts).fill(-1);
     this.ctxLive = new Int32Array(o.contexts);
     this.ctxHead = new Int32Array(o.contexts).fill(-1);
     this.ctxSizes = new Int32Array(o.contexts);
@@ -165,8 +175,8 @@ export abstract class TranslationCache {
     aux1?: number,
   ): number;
 
-  /** Raw probe for the live slot with these key words and generation; no counting. */
-  protected abstract findSlot(g: number, k0: number, k1: number): number;
+  /** Raw probe for the slot holding these key words (k1 carries a live tag); no counting. */
+  protected abstract findSlot(k0: number, k1: number): number;
   /** Policy bookkeeping when a live entry is hit. */
   protected abstract touch(slot: number): void;
   /** Policy bookkeeping when a live entry is removed (invalidated or evicted). */
@@ -179,9 +189,9 @@ export abstract class TranslationCache {
    * first) and returns the first live slot covering `vpn`, or -1. Counts one lookup.
    */
   lookupAny(ctx: number, vpn: number): number {
-    if (ctx >= this.ctxGen.length) return this.miss();
-    const g = this.ctxGen[ctx];
-    if (g <= this.epoch) return this.miss();
+    if (ctx >= this.ctxTag.length) return this.miss();
+    const tag = this.ctxTag[ctx];
+    if (tag < this.epoch) return this.miss();
     const hi = vpnHigh(vpn);
     if (hi > 0x1fff) return this.miss();
     const lo = vpn | 0;
@@ -189,7 +199,7 @@ export abstract class TranslationCache {
     while (mask !== 0) {
       const c = 31 - Math.clz32(mask & -mask);
       mask &= mask - 1;
-      const s = this.findSlot(g, lo & this.loMask[c], keyWord1(ctx, c, hi & this.hiMask[c]));
+      const s = this.findSlot(lo & this.loMask[c], keyWord1(tag, c, hi & this.hiMask[c]));
       if (s >= 0) {
         this.nHits++;
         this.touch(s);
@@ -207,12 +217,11 @@ export abstract class TranslationCache {
 
   /** Drop every entry of a context by bumping its generation (O(1)). Returns the entries dropped. */
   invalidateContext(ctx: number): number {
-    if (ctx >= this.ctxGen.length || this.ctxGen[ctx] <= this.epoch) return 0;
-    if (this.counter >= STAMP_LIMIT) return this.hardReset();
+    if (ctx >= this.ctxTag.length || this.ctxTag[ctx] < this.epoch) return 0;
     const n = this.ctxLive[ctx];
     this.nInvalidated += n;
     this.totalLive -= n;
-    this.ctxGen[ctx] = ++this.counter;
+    this.ctxTag[ctx] = -1;
     this.ctxLive[ctx] = 0;
     this.ctxHead[ctx] = -1;
     this.ctxSizes[ctx] = 0;
@@ -234,9 +243,9 @@ export abstract class TranslationCache {
    * context's slot list. Returns the entries dropped.
    */
   invalidateRange(ctx: number, vpn: number, pages: number, filter?: EntryFilter): number {
-    if (!(pages > 0) || ctx >= this.ctxGen.length) return 0;
-    const g = this.ctxGen[ctx];
-    if (g <= this.epoch || this.ctxLive[ctx] === 0) return 0;
+    if (!(pages > 0) || ctx >= this.ctxTag.length) return 0;
+    const tag = this.ctxTag[ctx];
+    if (tag < this.epoch || this.ctxLive[ctx] === 0) return 0;
     const sizeMask = (filter?.sizeMask ?? -1) & this.ctxSizes[ctx];
     const aMask = filter?.aux0Mask ?? 0;
     const aVal = filter?.aux0Value ?? 0;
@@ -252,7 +261,7 @@ export abstract class TranslationCache {
         const c = 31 - Math.clz32(m & -m);
         const span = 2 ** this.pageShifts[c];
         for (let base = Math.floor(vpn / span) * span; base < end; base += span) {
-          const s = this.findSlot(g, base | 0, keyWord1(ctx, c, vpnHigh(base)));
+          const s = this.findSlot(base | 0, keyWord1(tag, c, vpnHigh(base)));
           if (s >= 0 && (this.aux0[s] & aMask) === aVal) {
             this.removeLive(s);
             removed++;
@@ -290,7 +299,7 @@ export abstract class TranslationCache {
 
   /** Context id of the entry in `slot`. */
   contextOf(slot: number): number {
-    return contextOfKey(this.keys[slot * SLOT_STRIDE + 1]);
+    return this.tagCtx[tagOfKey(this.keys[slot * SLOT_STRIDE + 1])];
   }
 
   /** Base VPN (aligned to the entry's size) of the entry in `slot`. */
@@ -308,7 +317,7 @@ export abstract class TranslationCache {
   /** Live entries in `ctx`, or in the whole cache when `ctx` is omitted. */
   liveCount(ctx?: number): number {
     if (ctx === undefined) return this.totalLive;
-    if (ctx >= this.ctxGen.length || this.ctxGen[ctx] <= this.epoch) return 0;
+    if (ctx >= this.ctxTag.length || this.ctxTag[ctx] < this.epoch) return 0;
     return this.ctxLive[ctx];
   }
 
@@ -357,9 +366,10 @@ export abstract class TranslationCache {
         cnext: this.cnext,
         cprev: this.cprev,
       },
-      contexts: { gen: this.ctxGen, live: this.ctxLive, head: this.ctxHead, sizes: this.ctxSizes },
+      contexts: { tag: this.ctxTag, live: this.ctxLive, head: this.ctxHead, sizes: this.ctxSizes },
+      tags: this.tagCtx,
       scalars: [
-        this.counter,
+        this.nextTag,
         this.epoch,
         this.totalLive,
         this.nHits + this.nMisses,
@@ -383,13 +393,14 @@ export abstract class TranslationCache {
     copyInto(this.cnext, c.cnext, 'cache cnext');
     copyInto(this.cprev, c.cprev, 'cache cprev');
     // The per-context arrays grow with the contexts in use, so they are replaced, not copied into.
-    this.ctxGen = s.contexts.gen.slice();
+    copyInto(this.tagCtx, s.tags, 'cache tags');
+    this.ctxTag = s.contexts.tag.slice();
     this.ctxLive = s.contexts.live.slice();
     this.ctxHead = s.contexts.head.slice();
     this.ctxSizes = s.contexts.sizes.slice();
     let lookups: number;
     [
-      this.counter,
+      this.nextTag,
       this.epoch,
       this.totalLive,
       lookups,
@@ -419,34 +430,66 @@ export abstract class TranslationCache {
     if (!Number.isInteger(size) || size < 0 || size >= this.pageShifts.length) {
       throw new RangeError(`cache: size code must be in 0..${this.pageShifts.length - 1}, got ${size}`);
     }
-    if (this.counter >= STAMP_LIMIT) this.hardReset();
   }
 
-  /** Current generation of `ctx`, starting a fresh one if the context has none since the last flush. */
-  protected currentGen(ctx: number): number {
-    if (ctx >= this.ctxGen.length) this.growContexts(ctx + 1);
-    const g = this.ctxGen[ctx];
-    if (g > this.epoch) return g;
+  /** Current tag of `ctx`, handing it a fresh one if it has none since its last invalidation. */
+  protected currentTag(ctx: number): number {
+    if (ctx >= this.ctxTag.length) this.growContexts(ctx + 1);
+    const t = this.ctxTag[ctx];
+    if (t >= this.epoch) return t;
     this.ctxLive[ctx] = 0;
     this.ctxHead[ctx] = -1;
     this.ctxSizes[ctx] = 0;
-    this.ctxGen[ctx] = ++this.counter;
-    return this.counter;
+    if (this.nextTag >= TAG_LIMIT) {
+      this.retag();
+      // Every tag still names a live context (as many contexts as tags): start over.
+      if (this.nextTag >= TAG_LIMIT) this.hardReset();
+    }
+    const fresh = this.nextTag++;
+    this.tagCtx[fresh] = ctx;
+    this.ctxTag[ctx] = fresh;
+    return fresh;
+  }
+
+  /**
+   * Tags ran out: renumber the live contexts' tags 0..n-1 in context order, dropping every dead
+   * entry (the subclass rewrites its slots with `renumberTags`' map).
+   */
+  protected abstract retag(): void;
+
+  /**
+   * Renumbers the tags of live contexts 0..n-1 and returns old tag -> new tag (-1: dead).
+   * The caller must then rewrite or drop every slot; until it has, slots carry old tags.
+   */
+  protected renumberTags(): Int32Array {
+    const map = new Int32Array(TAG_LIMIT + 2).fill(-1);
+    let n = 0;
+    for (let c = 0; c < this.ctxTag.length; c++) {
+      const t = this.ctxTag[c];
+      if (t < this.epoch) {
+        this.ctxTag[c] = -1;
+        continue;
+      }
+      map[t] = n;
+      this.ctxTag[c] = n++;
+    }
+    this.tagCtx.fill(-1);
+    for (let c = 0; c < this.ctxTag.length; c++) if (this.ctxTag[c] >= 0) this.tagCtx[this.ctxTag[c]] = c;
+    this.nextTag = n;
+    this.epoch = 0;
+    return map;
   }
 
   protected isLive(s: number): boolean {
-    const st = this.keys[s * SLOT_STRIDE + 2];
-    if (st <= STAMP_DEAD) return false;
-    const g = this.ctxGen[contextOfKey(this.keys[s * SLOT_STRIDE + 1])];
-    return st === g && g > this.epoch;
+    const t = tagOfKey(this.keys[s * SLOT_STRIDE + 1]);
+    return t < TAG_LIMIT && t >= this.epoch && this.ctxTag[this.tagCtx[t]] === t;
   }
 
-  /** Write a fresh entry into a claimed slot and account for it. */
-  protected fill(s: number, ctx: number, g: number, k0: number, k1: number, size: number): void {
+  /** Write a fresh entry into a claimed slot and account for it (k1 carries ctx's current tag). */
+  protected fill(s: number, ctx: number, k0: number, k1: number, size: number): void {
     const b = s * SLOT_STRIDE;
     this.keys[b] = k0;
     this.keys[b + 1] = k1;
-    this.keys[b + 2] = g;
     const head = this.ctxHead[ctx];
     this.cprev[s] = -1;
     this.cnext[s] = head;
@@ -467,7 +510,7 @@ export abstract class TranslationCache {
 
   /** Remove a live entry: unlink it from its context list and leave a tombstone. */
   protected removeLive(s: number): void {
-    const ctx = contextOfKey(this.keys[s * SLOT_STRIDE + 1]);
+    const ctx = this.contextOf(s);
     const p = this.cprev[s];
     const n = this.cnext[s];
     if (p >= 0) this.cnext[p] = n;
@@ -475,14 +518,14 @@ export abstract class TranslationCache {
     if (n >= 0) this.cprev[n] = p;
     this.ctxLive[ctx]--;
     this.totalLive--;
-    this.keys[s * SLOT_STRIDE + 2] = STAMP_DEAD;
+    this.keys[s * SLOT_STRIDE + 1] = TOMB_K1;
     this.onRemoved(s);
   }
 
-  /** Make every entry stale in O(1): contexts with gen <= epoch have no live entries. */
+  /** Make every entry stale in O(1): tags below the epoch are dead. */
   protected dropAll(): void {
     this.totalLive = 0;
-    this.epoch = this.counter;
+    this.epoch = this.nextTag;
   }
 
   /** Start over with empty tables; counts the live entries as invalidated. */
@@ -490,28 +533,28 @@ export abstract class TranslationCache {
     const n = this.totalLive;
     this.nInvalidated += n;
     this.clearSlots();
-    this.ctxGen.fill(0);
+    this.ctxTag.fill(-1);
     this.ctxLive.fill(0);
     this.ctxHead.fill(-1);
     this.ctxSizes.fill(0);
-    this.counter = 0;
+    this.tagCtx.fill(-1);
+    this.nextTag = 0;
     this.epoch = 0;
     this.totalLive = 0;
     return n;
   }
 
-  /** Mark every slot empty (key word 1 = the reserved context, stamp = empty). */
+  /** Mark every slot empty (key word 1 = EMPTY_K1). */
   protected emptyAllSlots(): void {
     const k = this.keys;
     for (let b = 0; b < k.length; b += SLOT_STRIDE) {
       k[b] = 0;
       k[b + 1] = EMPTY_K1;
-      k[b + 2] = STAMP_EMPTY;
     }
   }
 
   private growContexts(min: number): void {
-    let n = this.ctxGen.length;
+    let n = this.ctxTag.length;
     while (n < min) n *= 2;
     n = Math.min(n, MAX_CONTEXT_ID + 1);
     const grow = (a: Int32Array, fill: number): Int32Array => {
@@ -519,7 +562,7 @@ export abstract class TranslationCache {
       b.set(a);
       return b;
     };
-    this.ctxGen = grow(this.ctxGen, 0);
+    this.ctxTag = grow(this.ctxTag, -1);
     this.ctxLive = grow(this.ctxLive, 0);
     this.ctxHead = grow(this.ctxHead, -1);
     this.ctxSizes = grow(this.ctxSizes, 0);
