@@ -23,7 +23,7 @@ export const VPN_LIMIT = 2 ** 45;
 /** Key word 1 of a slot that never held a key (tag 32767); probing stops here. */
 export const EMPTY_K1 = -1;
 /** Key word 1 of a removed entry (tag 32766): matches no key, reusable by inserts. */
-export const TOMB_K1 = (TAG_LIMIT << 17) | 0;
+export const TOMB_K1 = TAG_LIMIT << 17;
 
 /** Words per slot in `keys`: [k0, k1]. */
 export const SLOT_STRIDE = 2;
@@ -38,6 +38,11 @@ export function keyWord1(tag: number, size: number, vpnHi: number): number {
 /** Tag stored in key word 1 (TAG_LIMIT for a tombstone, TAG_LIMIT + 1 for an empty slot). */
 export function tagOfKey(k1: number): number {
   return k1 >>> 17;
+}
+
+/** Key word 1 with its tag replaced by `tag` (size code and VPN bits kept). */
+export function withTag(k1: number, tag: number): number {
+  return (tag << 17) | (k1 & 0x1ffff);
 }
 
 /** Size code stored in key word 1. */

@@ -1,5 +1,15 @@
 import { copyInto } from '../state/stateful.js';
-import { EMPTY_K1, hashKey, keyWord1, nextPow2, SLOT_STRIDE, TOMB_K1, vpnHigh } from './cache-key.js';
+import {
+  EMPTY_K1,
+  hashKey,
+  keyWord1,
+  nextPow2,
+  SLOT_STRIDE,
+  TOMB_K1,
+  tagOfKey,
+  vpnHigh,
+  withTag,
+} from './cache-key.js';
 import type { ResolvedCacheOptions } from './cache-options.js';
 import { TranslationCache } from './translation-cache.js';
 import { UseOrderHeap } from './use-order-heap.js';
@@ -347,11 +357,11 @@ export class OpenAddressingCache extends TranslationCache {
       s = listed ? this.fnext![s] : s + 1
     ) {
       const k1 = this.keys[s * SLOT_STRIDE + 1];
-      const t = k1 >>> 17;
+      const t = tagOfKey(k1);
       if (tagMap === undefined ? !this.isLive(s) : tagMap[t] < 0) continue;
       const o = i * 6;
       si[o] = this.keys[s * SLOT_STRIDE];
-      si[o + 1] = tagMap === undefined ? k1 : (tagMap[t] << 17) | (k1 & 0x1ffff);
+      si[o + 1] = tagMap === undefined ? k1 : withTag(k1, tagMap[t]);
       si[o + 2] = this.heap === null ? 0 : this.ticks[s];
       si[o + 3] = this.perm[s];
       si[o + 4] = this.aux0[s];

@@ -1,5 +1,5 @@
 import { copyInto } from '../state/stateful.js';
-import { EMPTY_K1, hashKey, keyWord1, SLOT_STRIDE, vpnHigh } from './cache-key.js';
+import { EMPTY_K1, hashKey, keyWord1, SLOT_STRIDE, tagOfKey, vpnHigh, withTag } from './cache-key.js';
 import type { ResolvedCacheOptions } from './cache-options.js';
 import { TranslationCache } from './translation-cache.js';
 
@@ -106,8 +106,8 @@ export class SetAssociativeCache extends TranslationCache {
     const map = this.renumberTags();
     const keys = this.keys;
     for (let b = 1; b < keys.length; b += SLOT_STRIDE) {
-      const t = map[keys[b] >>> 17];
-      keys[b] = t < 0 ? EMPTY_K1 : (t << 17) | (keys[b] & 0x1ffff);
+      const t = map[tagOfKey(keys[b])];
+      keys[b] = t < 0 ? EMPTY_K1 : withTag(keys[b], t);
     }
   }
 
@@ -116,7 +116,7 @@ export class SetAssociativeCache extends TranslationCache {
    * over key word 1 with the context id in place of the tag.
    */
   private setOf(k0: number, k1: number): number {
-    const c1 = (this.tagCtx[k1 >>> 17] << 17) | (k1 & 0x1ffff);
+    const c1 = withTag(k1, this.tagCtx[tagOfKey(k1)]);
     return Math.floor(((hashKey(k0, c1) >>> 0) * this.sets) / 4294967296);
   }
 

@@ -54,6 +54,12 @@ for (const { ways, policy } of CONFIGS) {
         [4, 9, 90],
         [5, 3, 33],
       ]);
+      // A state saved past the renumbering restores the same live entries.
+      const d = make(ways, policy);
+      d.loadState(c.saveState());
+      expect(d.snapshot()).toEqual(c.snapshot());
+      expect(d.lookup(2, 7, 0)).toBe(-1);
+      expect(d.outPage[d.lookup(5, 3, 0)]).toBe(33);
       // Invalidation and range invalidation still find the renumbered entries.
       expect(c.invalidateRange(1, 10, 5)).toBe(5);
       expect(c.invalidateContext(4)).toBe(1);

@@ -53,8 +53,6 @@ export interface CacheState {
     readonly head: Int32Array;
     readonly sizes: Int32Array;
   };
-  /** Per tag: the context it was handed to. */
-  readonly tags: Int32Array;
   /** next tag, epoch, totalLive, then lookups, hits, fills, evictions, invalidated. */
   readonly scalars: readonly number[];
   /** The replacement policy's own state (the subclass's). */
@@ -115,8 +113,11 @@ export abstract class TranslationCache {
   protected ctxLive: Int32Array;
   protected ctxHead: Int32Array;
   protected ctxSizes: Int32Array;
-  /** Per tag below nextTag: the context it was handed to (-1 after a compaction). */
-  protected readonly tagCtx = new Int32Array(TAG_LIMIT).fill(-1);
+  /**
+   * Per tag below nextTag: the context it was handed to. Grows with the tags in use, so a small
+   * cache does not carry a 32766-entry array; derived from ctxTag when a state is loaded.
+   */
+  protected tagCtx = new Int32Array(64).fill(-1);
   protected nextTag = 0;
   protected epoch = 0;
   protected totalLive = 0;
@@ -367,7 +368,6 @@ export abstract class TranslationCache {
         cprev: this.cprev,
       },
       contexts: { tag: this.ctxTag, live: this.ctxLive, head: this.ctxHead, sizes: this.ctxSizes },
-      tags: this.tagCtx,
       scalars: [
         this.nextTag,
         this.epoch,
@@ -393,7 +393,6 @@ export abstract class TranslationCache {
     copyInto(this.cnext, c.cnext, 'cache cnext');
     copyInto(this.cprev, c.cprev, 'cache cprev');
     // The per-context arrays grow with the contexts in use, so they are replaced, not copied into.
-    copyInto(this.tagCtx, s.tags, 'cache tags');
     this.ctxTag = s.contexts.tag.slice();
     this.ctxLive = s.contexts.live.slice();
     this.ctxHead = s.contexts.head.slice();
@@ -410,6 +409,7 @@ export abstract class TranslationCache {
       this.nInvalidated,
     ] = s.scalars;
     this.nMisses = lookups - this.nHits;
+    this.ownTags();
     this.loadOrder(s.order);
   }
 
@@ -446,6 +446,11 @@ export abstract class TranslationCache {
       if (this.nextTag >= TAG_LIMIT) this.hardReset();
     }
     const fresh = this.nextTag++;
+    if (fresh >= this.tagCtx.length) {
+      const grown = new Int32Array(Math.min(2 * this.tagCtx.length, TAG_LIMIT)).fill(-1);
+      grown.set(this.tagCtx);
+      this.tagCtx = grown;
+    }
     this.tagCtx[fresh] = ctx;
     this.ctxTag[ctx] = fresh;
     return fresh;
@@ -473,11 +478,22 @@ export abstract class TranslationCache {
       map[t] = n;
       this.ctxTag[c] = n++;
     }
-    this.tagCtx.fill(-1);
-    for (let c = 0; c < this.ctxTag.length; c++) if (this.ctxTag[c] >= 0) this.tagCtx[this.ctxTag[c]] = c;
     this.nextTag = n;
     this.epoch = 0;
+    this.ownTags();
     return map;
+  }
+
+  /**
+   * Rebuild tagCtx from ctxTag: each live context owns its tag. Dead tags get no owner, which
+   * nothing reads (isLive sees no owner as dead; contextOf is asked of live slots only).
+   */
+  private ownTags(): void {
+    let len = this.tagCtx.length;
+    while (len < this.nextTag) len *= 2;
+    if (len !== this.tagCtx.length) this.tagCtx = new Int32Array(Math.min(len, TAG_LIMIT));
+    this.tagCtx.fill(-1);
+    for (let c = 0; c < this.ctxTag.length; c++) if (this.ctxTag[c] >= 0) this.tagCtx[this.ctxTag[c]] = c;
   }
 
   protected isLive(s: number): boolean {
