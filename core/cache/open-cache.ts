@@ -342,6 +342,12 @@ export class OpenAddressingCache extends TranslationCache {
    */
   private rehash(tagMap?: Int32Array): void {
     const n = this.totalLive;
+    if (n === 0) {
+      // Everything is stale (e.g. the first fill after invalidateAll): nothing to copy or order.
+      this.clearSlots();
+      this.ctxHead.fill(-1);
+      return;
+    }
     if (this.scratchI === undefined || this.scratchF === undefined) {
       this.scratchI = new Int32Array(this.entries * 6);
       this.scratchF = new Float64Array(this.entries);

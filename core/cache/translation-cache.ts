@@ -16,6 +16,9 @@ import {
 import type { ReplacementPolicy, ResolvedCacheOptions } from './cache-options.js';
 import { type CacheCounters, emptyCounters } from './stats.js';
 
+/** An empty slot's key words [0, EMPTY_K1] read as one 64-bit word (in the host's byte order). */
+const EMPTY_PAIR = new BigInt64Array(new Int32Array([0, EMPTY_K1]).buffer)[0];
+
 /** Restricts which entries an invalidation removes (all fields optional, default: every entry). */
 export interface EntryFilter {
   /** Bit n set = entries of size code n are removed. */
@@ -93,6 +96,8 @@ export abstract class TranslationCache {
   readonly slotCount: number;
   /** Per slot [k0, k1] (see cache-key.ts); internal, exposed for debugging. */
   readonly keys: Int32Array;
+  /** `keys` as one 64-bit word per slot, for emptying the table with one native fill. */
+  private readonly keyPairs: BigInt64Array;
   /** Output page number (< 2^52) of the entry's base page. */
   readonly outPage: Float64Array;
   /** Permission bits, the plugin's encoding (e.g. ACCESS flags). */
@@ -137,6 +142,7 @@ export abstract class TranslationCache {
     this.rng = o.rng;
     this.slotCount = slotCount;
     this.keys = new Int32Array(slotCount * SLOT_STRIDE);
+    this.keyPairs = new BigInt64Array(this.keys.buffer);
     this.outPage = new Float64Array(slotCount);
     this.perm = new Int32Array(slotCount);
     this.aux0 = new Int32Array(slotCount);
@@ -560,13 +566,13 @@ export abstract class TranslationCache {
     return n;
   }
 
-  /** Mark every slot empty (key word 1 = EMPTY_K1). */
+  /**
+   * Mark every slot empty: key words [0, EMPTY_K1]. One native fill of the 64-bit pattern
+   * through a view of the same memory: a JS loop over the words cost a fifth of a refill after
+   * invalidateAll at 1e5 entries.
+   */
   protected emptyAllSlots(): void {
-    const k = this.keys;
-    for (let b = 0; b < k.length; b += SLOT_STRIDE) {
-      k[b] = 0;
-      k[b + 1] = EMPTY_K1;
-    }
+    this.keyPairs.fill(EMPTY_PAIR);
   }
 
   private growContexts(min: number): void {
