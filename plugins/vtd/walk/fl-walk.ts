@@ -8,7 +8,7 @@
  * Entry bits: P 0, R/W 1, U/S 2, A 5, D 6, PS 7, EA 10, address 51:12,
  * XD 63 (reserved unless NXE); bit 12 of a large leaf is PAT.
  */
-import type { PhysMemory } from '../../../core/memory/phys-memory.js';
+import { type PhysMemory, wordBase } from '../../../core/memory/phys-memory.js';
 import { walkSl } from './sl-walk.js';
 import { entryPfn, FLF, levelIndex, PERM_R, PERM_RWX, PERM_W, WALK, type WalkState } from './walk-state.js';
 
@@ -90,13 +90,14 @@ export function walkFl(
       hpa = sl.outPfn;
       writable = (sl.perm & PERM_W) !== 0;
     }
-    const page = mem.page(hpa);
+    const g = mem.pageIndex(hpa);
     st.reads++;
-    if (page === undefined) {
+    if (g < 0) {
       st.failLevel = level;
       return level === topLevel ? WALK.ROOT_FETCH : WALK.FETCH;
     }
-    const i = levelIndex(vpn, level) << 1;
+    const page = mem.chunk(g);
+    const i = wordBase(g) + (levelIndex(vpn, level) << 1);
     const lo = page[i]!;
     const hi = page[i + 1]!;
     if ((lo & 1) === 0) {

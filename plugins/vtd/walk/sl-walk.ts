@@ -1,12 +1,12 @@
 /**
  * Second-level page walk (reference/vtd.md §2.2), hot path: reads 64-bit
- * entries as two 32-bit words straight from the page views of PhysMemory,
+ * entries as two 32-bit words straight from PhysMemory's page pool,
  * queues A/D updates instead of writing them, allocates nothing.
  *
  * Entry bits: R 0, W 1, X 2 (with SLEE), PS 7, A 8, D 9 (with SLADE), SNP 11,
  * address 51:12 (bits above the host address width reserved), 62:52 ignored.
  */
-import type { PhysMemory } from '../../../core/memory/phys-memory.js';
+import { type PhysMemory, wordBase } from '../../../core/memory/phys-memory.js';
 import { entryPfn, levelIndex, PERM_R, PERM_W, PERM_X, SLF, WALK, type WalkState } from './walk-state.js';
 
 const SL_A = 1 << 8;
@@ -42,13 +42,14 @@ export function walkSl(
   const slee = (flags & SLF.SLEE) !== 0;
   const ad = (flags & SLF.AD) !== 0;
   for (let level = startLevel; level >= 1; level--) {
-    const page = mem.page(table);
+    const g = mem.pageIndex(table);
     st.reads++;
-    if (page === undefined) {
+    if (g < 0) {
       st.failLevel = level;
       return level === topLevel ? WALK.ROOT_FETCH : WALK.FETCH;
     }
-    const i = levelIndex(vpn, level) << 1;
+    const page = mem.chunk(g);
+    const i = wordBase(g) + (levelIndex(vpn, level) << 1);
     const lo = page[i]!;
     const hi = page[i + 1]!;
     if ((lo & 3) === 0) {

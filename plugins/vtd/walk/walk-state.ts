@@ -87,7 +87,7 @@ export class WalkState {
   /** Levels recorded in nextTable (highest first), as a bit mask of levels. */
   levelsSeen = 0;
 
-  /** Pending A/D updates: page words, word index (low half of the entry), bits to OR in. */
+  /** Pending A/D updates: the words holding the entry (a page, or a pool chunk), the index of its low half, bits to OR in. */
   adCount = 0;
   readonly adPage: (Uint32Array | undefined)[] = new Array(MAX_AD).fill(undefined);
   readonly adIndex = new Int32Array(MAX_AD);
