@@ -32,7 +32,20 @@ export interface TranslationCacheOptions {
   readonly pageShifts?: readonly number[];
   /** Initial number of context ids to size per-context tables for (they grow on demand). */
   readonly contexts?: number;
+  /**
+   * How a fully associative `lru` cache keeps its order (the victim is the same either way):
+   * - `'list'`: a list in use order; a hit relinks its slot, eviction takes the head in O(1);
+   * - `'ticks'`: a hit writes one use tick, eviction pops a lazy min-heap (O(log n)).
+   * Default: `'list'` up to LIST_ORDER_MAX_ENTRIES entries, where the list stays in the CPU's
+   * caches and small caches evict often; `'ticks'` above, where hits are most of the work.
+   */
+  readonly lruOrder?: LruOrder;
 }
+
+export type LruOrder = 'list' | 'ticks';
+
+/** Largest `lru` cache that keeps its order in a list by default (see lruOrder). */
+export const LIST_ORDER_MAX_ENTRIES = 16384;
 
 /** Options after defaults and checks. */
 export interface ResolvedCacheOptions {
@@ -42,6 +55,7 @@ export interface ResolvedCacheOptions {
   readonly rng: SeededRng | undefined;
   readonly pageShifts: readonly number[];
   readonly contexts: number;
+  readonly lruOrder: LruOrder;
 }
 
 /** Apply defaults; throws RangeError on a configuration no cache can have (programmer error). */
@@ -68,5 +82,8 @@ export function resolveCacheOptions(o: TranslationCacheOptions): ResolvedCacheOp
     if (!Number.isInteger(s) || s < 0 || s > 44) throw new RangeError(`cache: page shift ${s} not in 0..44`);
   }
   const contexts = Math.max(1, Math.min(o.contexts ?? 64, 32767));
-  return { entries, ways, policy: o.policy, rng: o.rng, pageShifts, contexts };
+  const lruOrder = o.lruOrder ?? (entries <= LIST_ORDER_MAX_ENTRIES ? 'list' : 'ticks');
+  if (lruOrder !== 'list' && lruOrder !== 'ticks')
+    throw new RangeError(`cache: lruOrder must be 'list' or 'ticks', got ${String(lruOrder)}`);
+  return { entries, ways, policy: o.policy, rng: o.rng, pageShifts, contexts, lruOrder };
 }

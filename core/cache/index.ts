@@ -1,6 +1,8 @@
 /** Translation-cache building blocks for the plugins; see translation-cache.ts for the model. */
 export { MAX_CONTEXT_ID, MAX_SIZE_CODES, VPN_LIMIT } from './cache-key.js';
 export {
+  LIST_ORDER_MAX_ENTRIES,
+  type LruOrder,
   QEMU_IOTLB_ENTRIES,
   type ReplacementPolicy,
   type TranslationCacheOptions,

@@ -35,28 +35,37 @@ const SMALL_CACHE = 16384;
  * invalidated context stay in place as stale slots under their dead tag. Inserts reuse both, and
  * the table is rebuilt in place once tombstones + stale slots exceed a quarter of the slots.
  *
- * Replacement order:
- * - `lru` and `fifo`: `ticks` holds each slot's use tick (last hit or fill for lru, fill for
- *   fifo), so a hit writes one word and moves nothing.
- *   Eviction takes the smallest tick from a lazy min-heap (use-order-heap.ts): an entry hit since
- *   it was queued is re-queued under its newer tick when it reaches the top. The victim is
- *   exactly the least recently used (oldest filled) live entry.
- * - `random`: a dense array of occupied slots in fill order, drawn from with the SeededRng.
+ * Replacement order (options.lruOrder picks between the first two for lru):
+ * - `lru` by ticks (large caches by default): `ticks` holds each slot's last use (hit or fill),
+ *   so a hit writes one word and moves nothing; eviction takes the smallest tick from a lazy
+ *   min-heap (use-order-heap.ts): an entry hit since it was queued is re-queued under its newer
+ *   tick when it reaches the top.
+ * - `lru` by list (small caches by default), and `fifo`: a list of the occupied slots in use
+ *   order (`fnext`/`fprev`); an lru hit moves its slot to the tail, which in a small table stays
+ *   in the L1/L2 cache, and eviction takes the head in O(1). Small caches are the ones that
+ *   evict on almost every fill (the paging-structure caches), where a heap pop per eviction cost
+ *   more than the list moves on hits.
+ * - `random`: the same list in fill order, and a dense array of it drawn from with the SeededRng.
  * - `qemu`: no order; a full cache is flushed.
+ * Either way the victim is exactly the least recently used (oldest filled, drawn) live entry;
+ * stale slots met on the way are retired without counting.
  */
 export class OpenAddressingCache extends TranslationCache {
   private readonly mask: number;
-  private readonly lru: boolean;
+  /** lru by ticks: hits write a use tick. */
+  private readonly tickOnHit: boolean;
+  /** lru by list: hits move the slot to the tail of the list. */
+  private readonly moveOnHit: boolean;
   /** Slots not EMPTY (live, stale or tombstones). */
   private used = 0;
-  /** lru/fifo: the eviction order; null for random and qemu. */
+  /** lru by ticks: the eviction order; null otherwise. */
   private readonly heap: UseOrderHeap | null;
   private clock = 0;
-  /** lru/fifo: per slot, the last use (lru) or fill (fifo) tick. */
+  /** With the heap: per slot, the last use tick. */
   private readonly ticks: Int32Array;
   private readonly dense: Int32Array | undefined;
   private readonly densePos: Int32Array | undefined;
-  /** random: fill order of the occupied slots (a list, so a rebuild keeps the draw order). */
+  /** Without the heap (but for qemu): the occupied slots in use or fill order, oldest first. */
   private readonly fnext: Int32Array | undefined;
   private readonly fprev: Int32Array | undefined;
   private fHead = -1;
@@ -68,15 +77,17 @@ export class OpenAddressingCache extends TranslationCache {
   constructor(o: ResolvedCacheOptions) {
     super(o, Math.max(8, nextPow2((o.entries <= SMALL_CACHE ? 4 : 2) * o.entries)));
     this.mask = this.slotCount - 1;
-    this.lru = o.policy === 'lru';
-    this.heap =
-      o.policy === 'lru' || o.policy === 'fifo' ? new UseOrderHeap(this.slotCount, o.entries) : null;
+    this.tickOnHit = o.policy === 'lru' && o.lruOrder === 'ticks';
+    this.moveOnHit = o.policy === 'lru' && o.lruOrder === 'list';
+    this.heap = this.tickOnHit ? new UseOrderHeap(this.slotCount, o.entries) : null;
     this.ticks = new Int32Array(this.heap === null ? 0 : this.slotCount);
+    if (this.heap === null && o.policy !== 'qemu') {
+      this.fnext = new Int32Array(this.slotCount);
+      this.fprev = new Int32Array(this.slotCount);
+    }
     if (o.policy === 'random') {
       this.dense = new Int32Array(this.slotCount);
       this.densePos = new Int32Array(this.slotCount);
-      this.fnext = new Int32Array(this.slotCount);
-      this.fprev = new Int32Array(this.slotCount);
     }
   }
 
@@ -122,7 +133,8 @@ export class OpenAddressingCache extends TranslationCache {
       const w1 = keys[2 * s + 1];
       if (w1 === k1 && keys[2 * s] === k0) {
         this.nHits++;
-        if (this.lru) this.stamp(s);
+        if (this.tickOnHit) this.stamp(s);
+        else if (this.moveOnHit) this.moveToTail(s);
         return s;
       }
       if (w1 === -1) return -1;
@@ -142,18 +154,19 @@ export class OpenAddressingCache extends TranslationCache {
       const w1 = keys[2 * s + 1];
       if (w1 === -1) break;
       if (w1 === k1 && keys[2 * s] === k0) {
-        if (this.lru) this.stamp(s);
+        this.touch(s);
         this.setValues(s, outPage, perm, aux0, aux1);
         return s;
       }
       if (free < 0 && !this.isLive(s)) free = s;
     }
-    if (free < 0) free = s;
     if (this.totalLive >= this.entries) {
       this.evictOne();
       // A 'qemu' flush took the context's tag with everything else: start over under a fresh one.
       if (tag < this.epoch) return this.insert(ctx, vpn, size, outPage, perm, aux0, aux1);
-    }
+      // The eviction may have emptied slots of this key's probe path (trimTombstones): look again.
+      free = this.firstFree(hashKey(k0, k1) & this.mask);
+    } else if (free < 0) free = s;
     const w1 = keys[free * SLOT_STRIDE + 1];
     if (w1 === EMPTY_K1) this.used++;
     else if (w1 !== TOMB_K1) this.onRemoved(free); // stale: still in the random draw order
@@ -161,6 +174,33 @@ export class OpenAddressingCache extends TranslationCache {
     this.appendOrder(free);
     this.setValues(free, outPage, perm, aux0, aux1);
     return free;
+  }
+
+  /** First slot from `s` on that holds no live entry (empty, tombstone or stale). */
+  private firstFree(s: number): number {
+    for (; ; s = (s + 1) & this.mask) if (!this.isLive(s)) return s;
+  }
+
+  protected override removeLive(s: number): void {
+    super.removeLive(s);
+    this.trimTombstones(s);
+  }
+
+  /**
+   * A tombstone followed by an empty slot lies on no probe path that goes on past it, so it can
+   * be empty again, and so can the tombstones just before it. At this table's load most removals
+   * then leave nothing behind, and rebuilds to clear tombstones become rare (the PSCs evict on
+   * almost every fill).
+   */
+  private trimTombstones(s: number): void {
+    const keys = this.keys;
+    const mask = this.mask;
+    if (keys[2 * ((s + 1) & mask) + 1] !== -1) return;
+    for (let t = s; keys[2 * t + 1] === TOMB_K1; t = (t - 1) & mask) {
+      keys[2 * t] = 0;
+      keys[2 * t + 1] = -1;
+      this.used--;
+    }
   }
 
   protected findSlot(k0: number, k1: number): number {
@@ -174,11 +214,29 @@ export class OpenAddressingCache extends TranslationCache {
   }
 
   protected touch(slot: number): void {
-    if (this.lru) this.stamp(slot);
+    if (this.tickOnHit) this.stamp(slot);
+    else if (this.moveOnHit) this.moveToTail(slot);
+  }
+
+  /** lru list: slot `s` (in the list) becomes the most recently used. */
+  private moveToTail(s: number): void {
+    const tail = this.fTail;
+    if (s === tail) return;
+    const next = this.fnext!;
+    const prev = this.fprev!;
+    const p = prev[s];
+    const n = next[s];
+    if (p >= 0) next[p] = n;
+    else this.fHead = n;
+    prev[n] = p;
+    prev[s] = tail;
+    next[s] = -1;
+    next[tail] = s;
+    this.fTail = s;
   }
 
   protected onRemoved(slot: number): void {
-    // lru/fifo: the heap drops the slot lazily when it reaches the top; qemu keeps no order.
+    // The heap drops the slot lazily when it reaches the top; qemu keeps no order.
     if (this.fnext === undefined || this.fprev === undefined) return;
     const p = this.fprev[slot];
     const n = this.fnext[slot];
@@ -208,7 +266,7 @@ export class OpenAddressingCache extends TranslationCache {
       clock: this.clock,
       ticks: this.ticks,
       heap: this.heap?.saveState() ?? null,
-      fill: this.fnext === undefined ? null : [this.fnext, this.fprev, this.dense, this.densePos],
+      fill: this.fnext === undefined ? null : this.orderLists(),
       ends: [this.fHead, this.fTail, this.denseCount],
     };
   }
@@ -226,10 +284,15 @@ export class OpenAddressingCache extends TranslationCache {
     this.clock = o.clock;
     copyInto(this.ticks, o.ticks, 'cache ticks');
     if (this.heap !== null && o.heap !== null) this.heap.loadState(o.heap);
-    const lists = [this.fnext, this.fprev, this.dense, this.densePos];
+    const lists = this.orderLists();
     if (o.fill !== null)
-      for (let i = 0; i < lists.length; i++) copyInto(lists[i]!, o.fill[i], 'cache fill order');
+      for (let i = 0; i < lists.length; i++) copyInto(lists[i], o.fill[i], 'cache fill order');
     [this.fHead, this.fTail, this.denseCount] = o.ends;
+  }
+
+  /** The order's per-slot lists this policy keeps: the use/fill list, then random's dense array. */
+  private orderLists(): Int32Array[] {
+    return [this.fnext, this.fprev, this.dense, this.densePos].filter((a) => a !== undefined);
   }
 
   /** Give slot `s` a fresh use tick (renumbering first if ticks ran out). */
@@ -275,7 +338,9 @@ export class OpenAddressingCache extends TranslationCache {
     }
     for (;;) {
       const s =
-        this.dense !== undefined && this.rng !== undefined ? this.dense[this.rng.below(this.denseCount)] : -1;
+        this.dense !== undefined && this.rng !== undefined
+          ? this.dense[this.rng.below(this.denseCount)]
+          : this.fHead;
       if (s < 0) throw new Error(`cache: no eviction order for policy ${this.policy}`);
       if (this.isLive(s)) {
         this.removeLive(s);
@@ -284,6 +349,7 @@ export class OpenAddressingCache extends TranslationCache {
       }
       this.keys[s * SLOT_STRIDE + 1] = TOMB_K1;
       this.onRemoved(s);
+      this.trimTombstones(s);
     }
   }
 

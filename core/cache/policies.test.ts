@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { SeededRng } from '../sim/rng.js';
-import type { ReplacementPolicy } from './cache-options.js';
+import { LIST_ORDER_MAX_ENTRIES, type ReplacementPolicy } from './cache-options.js';
 import { createTranslationCache } from './create-cache.js';
 import { OpenAddressingCache } from './open-cache.js';
 import type { TranslationCache } from './translation-cache.js';
@@ -153,22 +153,32 @@ describe('argument checks', () => {
 });
 
 describe('use ticks running out', () => {
-  // The lru/fifo order lives in int32 use ticks; near 2^31 they are renumbered 1..n in order.
-  for (const policy of ['lru', 'fifo'] as const) {
-    it(`${policy}: renumbering keeps the eviction order`, () => {
-      const c = make(policy, 4);
-      put(c, 10);
-      put(c, 20);
-      put(c, 30);
-      put(c, 40);
-      (c as unknown as { clock: number }).clock = 0x7fff_fff0 - 1;
-      expect(c.lookup(0, 20, 0)).toBeGreaterThanOrEqual(0); // tick 0x7fffffef
-      expect(c.lookup(0, 10, 0)).toBeGreaterThanOrEqual(0); // lru: renumbers first
-      put(c, 50); // fifo: renumbers first
-      put(c, 60);
-      expect((c as unknown as { clock: number }).clock).toBeLessThan(10);
-      // lru order was 30, 40, 20, 10: evicts 30 and 40. fifo order is 10, 20, 30, 40: evicts 10 and 20.
-      expect(present(c)).toEqual(policy === 'lru' ? [10, 20, 50, 60] : [30, 40, 50, 60]);
-    });
-  }
+  // An lru cache ordered by ticks keeps them in int32; near 2^31 they are renumbered 1..n in order.
+  it('lru by ticks: renumbering keeps the eviction order', () => {
+    const c = createTranslationCache({ entries: 4, policy: 'lru', lruOrder: 'ticks' });
+    put(c, 10);
+    put(c, 20);
+    put(c, 30);
+    put(c, 40);
+    (c as unknown as { clock: number }).clock = 0x7fff_fff0 - 1;
+    expect(c.lookup(0, 20, 0)).toBeGreaterThanOrEqual(0); // tick 0x7fffffef
+    expect(c.lookup(0, 10, 0)).toBeGreaterThanOrEqual(0); // renumbers first
+    put(c, 50);
+    put(c, 60);
+    expect((c as unknown as { clock: number }).clock).toBeLessThan(10);
+    // The order was 30, 40, 20, 10: evicts 30 and 40.
+    expect(present(c)).toEqual([10, 20, 50, 60]);
+  });
+});
+
+describe('lru order: list or ticks', () => {
+  it('picks a list for small caches and ticks above LIST_ORDER_MAX_ENTRIES, unless told', () => {
+    const ticked = (c: TranslationCache) => (c as unknown as { ticks: Int32Array }).ticks.length > 0;
+    expect(ticked(make('lru', LIST_ORDER_MAX_ENTRIES))).toBe(false);
+    expect(ticked(make('lru', LIST_ORDER_MAX_ENTRIES + 1))).toBe(true);
+    expect(ticked(createTranslationCache({ entries: 8, policy: 'lru', lruOrder: 'ticks' }))).toBe(true);
+    expect(() => createTranslationCache({ entries: 8, policy: 'lru', lruOrder: 'heap' as never })).toThrow(
+      /lruOrder/,
+    );
+  });
 });

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SeededRng } from '../sim/rng.js';
-import type { ReplacementPolicy } from './cache-options.js';
+import type { LruOrder, ReplacementPolicy } from './cache-options.js';
 import { createTranslationCache } from './create-cache.js';
 import type { TranslationCache } from './translation-cache.js';
 
@@ -189,14 +189,16 @@ describe('translation cache against a reference model', () => {
 
   it('lru and fifo (fully associative): the victim is exactly the one an ordered list names', () => {
     // Reference: keys in replacement order, oldest first; lru moves a key to the end on a hit or a
-    // re-fill, fifo only on a fresh fill. The cache's lazy heap must pick the same victims.
+    // re-fill, fifo only on a fresh fill. The cache's list, or its ticks and lazy heap, must pick
+    // the same victims.
     const config = fc.record({
       policy: fc.constantFrom<ReplacementPolicy>('lru', 'fifo'),
       entries: fc.integer({ min: 1, max: 12 }),
+      lruOrder: fc.constantFrom<LruOrder>('list', 'ticks'),
     });
     fc.assert(
       fc.property(config, fc.array(opA, { maxLength: 300, size: 'max' }), (cfg, ops) => {
-        const c = createTranslationCache({ entries: cfg.entries, ways: 'full', policy: cfg.policy });
+        const c = createTranslationCache({ ...cfg, ways: 'full' });
         const order: string[] = [];
         const use = (k: string) => {
           const i = order.indexOf(k);

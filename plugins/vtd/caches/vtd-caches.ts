@@ -15,6 +15,7 @@ import {
   type CacheState,
   ContextIds,
   createTranslationCache,
+  type LruOrder,
   type TranslationCache,
 } from '../../../core/cache/index.js';
 import { SeededRng } from '../../../core/sim/rng.js';
@@ -73,22 +74,26 @@ export class VtdCaches {
 
   constructor(o: VtdCacheOptions, seed: number) {
     this.#rng = new SeededRng(seed);
-    this.context = this.#make(o.context, [0]);
-    this.pasid = this.#make(o.pasid, [0]);
-    this.iotlb = this.#make(o.iotlb, [0, 9, 18]);
+    // Every translation hits the context, PASID and IOTLB caches, so an lru hit there writes a use
+    // tick and moves nothing; the paging-structure caches fill (and evict) on every walk, so they
+    // keep the size default, an O(1)-eviction list (core/cache/cache-options.ts, lruOrder).
+    this.context = this.#make(o.context, [0], 'ticks');
+    this.pasid = this.#make(o.pasid, [0], 'ticks');
+    this.iotlb = this.#make(o.iotlb, [0, 9, 18], 'ticks');
     this.slPsc = o.slPsc.entries > 0 ? this.#make(o.slPsc, PSC_SHIFTS) : null;
     this.flPsc = o.flPsc.entries > 0 ? this.#make(o.flPsc, PSC_SHIFTS) : null;
     this.devTlbConfig = o.devTlb;
     this.iotlbBySid = o.iotlb.policy === 'qemu';
   }
 
-  #make(c: VtdCacheConfig, pageShifts: number[]): TranslationCache {
+  #make(c: VtdCacheConfig, pageShifts: number[], lruOrder?: LruOrder): TranslationCache {
     return createTranslationCache({
       entries: c.entries,
       ways: c.ways,
       policy: c.policy,
       rng: c.policy === 'random' ? this.#rng : undefined,
       pageShifts,
+      lruOrder,
     });
   }
 
