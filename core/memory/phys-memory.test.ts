@@ -1,12 +1,17 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { PAGE_SIZE, PhysMemory, wordBase } from './phys-memory.js';
+import { chunkOf, PAGE_SIZE, PhysMemory, wordBase } from './phys-memory.js';
 
-/** The words of frame `pfn` as the hot readers see them (pageIndex + chunk), or undefined if not backed. */
+/**
+ * The words of frame `pfn` as the walkers read them (flatIndex, else pageIndex; then the chunk),
+ * or undefined if not backed.
+ */
 function hotWords(mem: PhysMemory, pfn: number): number[] | undefined {
-  const g = mem.pageIndex(pfn);
+  const flat = mem.flatIndex;
+  const g = pfn >= 0 && pfn < flat.length ? flat[pfn]! : mem.pageIndex(pfn);
   if (g < 0) return undefined;
   const base = wordBase(g);
+  expect(mem.chunks[chunkOf(g)]).toBe(mem.chunk(g));
   return Array.from(mem.chunk(g).subarray(base, base + 1024));
 }
 

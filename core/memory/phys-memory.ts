@@ -21,7 +21,7 @@ export const PAGE_SHIFT = 12;
 export const PAGE_SIZE = 4096;
 const WORDS_PER_PAGE = PAGE_SIZE / 4;
 export const MAX_MEMORY_BYTES = 2 ** 44;
-/** Pages per pool chunk (256 KiB). */
+/** Pages per pool chunk (256 KiB); chunkOf() writes the shift as a literal. */
 const CHUNK_BITS = 6;
 const CHUNK_PAGES = 1 << CHUNK_BITS;
 const CHUNK_MASK = CHUNK_PAGES - 1;
@@ -40,6 +40,11 @@ if (new Uint8Array(new Uint32Array([1]).buffer)[0] !== 1) {
  */
 export function wordBase(index: number): number {
   return (index & CHUNK_MASK) << 10;
+}
+
+/** Which chunk of `PhysMemory.chunks` holds pool page `index` (a literal shift: see CHUNK_BITS). */
+export function chunkOf(index: number): number {
+  return index >>> 6;
 }
 
 export class PhysMemory {
@@ -102,6 +107,19 @@ export class PhysMemory {
   /** The pool chunk holding the words of pool page `index` (from pageIndex, >= 0). */
   chunk(index: number): Uint32Array {
     return this.#chunks[index >>> CHUNK_BITS]!;
+  }
+
+  /**
+   * For walkers, read once per walk: the flat frame index (empty above 2^24 pages) and the pool
+   * chunks. A frame below `flatIndex.length` has pool index `flatIndex[pfn]`; any other frame
+   * asks pageIndex(). Valid until the next pageForWrite or loadState.
+   */
+  get flatIndex(): Int32Array {
+    return this.#flat;
+  }
+
+  get chunks(): readonly Uint32Array[] {
+    return this.#chunks;
   }
 
   /**

@@ -8,7 +8,7 @@
  * Entry bits: P 0, R/W 1, U/S 2, A 5, D 6, PS 7, EA 10, address 51:12,
  * XD 63 (reserved unless NXE); bit 12 of a large leaf is PAT.
  */
-import { type PhysMemory, wordBase } from '../../../core/memory/phys-memory.js';
+import { chunkOf, type PhysMemory, wordBase } from '../../../core/memory/phys-memory.js';
 import { walkSl } from './sl-walk.js';
 import { entryPfn, FLF, levelIndex, PERM_R, PERM_RWX, PERM_W, WALK, type WalkState } from './walk-state.js';
 
@@ -57,6 +57,8 @@ export function walkFl(
   let xd = st.flXd;
   let isGpa = tableIsGpa;
   let writable = tableWritable;
+  const flat = mem.flatIndex;
+  const chunks = mem.chunks;
   for (let level = startLevel; level >= 1; level--) {
     let hpa = table;
     if (nested && isGpa) {
@@ -90,13 +92,13 @@ export function walkFl(
       hpa = sl.outPfn;
       writable = (sl.perm & PERM_W) !== 0;
     }
-    const g = mem.pageIndex(hpa);
+    const g = hpa < flat.length ? flat[hpa]! : mem.pageIndex(hpa);
     st.reads++;
     if (g < 0) {
       st.failLevel = level;
       return level === topLevel ? WALK.ROOT_FETCH : WALK.FETCH;
     }
-    const page = mem.chunk(g);
+    const page = chunks[chunkOf(g)]!;
     const i = wordBase(g) + (levelIndex(vpn, level) << 1);
     const lo = page[i]!;
     const hi = page[i + 1]!;

@@ -6,13 +6,30 @@
  * Entry bits: R 0, W 1, X 2 (with SLEE), PS 7, A 8, D 9 (with SLADE), SNP 11,
  * address 51:12 (bits above the host address width reserved), 62:52 ignored.
  */
-import { type PhysMemory, wordBase } from '../../../core/memory/phys-memory.js';
-import { entryPfn, levelIndex, PERM_R, PERM_W, PERM_X, SLF, WALK, type WalkState } from './walk-state.js';
+import { chunkOf, type PhysMemory, wordBase } from '../../../core/memory/phys-memory.js';
+import {
+  entryPfn,
+  levelIndex,
+  PERM_R,
+  PERM_RWX,
+  PERM_W,
+  PERM_X,
+  SLF,
+  WALK,
+  type WalkState,
+} from './walk-state.js';
 
 const SL_A = 1 << 8;
 const SL_D = 1 << 9;
 const SL_SNP = 1 << 11;
 const SL_PS = 1 << 7;
+
+/** Permission an entry's bits 2:0 grant: with SLEE, X is bit 2; without it, execute follows read. */
+const PERM_OF_SLEE = Int32Array.from({ length: 8 }, (_, b) => b & PERM_RWX);
+const PERM_OF_NO_SLEE = Int32Array.from(
+  { length: 8 },
+  (_, b) => (b & (PERM_R | PERM_W)) | (b & 1 ? PERM_X : 0),
+);
 
 /** Mask of the high entry word's address bits (32..51) at or above `hawBits`. */
 export function hawHiMask(hawBits: number): number {
@@ -39,48 +56,33 @@ export function walkSl(
 ): number {
   let table = rootPfn;
   let perm = permIn;
-  const slee = (flags & SLF.SLEE) !== 0;
+  const permOf = (flags & SLF.SLEE) !== 0 ? PERM_OF_SLEE : PERM_OF_NO_SLEE;
   const ad = (flags & SLF.AD) !== 0;
+  // Bit n set: a PS = 1 entry at level n is a large leaf (2 MiB at 2, 1 GiB at 3); elsewhere PS is reserved.
+  const leafLevels = ((flags & SLF.LP_2M) !== 0 ? 1 << 2 : 0) | ((flags & SLF.LP_1G) !== 0 ? 1 << 3 : 0);
+  const reservedLo = (flags & SLF.SNP_OK) !== 0 ? 0 : SL_SNP;
+  const flat = mem.flatIndex;
+  const chunks = mem.chunks;
   for (let level = startLevel; level >= 1; level--) {
-    const g = mem.pageIndex(table);
     st.reads++;
-    if (g < 0) {
-      st.failLevel = level;
-      return level === topLevel ? WALK.ROOT_FETCH : WALK.FETCH;
-    }
-    const page = mem.chunk(g);
+    const g = table < flat.length ? flat[table]! : mem.pageIndex(table);
+    if (g < 0) return fail(st, level, level === topLevel ? WALK.ROOT_FETCH : WALK.FETCH);
+    const page = chunks[chunkOf(g)]!;
     const i = wordBase(g) + (levelIndex(vpn, level) << 1);
     const lo = page[i]!;
     const hi = page[i + 1]!;
-    if ((lo & 3) === 0) {
-      st.failLevel = level;
-      return WALK.NOT_PRESENT;
-    }
+    if ((lo & 3) === 0) return fail(st, level, WALK.NOT_PRESENT);
     const ps = (lo & SL_PS) !== 0;
-    if (
-      ((lo & SL_SNP) !== 0 && (flags & SLF.SNP_OK) === 0) ||
-      (ps &&
-        (level >= 4 ||
-          (level === 3 && (flags & SLF.LP_1G) === 0) ||
-          (level === 2 && (flags & SLF.LP_2M) === 0)))
-    ) {
-      st.failLevel = level;
-      return WALK.RESERVED;
-    }
-    if ((hi & hiMask) !== 0) {
-      st.failLevel = level;
-      return WALK.ENTRY_ADDRESS;
-    }
-    perm &= (lo & 1 ? PERM_R : 0) | (lo & 2 ? PERM_W : 0) | ((slee ? lo & 4 : lo & 1) ? PERM_X : 0);
+    if ((lo & reservedLo) !== 0 || (ps && ((leafLevels >>> level) & 1) === 0))
+      return fail(st, level, WALK.RESERVED);
+    if ((hi & hiMask) !== 0) return fail(st, level, WALK.ENTRY_ADDRESS);
+    perm &= permOf[lo & 7]!;
     const pfn = entryPfn(lo, hi);
     if (ps || level === 1) {
       if (level > 1) {
         // Large leaf: address bits below the page size are reserved (VT-d 9.8).
         const spanMask = level === 2 ? 0x1ff : 0x3ffff;
-        if ((pfn & spanMask) !== 0) {
-          st.failLevel = level;
-          return WALK.RESERVED;
-        }
+        if ((pfn & spanMask) !== 0) return fail(st, level, WALK.RESERVED);
         st.outPfn = pfn + (vpn & spanMask);
         st.shift = level === 2 ? 21 : 30;
       } else {
@@ -88,14 +90,22 @@ export function walkSl(
         st.shift = 12;
       }
       st.perm = perm;
-      if (ad) st.queueAd(page, i, write && (perm & PERM_W) !== 0 ? SL_A | SL_D : SL_A, true);
+      if (ad) {
+        const bits = write && (perm & PERM_W) !== 0 ? SL_A | SL_D : SL_A;
+        if ((lo & bits) !== bits) st.queueAd(page, i, bits, true);
+      }
       return WALK.OK;
     }
-    if (ad) st.queueAd(page, i, SL_A, true);
+    if (ad && (lo & SL_A) === 0) st.queueAd(page, i, SL_A, true);
     st.nextTable[level] = pfn;
     st.permAfter[level] = perm;
     st.levelsSeen |= 1 << level;
     table = pfn;
   }
   return WALK.NOT_PRESENT;
+}
+
+function fail(st: WalkState, level: number, walk: number): number {
+  st.failLevel = level;
+  return walk;
 }
