@@ -79,7 +79,7 @@ export class OpenAddressingCache extends TranslationCache {
     this.mask = this.slotCount - 1;
     this.tickOnHit = o.policy === 'lru' && o.lruOrder === 'ticks';
     this.moveOnHit = o.policy === 'lru' && o.lruOrder === 'list';
-    this.heap = this.tickOnHit ? new UseOrderHeap(this.slotCount, o.entries) : null;
+    this.heap = this.tickOnHit ? new UseOrderHeap(o.entries) : null;
     this.ticks = new Int32Array(this.heap === null ? 0 : this.slotCount);
     if (this.heap === null && o.policy !== 'qemu') {
       this.fnext = new Int32Array(this.slotCount);
@@ -313,24 +313,17 @@ export class OpenAddressingCache extends TranslationCache {
       for (;;) {
         if (heap.size === 0) throw new Error('cache: eviction order is empty while the cache is full');
         const s = heap.topSlot();
-        const t = heap.topTick();
-        if (heap.queued[s] !== t) {
-          heap.pop(); // an older queueing of a slot that was re-queued or refilled since
-          continue;
-        }
         if (!this.isLive(s)) {
           heap.pop();
-          heap.queued[s] = -1;
           continue;
         }
         const u = this.ticks[s];
-        if (u !== t) {
-          heap.queued[s] = u; // hit since it was queued: queue it again under its last use
+        if (u !== heap.topTick()) {
+          // Used (hit, or removed and filled again) since it was queued: queue it under that use.
           heap.replaceTop(u, s);
           continue;
         }
         heap.pop();
-        heap.queued[s] = -1;
         this.removeLive(s);
         this.nEvictions++;
         return;
@@ -453,12 +446,7 @@ export class OpenAddressingCache extends TranslationCache {
       keys[s * SLOT_STRIDE] = k0;
       keys[s * SLOT_STRIDE + 1] = k1;
       if (this.heap !== null) this.ticks[s] = si[o + 2];
-      const ctx = this.contextOf(s);
-      const head = this.ctxHead[ctx];
-      this.cprev[s] = -1;
-      this.cnext[s] = head;
-      if (head >= 0) this.cprev[head] = s;
-      this.ctxHead[ctx] = s;
+      this.linkFirst(this.contextOf(s), s);
       this.outPage[s] = sf[j];
       this.perm[s] = si[o + 3];
       this.aux0[s] = si[o + 4];

@@ -47,8 +47,7 @@ export interface CacheState {
     readonly perm: Int32Array;
     readonly aux0: Int32Array;
     readonly aux1: Int32Array;
-    readonly cnext: Int32Array;
-    readonly cprev: Int32Array;
+    readonly clinks: Int32Array;
   };
   readonly contexts: {
     readonly tag: Int32Array;
@@ -110,9 +109,11 @@ export abstract class TranslationCache {
   protected readonly rng: SeededRng | undefined;
   protected readonly loMask: Int32Array;
   protected readonly hiMask: Int32Array;
-  /** Per-slot links of the owning context's slot list. */
-  protected readonly cnext: Int32Array;
-  protected readonly cprev: Int32Array;
+  /**
+   * Per slot, the links of the owning context's slot list side by side, [2s] next and [2s + 1]
+   * previous (-1: none), so that a fill or a removal writes one cache line for them, not two.
+   */
+  protected readonly clinks: Int32Array;
   /** Per context: current tag (live iff >= epoch; -1: none), live entries, list head, size-code bitmask. */
   protected ctxTag: Int32Array;
   protected ctxLive: Int32Array;
@@ -147,8 +148,7 @@ export abstract class TranslationCache {
     this.perm = new Int32Array(slotCount);
     this.aux0 = new Int32Array(slotCount);
     this.aux1 = new Int32Array(slotCount);
-    this.cnext = new Int32Array(slotCount);
-    this.cprev = new Int32Array(slotCount);
+    this.clinks = new Int32Array(2 * slotCount);
     const n = this.pageShifts.length;
     this.loMask = new Int32Array(n);
     this.hiMask = new Int32Array(n);
@@ -277,7 +277,7 @@ export abstract class TranslationCache {
       }
     } else {
       for (let s = this.ctxHead[ctx]; s >= 0; ) {
-        const next = this.cnext[s];
+        const next = this.clinks[2 * s];
         const k1 = this.keys[s * SLOT_STRIDE + 1];
         const c = sizeOfKey(k1);
         if ((sizeMask >>> c) & 1 && (this.aux0[s] & aMask) === aVal) {
@@ -370,8 +370,7 @@ export abstract class TranslationCache {
         perm: this.perm,
         aux0: this.aux0,
         aux1: this.aux1,
-        cnext: this.cnext,
-        cprev: this.cprev,
+        clinks: this.clinks,
       },
       contexts: { tag: this.ctxTag, live: this.ctxLive, head: this.ctxHead, sizes: this.ctxSizes },
       scalars: [
@@ -396,8 +395,7 @@ export abstract class TranslationCache {
     copyInto(this.perm, c.perm, 'cache perm');
     copyInto(this.aux0, c.aux0, 'cache aux0');
     copyInto(this.aux1, c.aux1, 'cache aux1');
-    copyInto(this.cnext, c.cnext, 'cache cnext');
-    copyInto(this.cprev, c.cprev, 'cache cprev');
+    copyInto(this.clinks, c.clinks, 'cache context links');
     // The per-context arrays grow with the contexts in use, so they are replaced, not copied into.
     this.ctxTag = s.contexts.tag.slice();
     this.ctxLive = s.contexts.live.slice();
@@ -512,11 +510,7 @@ export abstract class TranslationCache {
     const b = s * SLOT_STRIDE;
     this.keys[b] = k0;
     this.keys[b + 1] = k1;
-    const head = this.ctxHead[ctx];
-    this.cprev[s] = -1;
-    this.cnext[s] = head;
-    if (head >= 0) this.cprev[head] = s;
-    this.ctxHead[ctx] = s;
+    this.linkFirst(ctx, s);
     this.ctxLive[ctx]++;
     this.ctxSizes[ctx] |= 1 << size;
     this.totalLive++;
@@ -530,14 +524,25 @@ export abstract class TranslationCache {
     this.nFills++;
   }
 
+  /** Put slot `s` first in the slot list of `ctx`. */
+  protected linkFirst(ctx: number, s: number): void {
+    const links = this.clinks;
+    const head = this.ctxHead[ctx];
+    links[2 * s] = head;
+    links[2 * s + 1] = -1;
+    if (head >= 0) links[2 * head + 1] = s;
+    this.ctxHead[ctx] = s;
+  }
+
   /** Remove a live entry: unlink it from its context list and leave a tombstone. */
   protected removeLive(s: number): void {
     const ctx = this.contextOf(s);
-    const p = this.cprev[s];
-    const n = this.cnext[s];
-    if (p >= 0) this.cnext[p] = n;
+    const links = this.clinks;
+    const n = links[2 * s];
+    const p = links[2 * s + 1];
+    if (p >= 0) links[2 * p] = n;
     else this.ctxHead[ctx] = n;
-    if (n >= 0) this.cprev[n] = p;
+    if (n >= 0) links[2 * n + 1] = p;
     this.ctxLive[ctx]--;
     this.totalLive--;
     this.keys[s * SLOT_STRIDE + 1] = TOMB_K1;

@@ -2,22 +2,20 @@ import { copyInto } from '../state/stateful.js';
 
 /**
  * A binary min-heap of (tick, slot) pairs over two Int32Arrays: the replacement order of the
- * open-addressing cache's `lru` and `fifo` policies. It is lazy: a slot's entry is not moved
- * when the slot is hit or removed. `queued[slot]` holds the tick a slot is validly queued under
- * (-1: none), and the cache discards any top entry that does not match it.
+ * open-addressing cache's `lru` caches ordered by ticks. It is lazy: a slot's entry is not moved
+ * when the slot is hit or removed, and the cache checks the top against the slot's current
+ * tick and liveness before it evicts. A slot that was removed and filled again before its old
+ * entry reached the top is in the heap twice; the cache recognises the older entry by its tick.
  *
  * Capacity is twice the cache's entries plus a margin; when it is full the cache rebuilds the heap
- * from its live slots (O(slots), at most once per `entries` fills).
+ * from its live slots (O(slots), at most once per `entries` fills), which drops such duplicates.
  */
 export class UseOrderHeap {
-  /** Per slot: the tick the slot is queued under, or -1. */
-  readonly queued: Int32Array;
   private readonly ticks: Int32Array;
   private readonly slots: Int32Array;
   private n = 0;
 
-  constructor(slotCount: number, entries: number) {
-    this.queued = new Int32Array(slotCount).fill(-1);
+  constructor(entries: number) {
     const cap = 2 * entries + 64;
     this.ticks = new Int32Array(cap);
     this.slots = new Int32Array(cap);
@@ -39,12 +37,11 @@ export class UseOrderHeap {
     return this.slots[0];
   }
 
-  saveState(): { queued: Int32Array; ticks: Int32Array; slots: Int32Array; n: number } {
-    return { queued: this.queued, ticks: this.ticks, slots: this.slots, n: this.n };
+  saveState(): { ticks: Int32Array; slots: Int32Array; n: number } {
+    return { ticks: this.ticks, slots: this.slots, n: this.n };
   }
 
-  loadState(s: { queued: Int32Array; ticks: Int32Array; slots: Int32Array; n: number }): void {
-    copyInto(this.queued, s.queued, 'eviction heap');
+  loadState(s: { ticks: Int32Array; slots: Int32Array; n: number }): void {
     copyInto(this.ticks, s.ticks, 'eviction heap');
     copyInto(this.slots, s.slots, 'eviction heap');
     this.n = s.n;
@@ -52,7 +49,6 @@ export class UseOrderHeap {
 
   clear(): void {
     this.n = 0;
-    this.queued.fill(-1);
   }
 
   /** Queue `slot` under `tick` (the caller checks `full` first). */
@@ -69,10 +65,9 @@ export class UseOrderHeap {
     }
     ticks[i] = tick;
     slots[i] = slot;
-    this.queued[slot] = tick;
   }
 
-  /** Remove the top entry (does not touch `queued`). */
+  /** Remove the top entry. */
   pop(): void {
     const last = --this.n;
     if (last > 0) this.siftDown(this.ticks[last], this.slots[last]);
@@ -87,7 +82,6 @@ export class UseOrderHeap {
   append(tick: number, slot: number): void {
     this.ticks[this.n] = tick;
     this.slots[this.n++] = slot;
-    this.queued[slot] = tick;
   }
 
   heapify(): void {
