@@ -41,8 +41,44 @@ export const QI_RSVD: { readonly [type: number]: readonly [bigint, bigint] } = {
 /** Descriptor types that exist only in the 256-bit form. */
 export const QI_256_ONLY: ReadonlySet<number> = new Set([0x6, 0x7, 0x8, 0x9]);
 
-export const field = (v: bigint, lo: number, width: number): number =>
-  Number((v >> BigInt(lo)) & ((1n << BigInt(width)) - 1n));
+/**
+ * QI_RSVD as 32-bit words, per type [qw0 31:0, qw0 63:32, qw1 31:0, qw1 63:32], for checking a
+ * descriptor held as words (descriptorWords) without BigInt arithmetic.
+ */
+export const QI_RSVD_WORDS: { readonly [type: number]: readonly number[] } = Object.fromEntries(
+  Object.entries(QI_RSVD).map(([t, [q0, q1]]) => [
+    t,
+    [Number(q0 & 0xffff_ffffn), Number(q0 >> 32n), Number(q1 & 0xffff_ffffn), Number(q1 >> 32n)],
+  ]),
+);
+
+/**
+ * Splits a descriptor's qwords into little-endian 32-bit words (`out[2k]` = qword k bits 31:0,
+ * `out[2k + 1]` = bits 63:32), so that decoding it is number arithmetic: a BigInt operation
+ * allocates, and a descriptor used to cost some sixty of them.
+ */
+export function descriptorWords(d: readonly bigint[], out: Uint32Array): void {
+  for (let k = 0; k < d.length; k++) {
+    const q = d[k]!;
+    out[2 * k] = Number(BigInt.asUintN(32, q));
+    out[2 * k + 1] = Number(BigInt.asUintN(32, q >> 32n));
+  }
+}
+
+/**
+ * Bits [lsb, lsb + width) of a descriptor held as words, `lsb` counted across qwords (qword k
+ * bit b is 64k + b). The field must lie within one 32-bit word, as every QI field but the
+ * addresses does (pageOf reads those).
+ */
+export function bits(w: Uint32Array, lsb: number, width: number): number {
+  const v = w[lsb >>> 5]! >>> (lsb & 31);
+  return width >= 32 ? v : v & ((1 << width) - 1);
+}
+
+/** Bits 63:12 of qword `k` (an address field) as a page number. */
+export function pageOf(w: Uint32Array, k: number): number {
+  return w[2 * k + 1]! * 2 ** 20 + (w[2 * k]! >>> 12);
+}
 
 /**
  * PCIe ATS invalidation range (reference/vtd.md §4.5): S = 0 is one page at

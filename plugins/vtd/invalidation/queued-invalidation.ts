@@ -7,7 +7,16 @@
 import { hex64 } from '../../../core/model/hex.js';
 import { SL_TAG } from '../caches/vtd-caches.js';
 import type { VtdHardware } from '../hardware.js';
-import { atsRange, field, QI_256_ONLY, QI_RSVD, QI_TYPE } from './descriptor.js';
+import {
+  atsRange,
+  bits,
+  descriptorWords,
+  pageOf,
+  QI_256_ONLY,
+  QI_RSVD,
+  QI_RSVD_WORDS,
+  QI_TYPE,
+} from './descriptor.js';
 
 export interface SubmitResult {
   readonly processed: number;
@@ -37,6 +46,9 @@ export class QueuedInvalidation {
   waits = 0;
   /** Hook for the page-request side: a page group response left the queue. */
   onPageResponse: ((r: PageGroupResponse) => void) | undefined;
+
+  /** The descriptor being run, as 32-bit words (descriptorWords). */
+  readonly #w = new Uint32Array(8);
 
   constructor(hw: VtdHardware) {
     this.#hw = hw;
@@ -93,39 +105,41 @@ export class QueuedInvalidation {
   #run(d: readonly bigint[]): string | null {
     if (d.length !== 2 && d.length !== 4) return `descriptor has ${d.length} qwords (2 or 4 expected)`;
     if (d.length === 4 && !this.#hw.caps.smts) return '256-bit descriptor without ECAP.SMTS';
-    const qw0 = d[0]!;
-    const qw1 = d[1]!;
-    const type = field(qw0, 0, 4);
-    if (field(qw0, 9, 3) !== 0) return `unknown descriptor type 0x${(field(qw0, 9, 3) << 4) | type}`;
-    const rsvd = QI_RSVD[type];
+    const w = this.#w;
+    descriptorWords(d, w);
+    const type = bits(w, 0, 4);
+    if (bits(w, 9, 3) !== 0) return `unknown descriptor type 0x${(bits(w, 9, 3) << 4) | type}`;
+    const rsvd = QI_RSVD_WORDS[type];
     if (rsvd === undefined) return `unknown descriptor type 0x${type.toString(16)}`;
     if (QI_256_ONLY.has(type) && d.length !== 4) return `type 0x${type} needs a 256-bit descriptor`;
-    if ((qw0 & rsvd[0]) !== 0n) return `reserved bits set in qw0 (0x${(qw0 & rsvd[0]).toString(16)})`;
-    if ((qw1 & rsvd[1]) !== 0n) return `reserved bits set in qw1 (0x${(qw1 & rsvd[1]).toString(16)})`;
+    if ((w[0]! & rsvd[0]!) !== 0 || (w[1]! & rsvd[1]!) !== 0)
+      return `reserved bits set in qw0 (0x${(d[0]! & QI_RSVD[type]![0]).toString(16)})`;
+    if ((w[2]! & rsvd[2]!) !== 0 || (w[3]! & rsvd[3]!) !== 0)
+      return `reserved bits set in qw1 (0x${(d[1]! & QI_RSVD[type]![1]).toString(16)})`;
     if (d.length === 4 && type !== QI_TYPE.PAGE_GROUP_RESPONSE && (d[2] !== 0n || d[3] !== 0n)) {
       return 'reserved bits set in qw2/qw3';
     }
     switch (type) {
       case QI_TYPE.CONTEXT_CACHE:
-        return this.#contextCache(qw0);
+        return this.#contextCache(w);
       case QI_TYPE.IOTLB:
-        return this.#iotlb(qw0, qw1);
+        return this.#iotlb(w);
       case QI_TYPE.DEVICE_TLB:
-        return this.#devTlb(field(qw0, 32, 16), SL_TAG, qw1);
+        return this.#devTlb(bits(w, 32, 16), SL_TAG, d[1]!);
       case QI_TYPE.INTERRUPT_ENTRY_CACHE:
         return null; // interrupt remapping is not modelled; the descriptor is valid and has nothing to drop
       case QI_TYPE.INVALIDATION_WAIT:
-        return this.#wait(qw0, qw1);
+        return this.#wait(w, d[1]!);
       case QI_TYPE.PASID_IOTLB:
-        return this.#piotlb(qw0, qw1);
+        return this.#piotlb(w);
       case QI_TYPE.PASID_CACHE:
-        return this.#pasidCache(qw0);
+        return this.#pasidCache(w);
       case QI_TYPE.PASID_DEVICE_TLB:
-        return (qw1 & 1n) === 1n
-          ? this.#devTlb(field(qw0, 16, 16), 'all', qw1)
-          : this.#devTlb(field(qw0, 16, 16), field(qw0, 32, 20), qw1);
+        return bits(w, 64, 1) === 1
+          ? this.#devTlb(bits(w, 16, 16), 'all', d[1]!)
+          : this.#devTlb(bits(w, 16, 16), bits(w, 32, 20), d[1]!);
       default:
-        return this.#pageResponse(d);
+        return this.#pageResponse(w, d);
     }
   }
 
@@ -148,33 +162,28 @@ export class QueuedInvalidation {
     });
   }
 
-  #contextCache(qw0: bigint): string | null {
-    const g = field(qw0, 4, 2);
+  #contextCache(w: Uint32Array): string | null {
+    const g = bits(w, 4, 2);
     const c = this.#hw.caches;
     if (g === 0) return 'context-cache invalidation with granularity 0 (reserved)';
     if (g === 3) {
-      const sid = field(qw0, 32, 16);
-      this.#emit(
-        'context',
-        'device',
-        { sid, did: field(qw0, 16, 16) },
-        c.contextDevice(sid, field(qw0, 48, 2)),
-      );
+      const sid = bits(w, 32, 16);
+      this.#emit('context', 'device', { sid, did: bits(w, 16, 16) }, c.contextDevice(sid, bits(w, 48, 2)));
     } else {
       // Domain-selective is performed as global (the actual granularity the spec lets hardware report).
       this.#emit(
         'context',
         g === 1 ? 'global' : 'domain-as-global',
-        { did: g === 2 ? field(qw0, 16, 16) : undefined },
+        { did: g === 2 ? bits(w, 16, 16) : undefined },
         c.contextGlobal(),
       );
     }
     return null;
   }
 
-  #iotlb(qw0: bigint, qw1: bigint): string | null {
-    const g = field(qw0, 4, 2);
-    const did = field(qw0, 16, 16);
+  #iotlb(w: Uint32Array): string | null {
+    const g = bits(w, 4, 2);
+    const did = bits(w, 16, 16);
     const c = this.#hw.caches;
     if (g === 0) return 'IOTLB invalidation with granularity 0 (reserved)';
     if (g === 1) {
@@ -182,11 +191,11 @@ export class QueuedInvalidation {
       return null;
     }
     if (g === 3 && this.#hw.caps.psi) {
-      const am = field(qw1, 0, 6);
+      const am = bits(w, 64, 6);
       if (am > this.#hw.caps.mamv) return `address mask ${am} above CAP.MAMV ${this.#hw.caps.mamv}`;
       const pages = 2 ** am;
-      const vpn = Math.floor(Number(qw1 >> 12n) / pages) * pages;
-      const ih = (qw1 & 0x40n) !== 0n;
+      const vpn = Math.floor(pageOf(w, 1) / pages) * pages;
+      const ih = bits(w, 64 + 6, 1) !== 0;
       this.#emit('iotlb', ih ? 'page-leaf' : 'page', { did, vpn, pages }, c.iotlbPages(did, vpn, pages, ih));
       return null;
     }
@@ -195,21 +204,21 @@ export class QueuedInvalidation {
     return null;
   }
 
-  #piotlb(qw0: bigint, qw1: bigint): string | null {
-    const g = field(qw0, 4, 2);
-    const did = field(qw0, 16, 16);
-    const pasid = field(qw0, 32, 20);
+  #piotlb(w: Uint32Array): string | null {
+    const g = bits(w, 4, 2);
+    const did = bits(w, 16, 16);
+    const pasid = bits(w, 32, 20);
     const c = this.#hw.caches;
     if (g === 2) {
       this.#emit('iotlb', 'pasid', { did, pasid }, c.piotlbPasid(did, pasid));
       return null;
     }
     if (g !== 3) return `PASID-based IOTLB invalidation with granularity ${g} (reserved)`;
-    const am = field(qw1, 0, 6);
+    const am = bits(w, 64, 6);
     if (am > this.#hw.caps.mamv) return `address mask ${am} above CAP.MAMV ${this.#hw.caps.mamv}`;
     const pages = 2 ** am;
-    const vpn = Math.floor(Number(qw1 >> 12n) / pages) * pages;
-    const ih = (qw1 & 0x40n) !== 0n;
+    const vpn = Math.floor(pageOf(w, 1) / pages) * pages;
+    const ih = bits(w, 64 + 6, 1) !== 0;
     this.#emit(
       'iotlb',
       ih ? 'pasid-page-leaf' : 'pasid-page',
@@ -219,10 +228,10 @@ export class QueuedInvalidation {
     return null;
   }
 
-  #pasidCache(qw0: bigint): string | null {
-    const g = field(qw0, 4, 2);
-    const did = field(qw0, 16, 16);
-    const pasid = field(qw0, 32, 20);
+  #pasidCache(w: Uint32Array): string | null {
+    const g = bits(w, 4, 2);
+    const did = bits(w, 16, 16);
+    const pasid = bits(w, 32, 20);
     const c = this.#hw.caches;
     if (g === 2) return 'PASID-cache invalidation with granularity 2 (reserved)';
     if (g === 3) this.#emit('pasid', 'global', {}, c.pasidGlobal());
@@ -246,16 +255,16 @@ export class QueuedInvalidation {
     return null;
   }
 
-  #wait(qw0: bigint, qw1: bigint): string | null {
-    const sw = (qw0 & 0x20n) !== 0n;
-    const intr = (qw0 & 0x10n) !== 0n;
+  #wait(w: Uint32Array, qw1: bigint): string | null {
+    const sw = bits(w, 5, 1) !== 0;
+    const intr = bits(w, 4, 1) !== 0;
     let statusAddr: string | null = null;
     let statusData: number | null = null;
     if (sw) {
       const pa = Number(qw1 & ~3n);
       if (!this.#hw.memory.isBacked(pa, 4))
         return `wait descriptor status address ${hex64(qw1 & ~3n)} is not backed`;
-      statusData = field(qw0, 32, 32);
+      statusData = bits(w, 32, 32);
       this.#hw.memory.write32(pa, statusData);
       statusAddr = hex64(BigInt(pa));
     }
@@ -265,17 +274,15 @@ export class QueuedInvalidation {
     return null;
   }
 
-  #pageResponse(d: readonly bigint[]): string | null {
-    const qw0 = d[0]!;
-    const qw1 = d[1]!;
-    const pasidPresent = (qw0 & 0x10n) !== 0n;
-    const pdp = (qw0 & 0x20n) !== 0n;
+  #pageResponse(w: Uint32Array, d: readonly bigint[]): string | null {
+    const pasidPresent = bits(w, 4, 1) !== 0;
+    const pdp = bits(w, 5, 1) !== 0;
     const r: PageGroupResponse = {
-      sid: field(qw0, 16, 16),
-      pasid: pasidPresent ? field(qw0, 32, 20) : null,
-      grpid: field(qw1, 3, 9),
-      code: field(qw0, 12, 4),
-      last: (qw1 & 4n) !== 0n,
+      sid: bits(w, 16, 16),
+      pasid: pasidPresent ? bits(w, 32, 20) : null,
+      grpid: bits(w, 64 + 3, 9),
+      code: bits(w, 12, 4),
+      last: bits(w, 64 + 2, 1) !== 0,
       privateData: pdp ? [d[2]!, d[3]!] : null,
     };
     this.#hw.events.emit('vtd.page-response.sent', {
