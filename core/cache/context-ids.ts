@@ -16,6 +16,8 @@ export class ContextIds {
   readonly #a: number[] = [];
   readonly #b: number[] = [];
   readonly #free: number[] = [];
+  /** Ids in use per first tag, ascending: what withFirst() answers, without a scan of every id. */
+  readonly #byFirst = new Map<number, number[]>();
 
   /** Id of (a, b), allocating one if needed. a < 2^21, b < 2^32. Throws RangeError when ids run out. */
   intern(a: number, b: number): number {
@@ -33,7 +35,20 @@ export class ContextIds {
       this.#b[id] = b;
     }
     this.#ids.set(k, id);
+    this.#index(a, id);
     return id;
+  }
+
+  /** Adds `id` to the ascending list of first tag `a`. */
+  #index(a: number, id: number): void {
+    let list = this.#byFirst.get(a);
+    if (list === undefined) {
+      list = [];
+      this.#byFirst.set(a, list);
+    }
+    let i = list.length;
+    while (i > 0 && list[i - 1]! > id) i--;
+    list.splice(i, 0, id);
   }
 
   /** Id of (a, b), or -1 when not interned. */
@@ -45,6 +60,9 @@ export class ContextIds {
   release(id: number): boolean {
     if (id < 0 || id >= this.#a.length || this.#a[id] < 0) return false;
     this.#ids.delete(pairKey(this.#a[id], this.#b[id]));
+    const list = this.#byFirst.get(this.#a[id])!;
+    list.splice(list.indexOf(id), 1);
+    if (list.length === 0) this.#byFirst.delete(this.#a[id]);
     this.#a[id] = -1;
     this.#b[id] = -1;
     this.#free.push(id);
@@ -61,11 +79,12 @@ export class ContextIds {
     return this.#b[id] ?? -1;
   }
 
-  /** Ids in use whose first tag is `a` (e.g. every PASID context of a domain), ascending. */
-  withFirst(a: number): number[] {
-    const out: number[] = [];
-    for (let id = 0; id < this.#a.length; id++) if (this.#a[id] === a) out.push(id);
-    return out;
+  /**
+   * Ids in use whose first tag is `a` (e.g. every PASID context of a domain), ascending: the
+   * index's own list, valid until the next intern or release (do not keep or change it).
+   */
+  withFirst(a: number): readonly number[] {
+    return this.#byFirst.get(a) ?? NONE;
   }
 
   /** Number of ids in use. */
@@ -80,13 +99,20 @@ export class ContextIds {
 
   loadState(s: { a: readonly number[]; b: readonly number[]; free: readonly number[] }): void {
     this.#ids.clear();
+    this.#byFirst.clear();
     this.#a.length = this.#b.length = this.#free.length = 0;
     this.#a.push(...s.a);
     this.#b.push(...s.b);
     this.#free.push(...s.free);
-    for (let id = 0; id < s.a.length; id++) if (s.a[id] >= 0) this.#ids.set(pairKey(s.a[id], s.b[id]), id);
+    for (let id = 0; id < s.a.length; id++) {
+      if (s.a[id] < 0) continue;
+      this.#ids.set(pairKey(s.a[id], s.b[id]), id);
+      this.#index(s.a[id], id);
+    }
   }
 }
+
+const NONE: readonly number[] = [];
 
 function pairKey(a: number, b: number): number {
   if (!Number.isInteger(a) || a < 0 || a >= 2 ** 21 || !Number.isInteger(b) || b < 0 || b >= TWO_POW_32) {

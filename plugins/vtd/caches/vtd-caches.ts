@@ -230,7 +230,7 @@ export class VtdCaches {
   }
 
   /** IOTLB contexts of a DID: (did, tag) contexts, or the source-id contexts whose DID matches. */
-  #iotlbContextsOf(did: number): number[] {
+  #iotlbContextsOf(did: number): readonly number[] {
     if (!this.iotlbBySid) return this.domainIds.withFirst(did);
     const out: number[] = [];
     for (let c = 0; c < this.sidIds.size; c++) if (this.didOfIotlbCtx[c] === did) out.push(c);
