@@ -52,10 +52,11 @@ const SMALL_CACHE = 16384;
  */
 export class OpenAddressingCache extends TranslationCache {
   private readonly mask: number;
-  /** lru by ticks: hits write a use tick. */
-  private readonly tickOnHit: boolean;
-  /** lru by list: hits move the slot to the tail of the list. */
-  private readonly moveOnHit: boolean;
+  /**
+   * What a hit does to the order: 0 nothing (fifo, random, qemu), 1 write a use tick (lru by
+   * ticks), 2 move the slot to the list's tail (lru by list). One field, read once per hit.
+   */
+  private readonly hitOrder: 0 | 1 | 2;
   /** Slots not EMPTY (live, stale or tombstones). */
   private used = 0;
   /** lru by ticks: the eviction order; null otherwise. */
@@ -77,9 +78,8 @@ export class OpenAddressingCache extends TranslationCache {
   constructor(o: ResolvedCacheOptions) {
     super(o, Math.max(8, nextPow2((o.entries <= SMALL_CACHE ? 4 : 2) * o.entries)));
     this.mask = this.slotCount - 1;
-    this.tickOnHit = o.policy === 'lru' && o.lruOrder === 'ticks';
-    this.moveOnHit = o.policy === 'lru' && o.lruOrder === 'list';
-    this.heap = this.tickOnHit ? new UseOrderHeap(o.entries) : null;
+    this.hitOrder = o.policy !== 'lru' ? 0 : o.lruOrder === 'ticks' ? 1 : 2;
+    this.heap = this.hitOrder === 1 ? new UseOrderHeap(o.entries) : null;
     this.ticks = new Int32Array(this.heap === null ? 0 : this.slotCount);
     if (this.heap === null && o.policy !== 'qemu') {
       this.fnext = new Int32Array(this.slotCount);
@@ -133,8 +133,9 @@ export class OpenAddressingCache extends TranslationCache {
       const w1 = keys[2 * s + 1];
       if (w1 === k1 && keys[2 * s] === k0) {
         this.nHits++;
-        if (this.tickOnHit) this.stamp(s);
-        else if (this.moveOnHit) this.moveToTail(s);
+        const o = this.hitOrder;
+        if (o === 1) this.stamp(s);
+        else if (o === 2) this.moveToTail(s);
         return s;
       }
       if (w1 === -1) return -1;
@@ -214,8 +215,9 @@ export class OpenAddressingCache extends TranslationCache {
   }
 
   protected touch(slot: number): void {
-    if (this.tickOnHit) this.stamp(slot);
-    else if (this.moveOnHit) this.moveToTail(slot);
+    const o = this.hitOrder;
+    if (o === 1) this.stamp(slot);
+    else if (o === 2) this.moveToTail(slot);
   }
 
   /** lru list: slot `s` (in the list) becomes the most recently used. */
