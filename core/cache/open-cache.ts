@@ -92,11 +92,10 @@ export class OpenAddressingCache extends TranslationCache {
   }
 
   lookup(ctx: number, vpn: number, size: number): number {
-    if (ctx >= this.ctxTag.length) return this.miss();
+    if (ctx >= this.ctxTag.length || vpn >= 35184372088832) return this.miss(); // as lookupAny
     const tag = this.ctxTag[ctx];
     if (tag < this.epoch) return this.miss();
-    const hi = vpnHigh(vpn) & this.hiMask[size];
-    if (hi > 0x1fff) return this.miss();
+    const hi = ((vpn * 2.3283064365386963e-10) | 0) & this.hiMask[size];
     const s = this.probeLive(vpn & this.loMask[size], (tag << 17) | (size << 13) | hi);
     return s >= 0 ? s : this.miss();
   }
