@@ -41,7 +41,7 @@ const SMALL_CACHE = 16384;
  *   min-heap (use-order-heap.ts): an entry hit since it was queued is re-queued under its newer
  *   tick when it reaches the top.
  * - `lru` by list (small caches by default), and `fifo`: a list of the occupied slots in use
- *   order (`fnext`/`fprev`); an lru hit moves its slot to the tail, which in a small table stays
+ *   order (`olinks`); an lru hit moves its slot to the tail, which in a small table stays
  *   in the L1/L2 cache, and eviction takes the head in O(1). Small caches are the ones that
  *   evict on almost every fill (the paging-structure caches), where a heap pop per eviction cost
  *   more than the list moves on hits.
@@ -67,8 +67,8 @@ export class OpenAddressingCache extends TranslationCache {
   private readonly dense: Int32Array | undefined;
   private readonly densePos: Int32Array | undefined;
   /** Without the heap (but for qemu): the occupied slots in use or fill order, oldest first. */
-  private readonly fnext: Int32Array | undefined;
-  private readonly fprev: Int32Array | undefined;
+  /** [2s] next and [2s + 1] previous slot in that order (-1: none), side by side as clinks are. */
+  private readonly olinks: Int32Array | undefined;
   private fHead = -1;
   private fTail = -1;
   private denseCount = 0;
@@ -82,8 +82,7 @@ export class OpenAddressingCache extends TranslationCache {
     this.heap = this.hitOrder === 1 ? new UseOrderHeap(o.entries) : null;
     this.ticks = new Int32Array(this.heap === null ? 0 : this.slotCount);
     if (this.heap === null && o.policy !== 'qemu') {
-      this.fnext = new Int32Array(this.slotCount);
-      this.fprev = new Int32Array(this.slotCount);
+      this.olinks = new Int32Array(2 * this.slotCount);
     }
     if (o.policy === 'random') {
       this.dense = new Int32Array(this.slotCount);
@@ -225,27 +224,27 @@ export class OpenAddressingCache extends TranslationCache {
   private moveToTail(s: number): void {
     const tail = this.fTail;
     if (s === tail) return;
-    const next = this.fnext!;
-    const prev = this.fprev!;
-    const p = prev[s];
-    const n = next[s];
-    if (p >= 0) next[p] = n;
+    const links = this.olinks!;
+    const n = links[2 * s];
+    const p = links[2 * s + 1];
+    if (p >= 0) links[2 * p] = n;
     else this.fHead = n;
-    prev[n] = p;
-    prev[s] = tail;
-    next[s] = -1;
-    next[tail] = s;
+    links[2 * n + 1] = p;
+    links[2 * s] = -1;
+    links[2 * s + 1] = tail;
+    links[2 * tail] = s;
     this.fTail = s;
   }
 
   protected onRemoved(slot: number): void {
     // The heap drops the slot lazily when it reaches the top; qemu keeps no order.
-    if (this.fnext === undefined || this.fprev === undefined) return;
-    const p = this.fprev[slot];
-    const n = this.fnext[slot];
-    if (p >= 0) this.fnext[p] = n;
+    const links = this.olinks;
+    if (links === undefined) return;
+    const n = links[2 * slot];
+    const p = links[2 * slot + 1];
+    if (p >= 0) links[2 * p] = n;
     else this.fHead = n;
-    if (n >= 0) this.fprev[n] = p;
+    if (n >= 0) links[2 * n + 1] = p;
     else this.fTail = p;
     if (this.dense !== undefined && this.densePos !== undefined) {
       const i = this.densePos[slot];
@@ -269,7 +268,7 @@ export class OpenAddressingCache extends TranslationCache {
       clock: this.clock,
       ticks: this.ticks,
       heap: this.heap?.saveState() ?? null,
-      fill: this.fnext === undefined ? null : this.orderLists(),
+      fill: this.olinks === undefined ? null : this.orderLists(),
       ends: [this.fHead, this.fTail, this.denseCount],
     };
   }
@@ -295,7 +294,7 @@ export class OpenAddressingCache extends TranslationCache {
 
   /** The order's per-slot lists this policy keeps: the use/fill list, then random's dense array. */
   private orderLists(): Int32Array[] {
-    return [this.fnext, this.fprev, this.dense, this.densePos].filter((a) => a !== undefined);
+    return [this.olinks, this.dense, this.densePos].filter((a) => a !== undefined);
   }
 
   /** Give slot `s` a fresh use tick (renumbering first if ticks ran out). */
@@ -358,10 +357,11 @@ export class OpenAddressingCache extends TranslationCache {
       else heap.push(this.ticks[s], s);
       return;
     }
-    if (this.fnext === undefined || this.fprev === undefined) return;
-    this.fprev[s] = this.fTail;
-    this.fnext[s] = -1;
-    if (this.fTail >= 0) this.fnext[this.fTail] = s;
+    const links = this.olinks;
+    if (links === undefined) return;
+    links[2 * s] = -1;
+    links[2 * s + 1] = this.fTail;
+    if (this.fTail >= 0) links[2 * this.fTail] = s;
     else this.fHead = s;
     this.fTail = s;
     if (this.dense !== undefined && this.densePos !== undefined) {
@@ -418,11 +418,11 @@ export class OpenAddressingCache extends TranslationCache {
     const sf = this.scratchF;
     let i = 0;
     // random keeps its fill order (the draw order); the others copy in slot order.
-    const listed = this.fnext !== undefined;
+    const listed = this.olinks !== undefined;
     for (
       let s = listed ? this.fHead : 0;
       listed ? s >= 0 : s < this.slotCount;
-      s = listed ? this.fnext![s] : s + 1
+      s = listed ? this.olinks![2 * s] : s + 1
     ) {
       const k1 = this.keys[s * SLOT_STRIDE + 1];
       const t = tagOfKey(k1);
