@@ -57,7 +57,7 @@ function floorTyped(c: TranslationCache, k: Keys): number {
   let sum = 0;
   for (let i = 0; i < k.ctx.length; i++) {
     const s = hashKey(k.vpn[i] | 0, k.ctx[i] << 17) & mask;
-    sum += keys[s * 4] + perm[s];
+    sum += keys[2 * s] + perm[s]; // 2 = SLOT_STRIDE, key word 0 of slot s
   }
   return sum;
 }
