@@ -66,8 +66,10 @@ export class OpenAddressingCache extends TranslationCache {
   private readonly ticks: Int32Array;
   private readonly dense: Int32Array | undefined;
   private readonly densePos: Int32Array | undefined;
-  /** Without the heap (but for qemu): the occupied slots in use or fill order, oldest first. */
-  /** [2s] next and [2s + 1] previous slot in that order (-1: none), side by side as clinks are. */
+  /**
+   * Without the heap (but for qemu): the occupied slots in use or fill order, oldest first, as
+   * [2s] next and [2s + 1] previous slot (-1: none), side by side as the context links are.
+   */
   private readonly olinks: Int32Array | undefined;
   private fHead = -1;
   private fTail = -1;
@@ -417,7 +419,8 @@ export class OpenAddressingCache extends TranslationCache {
     const si = this.scratchI;
     const sf = this.scratchF;
     let i = 0;
-    // random keeps its fill order (the draw order); the others copy in slot order.
+    // A listed order (lru by list, fifo, random's draw order) is copied in list order, so the
+    // rebuild keeps it; the others copy in slot order.
     const listed = this.olinks !== undefined;
     for (
       let s = listed ? this.fHead : 0;

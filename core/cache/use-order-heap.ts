@@ -4,8 +4,10 @@ import { copyInto } from '../state/stateful.js';
  * A binary min-heap of (tick, slot) pairs over two Int32Arrays: the replacement order of the
  * open-addressing cache's `lru` caches ordered by ticks. It is lazy: a slot's entry is not moved
  * when the slot is hit or removed, and the cache checks the top against the slot's current
- * tick and liveness before it evicts. A slot that was removed and filled again before its old
- * entry reached the top is in the heap twice; the cache recognises the older entry by its tick.
+ * tick and liveness before it evicts: a dead slot's entry is dropped, and an entry whose slot
+ * was used since is queued again under the slot's current tick. A slot removed and filled again
+ * before its old entry surfaced therefore stands in the heap twice under one tick; the first to
+ * surface when that tick is the oldest evicts it, and the other is later dropped or re-queued.
  *
  * Capacity is twice the cache's entries plus a margin; when it is full the cache rebuilds the heap
  * from its live slots (O(slots), at most once per `entries` fills), which drops such duplicates.

@@ -13,8 +13,10 @@
  * below 2^53); memory is at most 2^44 bytes, so page frames are below 2^32.
  *
  * Two ways to read:
- * - hot paths (page walks): `pageIndex(pfn)` then `chunk(index)` and
- *   `wordBase(index)`: the words of the page are `chunk[wordBase + 0..1023]`;
+ * - hot paths (page walks): the pool index of a frame, `flatIndex[pfn]` below
+ *   `flatIndex.length` and `pageIndex(pfn)` otherwise; the page's words are then
+ *   `chunks[chunkOf(index)][wordBase(index) + 0..1023]` (read `flatIndex` and
+ *   `chunks` once per walk: see plugins/vtd/walk/sl-walk.ts);
  * - everything else: `page(pfn)`, a Uint32Array view of the page's 1024 words.
  */
 export const PAGE_SHIFT = 12;
