@@ -634,14 +634,20 @@ function invalidations(w: World, vtd: VtdHardware, qemu: VtdHardware, nv: NaiveV
   }
 }
 
+/** The model, the qemu policy and the naive baseline over `w`'s tables, each checked first. */
+function unitsOver(w: World, label: string): { vtd: VtdHardware; qemu: VtdHardware; nv: NaiveVtdWalk } {
+  const vtd = unit(w, vtdCaches(w.n));
+  const qemu = unit(w, qemuCaches(w.n));
+  const nv = new NaiveVtdWalk(w.memory, DEFAULT_VTD_CAPS, w.rootTable, Math.max(4096, w.n));
+  warm(vtd, w, `vtd${label}`);
+  warm(qemu, w, `qemu${label}`);
+  checkNaive(nv, w, `naive${label}`);
+  return { vtd, qemu, nv };
+}
+
 function slWorld(n: number): void {
   const w = buildWorld(n, 'sl', n);
-  const vtd = unit(w, vtdCaches(n));
-  const qemu = unit(w, qemuCaches(n));
-  const nv = new NaiveVtdWalk(w.memory, DEFAULT_VTD_CAPS, w.rootTable, Math.max(4096, n));
-  warm(vtd, w, 'vtd');
-  warm(qemu, w, 'qemu');
-  checkNaive(nv, w, 'naive');
+  const { vtd, qemu, nv } = unitsOver(w, '');
   hits(w, vtd, qemu, nv);
   misses(w, vtd, qemu, nv, '4-level SL walk');
   invalidations(w, vtd, qemu, nv);
@@ -649,24 +655,14 @@ function slWorld(n: number): void {
 
 function nestedWorld(n: number): void {
   const w = buildWorld(n, 'nested', n + 1);
-  const vtd = unit(w, vtdCaches(n));
-  const qemu = unit(w, qemuCaches(n));
-  const nv = new NaiveVtdWalk(w.memory, DEFAULT_VTD_CAPS, w.rootTable, Math.max(4096, n));
-  warm(vtd, w, 'vtd nested');
-  warm(qemu, w, 'qemu nested');
-  checkNaive(nv, w, 'naive nested');
+  const { vtd, qemu, nv } = unitsOver(w, ' nested');
   misses(w, vtd, qemu, nv, 'nested walk (4-level FL over 4-level SL)');
 }
 
 /** perf-notes' own walk workload (one 4-level table, 1e5 pages in runs of 64): the miss rows only. */
 function perfNotesWorld(n: number): void {
   const w = buildWorld(n, 'sl', n + 2, PERF_NOTES_SHAPE);
-  const vtd = unit(w, vtdCaches(n));
-  const qemu = unit(w, qemuCaches(n));
-  const nv = new NaiveVtdWalk(w.memory, DEFAULT_VTD_CAPS, w.rootTable, Math.max(4096, n));
-  warm(vtd, w, 'vtd, perf-notes workload');
-  warm(qemu, w, 'qemu, perf-notes workload');
-  checkNaive(nv, w, 'naive, perf-notes workload');
+  const { vtd, qemu, nv } = unitsOver(w, ', perf-notes workload');
   misses(w, vtd, qemu, nv, "4-level SL walk, perf-notes' workload (1 table, runs of 64)");
 }
 
