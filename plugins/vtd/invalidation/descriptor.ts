@@ -60,10 +60,20 @@ export const QI_RSVD_WORDS: { readonly [type: number]: readonly number[] } = Obj
 export function descriptorWords(d: readonly bigint[], out: Uint32Array): void {
   for (let k = 0; k < d.length; k++) {
     const q = d[k]!;
-    out[2 * k] = Number(BigInt.asUintN(32, q));
-    out[2 * k + 1] = Number(BigInt.asUintN(32, q >> 32n));
+    if (q >= 0n && q <= SAFE) {
+      // Exact as a double: split it without allocating a BigInt (most qwords are below 2^53).
+      const v = Number(q);
+      const lo = v % 4294967296;
+      out[2 * k] = lo;
+      out[2 * k + 1] = (v - lo) / 4294967296;
+    } else {
+      out[2 * k] = Number(BigInt.asUintN(32, q));
+      out[2 * k + 1] = Number(BigInt.asUintN(32, q >> 32n));
+    }
   }
 }
+
+const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 /**
  * Bits [lsb, lsb + width) of a descriptor held as words, `lsb` counted across qwords (qword k
