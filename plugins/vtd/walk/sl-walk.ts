@@ -58,8 +58,10 @@ export function walkSl(
   let perm = permIn;
   const permOf = (flags & SLF.SLEE) !== 0 ? PERM_OF_SLEE : PERM_OF_NO_SLEE;
   const ad = (flags & SLF.AD) !== 0;
-  // Bit n set: a PS = 1 entry at level n is a large leaf (2 MiB at 2, 1 GiB at 3); elsewhere PS is reserved.
-  const leafLevels = ((flags & SLF.LP_2M) !== 0 ? 1 << 2 : 0) | ((flags & SLF.LP_1G) !== 0 ? 1 << 3 : 0);
+  // Bit n set: PS = 1 is allowed at level n: ignored in a 4 KiB leaf (level 1), a 2 MiB leaf at 2
+  // and a 1 GiB leaf at 3 when CAP.SLLPS has them; reserved everywhere else.
+  const leafLevels =
+    (1 << 1) | ((flags & SLF.LP_2M) !== 0 ? 1 << 2 : 0) | ((flags & SLF.LP_1G) !== 0 ? 1 << 3 : 0);
   const reservedLo = (flags & SLF.SNP_OK) !== 0 ? 0 : SL_SNP;
   const flat = mem.flatIndex;
   const chunks = mem.chunks;
