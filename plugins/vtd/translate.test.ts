@@ -49,7 +49,13 @@ const scenario = fc.record({
     fc.record({
       page: fc.nat(),
       word: fc.integer({ min: 0, max: 1023 }),
-      bit: fc.integer({ min: 0, max: 31 }),
+      // Half the flips land on the low word of an entry that holds something (an entry on some
+      // walk's path), and two thirds of all on a flag bit: P/R, W, X, U/S, PS, A, D, SNP.
+      inUse: fc.boolean(),
+      bit: fc.oneof(
+        { weight: 1, arbitrary: fc.integer({ min: 0, max: 31 }) },
+        { weight: 2, arbitrary: fc.constantFrom(0, 1, 2, 7, 8, 9, 11) },
+      ),
     }),
     {
       maxLength: 3,
@@ -112,10 +118,18 @@ function build(s: Scenario) {
     }
   }
   const pages = [...memory.writtenPages()].map(([pfn]) => pfn);
+  const inUse: [pfn: number, word: number][] = [];
+  for (const pfn of pages) {
+    const w = memory.page(pfn)!;
+    for (let i = 0; i < w.length; i += 2) if (w[i] !== 0) inUse.push([pfn, i]);
+  }
   for (const fl of s.flips) {
-    const pfn = pages[fl.page % pages.length]!;
+    const [pfn, word] =
+      fl.inUse && inUse.length > 0
+        ? inUse[fl.page % inUse.length]!
+        : [pages[fl.page % pages.length]!, fl.word];
     const w = memory.pageForWrite(pfn);
-    w[fl.word] = (w[fl.word]! ^ (1 << fl.bit)) >>> 0;
+    w[word] = (w[word]! ^ (1 << fl.bit)) >>> 0;
   }
   return { ...f, sid, vpns };
 }
