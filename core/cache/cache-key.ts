@@ -13,7 +13,10 @@
 
 /** Context ids are 0 .. MAX_CONTEXT_ID. */
 export const MAX_CONTEXT_ID = 32766;
-/** Tags in use are 0 .. TAG_LIMIT - 1; the two above mark tombstones and empty slots. */
+/**
+ * Tags in use are 1 .. TAG_LIMIT - 1 (0 is never handed out, so a key built from tag 0 names no
+ * entry: translation-cache.ts ctxKey); the two above mark tombstones and empty slots.
+ */
 export const TAG_LIMIT = 32766;
 /** At most 16 page-size codes per cache (4 bits of the key). */
 export const MAX_SIZE_CODES = 16;

@@ -93,27 +93,29 @@ export class OpenAddressingCache extends TranslationCache {
   }
 
   lookup(ctx: number, vpn: number, size: number): number {
-    if (ctx >= this.ctxTag.length || vpn >= 35184372088832) return this.miss(); // as lookupAny
-    const tag = this.ctxTag[ctx];
-    if (tag < this.epoch) return this.miss();
+    const base = this.ctxKey[ctx] | 0; // an id past the end reads as undefined: 0, dead
+    if (base === 0 || vpn >= 35184372088832) return this.miss(); // 2^45, VPN_LIMIT
     const hi = ((vpn * 2.3283064365386963e-10) | 0) & this.hiMask[size];
-    const s = this.probeLive(vpn & this.loMask[size], (tag << 17) | (size << 13) | hi);
+    const s = this.probeLive(vpn & this.loMask[size], (base & ~0x1ffff) | (size << 13) | hi);
     return s >= 0 ? s : this.miss();
   }
 
   /**
-   * As TranslationCache.lookupAny, written for the IOTLB hit path: one range test for the VPN,
-   * and its high word by a multiplication, not vpnHigh()'s branch and division (-5 % of a hit).
+   * As TranslationCache.lookupAny, written for the IOTLB hit path: the context's key word
+   * (ctxKey) gives its tag, liveness and page sizes in one read; one range test for the VPN, and
+   * its high word by a multiplication, not vpnHigh()'s branch and division.
    */
   override lookupAny(ctx: number, vpn: number): number {
-    if (ctx >= this.ctxTag.length || vpn >= 35184372088832) return this.miss(); // 2^45, VPN_LIMIT
-    const tag = this.ctxTag[ctx];
-    if (tag < this.epoch) return this.miss();
-    const sizes = this.ctxSizes[ctx];
+    const base = this.ctxKey[ctx] | 0; // an id past the end reads as undefined: 0, dead
+    if (vpn >= 35184372088832) return this.miss(); // 2^45, VPN_LIMIT
     const hi = (vpn * 2.3283064365386963e-10) | 0; // vpn / 2^32, exact: a power of two
-    // Most contexts hold base pages only: one probe with the unmasked key, no size loop.
-    const s =
-      sizes === 1 ? this.probeLive(vpn | 0, (tag << 17) | hi) : this.probeSizes(tag, vpn | 0, hi, sizes);
+    if ((base & 0x1ffff) !== 0) {
+      // MIXED_SIZES: probe each size class present, smallest first.
+      const s = this.probeSizes(base >>> 17, vpn | 0, hi, this.ctxSizes[ctx]);
+      return s >= 0 ? s : this.miss();
+    }
+    // Base pages only (or a dead context, whose tag-0 key matches nothing): one probe.
+    const s = this.probeLive(vpn | 0, base | hi);
     return s >= 0 ? s : this.miss();
   }
 

@@ -152,6 +152,30 @@ describe('argument checks', () => {
   });
 });
 
+describe('context ids no entry was filled for', () => {
+  it('miss and count a miss, past the per-context arrays too, and after invalidateAll', () => {
+    for (const ways of ['full', 4] as const) {
+      const c = createTranslationCache({ entries: 8, ways, policy: 'lru', contexts: 4 });
+      put(c, 10, 1);
+      put(c, 11, 1);
+      c.insert(2, 512, 1, 9000, 3); // a 2 MiB entry: context 2 holds another size
+      for (const ctx of [0, 3, 4, 100, 32766]) {
+        expect(c.lookup(ctx, 10, 0)).toBe(-1);
+        expect(c.lookupAny(ctx, 10)).toBe(-1);
+      }
+      expect(c.outputFor(c.lookupAny(2, 700), 700)).toBe(9000 + 700 - 512);
+      expect(c.counters().misses).toBe(10);
+      c.invalidateAll();
+      expect(c.lookupAny(1, 10)).toBe(-1);
+      expect(c.lookupAny(2, 700)).toBe(-1);
+      expect(c.lookup(1, 11, 0)).toBe(-1);
+      put(c, 12, 1);
+      expect(c.outPage[c.lookupAny(1, 12)]).toBe(1012);
+      expect(c.lookupAny(1, 10)).toBe(-1);
+    }
+  });
+});
+
 describe('use ticks running out', () => {
   // An lru cache ordered by ticks keeps them in int32; near 2^31 they are renumbered 1..n in order.
   it('lru by ticks: renumbering keeps the eviction order', () => {

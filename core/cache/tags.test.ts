@@ -89,13 +89,14 @@ for (const { ways, policy } of CONFIGS) {
 
 describe('tags, every one held by a live context', () => {
   it('a fill for one more context starts over, and counts what it dropped as invalidated', () => {
+    const tags = TAG_LIMIT - 1; // tags 1 .. TAG_LIMIT - 1: tag 0 is never handed out
     const c = createTranslationCache({ entries: TAG_LIMIT + 8, ways: 'full', policy: 'lru' });
-    for (let ctx = 0; ctx < TAG_LIMIT; ctx++) c.insert(ctx, 5, 0, ctx, 3);
-    expect(c.liveCount()).toBe(TAG_LIMIT);
-    c.insert(TAG_LIMIT, 5, 0, 77, 3);
+    for (let ctx = 0; ctx < tags; ctx++) c.insert(ctx, 5, 0, ctx, 3);
+    expect(c.liveCount()).toBe(tags);
+    c.insert(tags, 5, 0, 77, 3);
     expect(c.liveCount()).toBe(1);
-    expect(c.counters().invalidated).toBe(TAG_LIMIT);
+    expect(c.counters().invalidated).toBe(tags);
     expect(c.lookup(0, 5, 0)).toBe(-1);
-    expect(c.outPage[c.lookup(TAG_LIMIT, 5, 0)]).toBe(77);
+    expect(c.outPage[c.lookup(tags, 5, 0)]).toBe(77);
   });
 });

@@ -16,6 +16,14 @@ import {
 import type { ReplacementPolicy, ResolvedCacheOptions } from './cache-options.js';
 import { type CacheCounters, emptyCounters } from './stats.js';
 
+/** ctxKey's flag: the context holds entries of sizes other than code 0 (or none yet). */
+export const MIXED_SIZES = 1 << 16;
+
+/** The ctxKey word of a live context with tag `tag` and size-code mask `sizes`. */
+function contextKey(tag: number, sizes: number): number {
+  return (tag << 17) | (sizes === 1 ? 0 : MIXED_SIZES);
+}
+
 /** An empty slot's key words [0, EMPTY_K1] read as one 64-bit word (in the host's byte order). */
 const EMPTY_PAIR = new BigInt64Array(new Int32Array([0, EMPTY_K1]).buffer)[0];
 
@@ -116,6 +124,13 @@ export abstract class TranslationCache {
   protected readonly clinks: Int32Array;
   /** Per context: current tag (live iff >= epoch; -1: none), live entries, list head, size-code bitmask. */
   protected ctxTag: Int32Array;
+  /**
+   * Per context, what a lookup needs in one word: `tag << 17` while the context is live and holds
+   * base pages only, the same with MIXED_SIZES set when it holds other sizes (or none yet), and 0
+   * when it is dead. Tags start at 1, so a key built from 0 (a dead context, or an id past the
+   * end, which reads as undefined | 0) names no entry: the probe misses without a test of its own.
+   */
+  protected ctxKey: Int32Array;
   protected ctxLive: Int32Array;
   protected ctxHead: Int32Array;
   protected ctxSizes: Int32Array;
@@ -124,7 +139,7 @@ export abstract class TranslationCache {
    * cache does not carry a 32766-entry array; derived from ctxTag when a state is loaded.
    */
   protected tagCtx = new Int32Array(64).fill(-1);
-  protected nextTag = 0;
+  protected nextTag = 1;
   protected epoch = 0;
   protected totalLive = 0;
 
@@ -158,6 +173,7 @@ export abstract class TranslationCache {
       this.hiMask[c] = sh <= 32 ? -1 : ~(2 ** (sh - 32) - 1);
     }
     this.ctxTag = new Int32Array(o.contexts).fill(-1);
+    this.ctxKey = new Int32Array(o.contexts);
     this.ctxLive = new Int32Array(o.contexts);
     this.ctxHead = new Int32Array(o.contexts).fill(-1);
     this.ctxSizes = new Int32Array(o.contexts);
@@ -229,6 +245,7 @@ export abstract class TranslationCache {
     this.nInvalidated += n;
     this.totalLive -= n;
     this.ctxTag[ctx] = -1;
+    this.ctxKey[ctx] = 0;
     this.ctxLive[ctx] = 0;
     this.ctxHead[ctx] = -1;
     this.ctxSizes[ctx] = 0;
@@ -401,6 +418,7 @@ export abstract class TranslationCache {
     this.ctxLive = s.contexts.live.slice();
     this.ctxHead = s.contexts.head.slice();
     this.ctxSizes = s.contexts.sizes.slice();
+    this.ctxKey = new Int32Array(this.ctxTag.length);
     let lookups: number;
     [
       this.nextTag,
@@ -414,6 +432,7 @@ export abstract class TranslationCache {
     ] = s.scalars;
     this.nMisses = lookups - this.nHits;
     this.ownTags();
+    this.deriveKeys();
     this.loadOrder(s.order);
   }
 
@@ -457,22 +476,23 @@ export abstract class TranslationCache {
     }
     this.tagCtx[fresh] = ctx;
     this.ctxTag[ctx] = fresh;
+    this.ctxKey[ctx] = contextKey(fresh, 0);
     return fresh;
   }
 
   /**
-   * Tags ran out: renumber the live contexts' tags 0..n-1 in context order, dropping every dead
+   * Tags ran out: renumber the live contexts' tags 1..n in context order, dropping every dead
    * entry (the subclass rewrites its slots with `renumberTags`' map).
    */
   protected abstract retag(): void;
 
   /**
-   * Renumbers the tags of live contexts 0..n-1 and returns old tag -> new tag (-1: dead).
+   * Renumbers the tags of live contexts 1..n and returns old tag -> new tag (-1: dead).
    * The caller must then rewrite or drop every slot; until it has, slots carry old tags.
    */
   protected renumberTags(): Int32Array {
     const map = new Int32Array(TAG_LIMIT + 2).fill(-1);
-    let n = 0;
+    let n = 1;
     for (let c = 0; c < this.ctxTag.length; c++) {
       const t = this.ctxTag[c];
       if (t < this.epoch) {
@@ -485,6 +505,7 @@ export abstract class TranslationCache {
     this.nextTag = n;
     this.epoch = 0;
     this.ownTags();
+    this.deriveKeys();
     return map;
   }
 
@@ -500,6 +521,14 @@ export abstract class TranslationCache {
     for (let c = 0; c < this.ctxTag.length; c++) if (this.ctxTag[c] >= 0) this.tagCtx[this.ctxTag[c]] = c;
   }
 
+  /** Rebuild ctxKey from the tags, the epoch and the size masks (after a load or a renumbering). */
+  private deriveKeys(): void {
+    for (let c = 0; c < this.ctxTag.length; c++) {
+      const t = this.ctxTag[c];
+      this.ctxKey[c] = t >= this.epoch && t >= 0 ? contextKey(t, this.ctxSizes[c]) : 0;
+    }
+  }
+
   protected isLive(s: number): boolean {
     const t = tagOfKey(this.keys[s * SLOT_STRIDE + 1]);
     return t < TAG_LIMIT && t >= this.epoch && this.ctxTag[this.tagCtx[t]] === t;
@@ -512,7 +541,11 @@ export abstract class TranslationCache {
     this.keys[b + 1] = k1;
     this.linkFirst(ctx, s);
     this.ctxLive[ctx]++;
-    this.ctxSizes[ctx] |= 1 << size;
+    const sizes = this.ctxSizes[ctx] | (1 << size);
+    if (sizes !== this.ctxSizes[ctx]) {
+      this.ctxSizes[ctx] = sizes;
+      this.ctxKey[ctx] = contextKey(this.ctxTag[ctx], sizes);
+    }
     this.totalLive++;
   }
 
@@ -549,10 +582,11 @@ export abstract class TranslationCache {
     this.onRemoved(s);
   }
 
-  /** Make every entry stale in O(1): tags below the epoch are dead. */
+  /** Make every entry stale: tags below the epoch are dead. O(contexts), for the key words. */
   protected dropAll(): void {
     this.totalLive = 0;
     this.epoch = this.nextTag;
+    this.ctxKey.fill(0);
   }
 
   /** Start over with empty tables; counts the live entries as invalidated. */
@@ -561,11 +595,12 @@ export abstract class TranslationCache {
     this.nInvalidated += n;
     this.clearSlots();
     this.ctxTag.fill(-1);
+    this.ctxKey.fill(0);
     this.ctxLive.fill(0);
     this.ctxHead.fill(-1);
     this.ctxSizes.fill(0);
     this.tagCtx.fill(-1);
-    this.nextTag = 0;
+    this.nextTag = 1;
     this.epoch = 0;
     this.totalLive = 0;
     return n;
@@ -590,6 +625,7 @@ export abstract class TranslationCache {
       return b;
     };
     this.ctxTag = grow(this.ctxTag, -1);
+    this.ctxKey = grow(this.ctxKey, 0);
     this.ctxLive = grow(this.ctxLive, 0);
     this.ctxHead = grow(this.ctxHead, -1);
     this.ctxSizes = grow(this.ctxSizes, 0);
