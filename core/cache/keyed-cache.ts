@@ -68,7 +68,7 @@ export class KeyedCache<T> {
     return ctx === undefined ? 0 : this.table.invalidateContext(ctx);
   }
 
-  /** Drop everything in O(1). */
+  /** Drop everything (O(groups), not O(entries): TranslationCache.invalidateAll). */
   invalidateAll(): number {
     return this.table.invalidateAll();
   }

@@ -81,7 +81,8 @@ export interface CacheState {
  * `ContextIds`. VPNs are page numbers in base-page units (< 2^45); an entry of size code c covers
  * the 2^pageShifts[c] pages from its aligned base, which lookups and inserts compute themselves.
  *
- * Invalidation never scans the whole cache: a context and everything are generation bumps (O(1));
+ * Invalidation never scans the whole cache: a context is a generation bump (O(1)), everything an
+ * epoch move that also clears the per-context key words (O(contexts), not O(entries));
  * a range probes each candidate page or walks the context's own slot list, whichever is shorter.
  *
  * Generations live in the key: each context holds a tag (key word 1, cache-key.ts), and a context
@@ -252,7 +253,7 @@ export abstract class TranslationCache {
     return n;
   }
 
-  /** Drop every entry (global generation, O(1)). Returns the entries dropped. */
+  /** Drop every entry (global generation; O(contexts) for the key words). Returns the entries dropped. */
   invalidateAll(): number {
     const n = this.totalLive;
     this.nInvalidated += n;
