@@ -27,192 +27,36 @@
  * Before timing, each unit is checked to translate every request to its expected page, and each
  * invalidation path to drop entries. An invalidation sample is one call (64 domains, or 1000
  * page ranges), often under the harness's 2 ms CPU threshold, so it is timed in wall time and
- * is noisier than the translation rows on a loaded machine.
+ * is noisier than the translation rows on a loaded machine. Because each call needs a refill,
+ * those rows also make extra warm-up calls (warmupCallsFor), so they time optimized code as the
+ * translation rows do.
  *
  * Run: npm run bench -- vtd   (or: node scripts/run-bench.mjs vtd [--json])
  */
-import { FrameAllocator } from '../core/memory/frame-allocator.js';
-import { PhysMemory } from '../core/memory/phys-memory.js';
 import { ACCESS, NO_PASID, TranslationRequest, TranslationResult } from '../core/model/translation.js';
-import { SeededRng } from '../core/sim/rng.js';
-import {
-  DEFAULT_CACHE_OPTIONS,
-  QEMU_CACHE_OPTIONS,
-  type VtdCacheOptions,
-} from '../plugins/vtd/caches/cache-options.js';
+import { DEFAULT_CACHE_OPTIONS, QEMU_CACHE_OPTIONS } from '../plugins/vtd/caches/cache-options.js';
 import { SL_TAG } from '../plugins/vtd/caches/vtd-caches.js';
 import { DEFAULT_VTD_CAPS } from '../plugins/vtd/capabilities.js';
-import { VtdHardware } from '../plugins/vtd/hardware.js';
-import { attachDevice, createDomain, initRootTable, nestedSpace } from '../plugins/vtd/setup.js';
-import { flMap, hostSpace, slMap, type TableSpace } from '../plugins/vtd/structures/page-table-builder.js';
+import type { VtdHardware } from '../plugins/vtd/hardware.js';
 import { hawHiMask, walkSl } from '../plugins/vtd/walk/sl-walk.js';
 import { PERM_RWX, SLF, WALK, WalkState } from '../plugins/vtd/walk/walk-state.js';
 import { NaiveVtdWalk } from './baselines/naive-vtd-walk.js';
 import { type BenchResult, finish, fmt, type GroupCase, note, ratio, runGroup, section } from './harness.js';
-
-/** The main workload: 64 domains, pages in runs of 16. */
-const DOMAINS = 64;
-const RUN = 16;
-/** perf-notes §3's walk workload, which its 150 ns miss target was added up on: one table, runs of 64. */
-const PERF_NOTES_SHAPE = { domains: 1, run: 64 } as const;
-/** Source-id of device d: bus 1, devfn d. */
-const SID0 = 0x100;
-/** Output (host) page of request i: OUT0 + i, above the interrupt range and the table frames. */
-const OUT0 = 0x10_0000;
-/** Nested: the guest-physical page the first level maps request i to. */
-const GPA0 = 0x20_0000;
-/** 4 GiB of sparse memory: table frames come from the upper half (pages 0x80000-0xfffff). */
-const MEMORY_BYTES = 2 ** 32;
-
-let eventsSeen = 0;
-let faultsSeen = 0;
-
-interface World {
-  readonly n: number;
-  readonly memory: PhysMemory;
-  readonly rootTable: number;
-  /** Per request, shuffled: source-id, DID, input page, expected output page, its domain's SL root page. */
-  readonly sid: Int32Array;
-  readonly did: Int32Array;
-  readonly vpn: Float64Array;
-  readonly out: Float64Array;
-  readonly slRoot: Float64Array;
-}
-
-/**
- * Builds the tables of n pages over `domains` devices and domains ('sl': second level only;
- * 'nested'), in runs of `run` pages.
- */
-function buildWorld(
-  n: number,
-  mode: 'sl' | 'nested',
-  seed: number,
-  { domains, run }: { domains: number; run: number } = { domains: DOMAINS, run: RUN },
-): World {
-  const memory = new PhysMemory(MEMORY_BYTES);
-  const frames = new FrameAllocator(memory);
-  const hw = unitOver(memory, frames, 0, DEFAULT_CACHE_OPTIONS);
-  const rootTable = initRootTable(hw, true);
-  const host = hostSpace(frames);
-  const slRoot: number[] = [];
-  const flRoot: number[] = [];
-  const flSpace: TableSpace[] = [];
-  for (let d = 0; d < domains; d++) {
-    const dom = createDomain(hw, d + 1, 4, mode === 'nested');
-    const { flptptr } = attachDevice(hw, SID0 + d, d + 1, mode, { flLevels: 4 });
-    slRoot.push(dom.slptptr / 4096);
-    if (mode === 'nested') {
-      flRoot.push(flptptr! / 4096);
-      flSpace.push(nestedSpace(hw, dom));
-    }
-  }
-  const rng = new SeededRng(seed);
-  const sid = new Int32Array(n);
-  const did = new Int32Array(n);
-  const vpn = new Float64Array(n);
-  const out = new Float64Array(n);
-  const root = new Float64Array(n);
-  const used = new Set<number>();
-  for (let i = 0; i < n; i += run) {
-    const d = rng.below(domains);
-    // Runs are aligned below 2^35 pages: canonical 48-bit first-level input, and distinct.
-    let base = rng.below(2 ** 35 / run) * run;
-    while (used.has(d * 2 ** 35 + base)) base = rng.below(2 ** 35 / run) * run;
-    used.add(d * 2 ** 35 + base);
-    for (let j = i; j < Math.min(n, i + run); j++) {
-      const page = base + (j - i);
-      sid[j] = SID0 + d;
-      did[j] = d + 1;
-      vpn[j] = page;
-      out[j] = OUT0 + j;
-      root[j] = slRoot[d]!;
-      if (mode === 'sl') {
-        slMap(memory, host, slRoot[d]!, 4, page, OUT0 + j, 12, { r: true, w: true });
-      } else {
-        flMap(memory, flSpace[d]!, flRoot[d]!, 4, page, GPA0 + j, 12, { w: true, u: true });
-        slMap(memory, host, slRoot[d]!, 4, GPA0 + j, OUT0 + j, 12, { r: true, w: true });
-      }
-    }
-  }
-  for (let i = n - 1; i > 0; i--) {
-    const j = rng.below(i + 1);
-    swap(sid, i, j);
-    swap(did, i, j);
-    swap(vpn, i, j);
-    swap(out, i, j);
-    swap(root, i, j);
-  }
-  return { n, memory, rootTable, sid, did, vpn, out, slRoot: root };
-}
-
-function swap(a: Int32Array | Float64Array, i: number, j: number): void {
-  const t = a[i]!;
-  a[i] = a[j]!;
-  a[j] = t;
-}
-
-/** A VT-d unit over `memory` with the default capabilities and the given caches. */
-function unitOver(memory: PhysMemory, frames: FrameAllocator, rootTable: number, caches: VtdCacheOptions) {
-  const hw = new VtdHardware({
-    unitId: 'iommu0',
-    memory,
-    frames,
-    caps: DEFAULT_VTD_CAPS,
-    events: {
-      emit: () => {
-        eventsSeen++;
-      },
-    },
-    faults: {
-      report: () => {
-        faultsSeen++;
-        return 0;
-      },
-    },
-    caches,
-    seed: 1,
-  });
-  if (rootTable !== 0) {
-    hw.setRootTable(rootTable, true);
-    hw.translationEnabled = true;
-  }
-  return hw;
-}
-
-/** A unit under test over the world's tables. */
-function unit(w: World, caches: VtdCacheOptions): VtdHardware {
-  return unitOver(w.memory, new FrameAllocator(w.memory), w.rootTable, caches);
-}
-
-/** The plugin's default caches with an IOTLB that holds `n` entries. */
-function vtdCaches(n: number): VtdCacheOptions {
-  return { ...DEFAULT_CACHE_OPTIONS, iotlb: { entries: Math.max(4096, n), ways: 'full', policy: 'lru' } };
-}
-
-/** QEMU's caches with an IOTLB that holds `n` entries (QEMU's own is 1024). */
-function qemuCaches(n: number): VtdCacheOptions {
-  return { ...QEMU_CACHE_OPTIONS, iotlb: { entries: Math.max(1024, n), ways: 'full', policy: 'qemu' } };
-}
+import {
+  buildWorld,
+  DOMAINS,
+  domainDescriptor,
+  PERF_NOTES_SHAPE,
+  pageDescriptor,
+  qemuCaches,
+  seen,
+  translateAll,
+  unit,
+  vtdCaches,
+  type World,
+} from './vtd-world.js';
 
 // ---- timed loops: one function per kind of work, each returns a sum of what it computed ----
-
-/** Every request is a read without PASID; only sid and iovaPfn change. */
-const req = new TranslationRequest();
-req.pasid = NO_PASID;
-req.access = ACCESS.READ;
-const res = new TranslationResult();
-
-function translateAll(hw: VtdHardware, w: World): number {
-  const sid = w.sid;
-  const vpn = w.vpn;
-  let sum = 0;
-  for (let i = 0; i < sid.length; i++) {
-    req.sid = sid[i]!;
-    req.iovaPfn = vpn[i]!;
-    sum += hw.translate(req, res) + res.outPfn;
-  }
-  return sum;
-}
 
 function translateNaive(nv: NaiveVtdWalk, w: World): number {
   const sid = w.sid;
@@ -349,19 +193,12 @@ function invalidatePagesNaive(nv: NaiveVtdWalk, w: World, count: number, pages: 
   return n;
 }
 
-// ---- queued-invalidation descriptors (VT-d 6.5.2.3, 128-bit form), built untimed ----
-
-/** IOTLB invalidation, domain-selective (G = 2). */
-function domainDescriptor(did: number): readonly bigint[] {
-  return [0x2n | (2n << 4n) | (BigInt(did) << 16n), 0n];
-}
-
-/** IOTLB invalidation, page-selective (G = 3), 2^am pages at `vpn`, IH = 0. */
-function pageDescriptor(did: number, vpn: number, am: number): readonly bigint[] {
-  return [0x2n | (3n << 4n) | (BigInt(did) << 16n), (BigInt(vpn) << 12n) | BigInt(am)];
-}
-
 // ---- checks (untimed): a bench that measured the wrong thing would be worse than none ----
+
+const req = new TranslationRequest();
+req.pasid = NO_PASID;
+req.access = ACCESS.READ;
+const res = new TranslationResult();
 
 /** Every request translates, without a fault, to its expected page; returns how many were hits. */
 function check(hw: VtdHardware, w: World, label: string): number {
@@ -550,6 +387,16 @@ function misses(w: World, vtd: VtdHardware, qemu: VtdHardware, nv: NaiveVtdWalk,
     ratioRows.push({ label: `IOTLB miss + walkSl + IOTLB fill alone @${n}`, result: prims, target: '≤ 10x' });
 }
 
+/**
+ * Warm-up calls for an invalidation row of `ops` operations per call: some 1e5 operations. Its
+ * setup (a refill of every entry) lets the warm-up time reach the call only a few times, which
+ * would time code the JIT has not optimized yet (2-3x slower per QI descriptor, measured); the
+ * naive rows' full scans warm themselves.
+ */
+function warmupCallsFor(ops: number): number {
+  return Math.ceil(1e5 / ops);
+}
+
 function invalidations(w: World, vtd: VtdHardware, qemu: VtdHardware, nv: NaiveVtdWalk): void {
   const n = w.n;
   const refill = (hw: VtdHardware) => () => {
@@ -576,12 +423,12 @@ function invalidations(w: World, vtd: VtdHardware, qemu: VtdHardware, nv: NaiveV
     {
       name: `domain inv @${n}: vtd, queued invalidation`,
       fn: () => submit(vtd, domainDescs),
-      options: { ops: DOMAINS, setup: refill(vtd) },
+      options: { ops: DOMAINS, setup: refill(vtd), warmupCalls: warmupCallsFor(DOMAINS) },
     },
     {
       name: `domain inv @${n}: qemu policy, queued invalidation`,
       fn: () => submit(qemu, domainDescs),
-      options: { ops: DOMAINS, setup: refill(qemu) },
+      options: { ops: DOMAINS, setup: refill(qemu), warmupCalls: warmupCallsFor(DOMAINS) },
     },
     {
       name: `domain inv @${n}: naive full scan`,
@@ -591,7 +438,7 @@ function invalidations(w: World, vtd: VtdHardware, qemu: VtdHardware, nv: NaiveV
     {
       name: `domain inv @${n}: vtd, VtdCaches.iotlbDomain (what the QI calls)`,
       fn: () => invalidateDomainsApi(vtd),
-      options: { ops: DOMAINS, setup: refill(vtd) },
+      options: { ops: DOMAINS, setup: refill(vtd), warmupCalls: warmupCallsFor(DOMAINS) },
     },
   ]).cases as [BenchResult, BenchResult, BenchResult];
   rows.push({ label: `domain inv (QI) @${n}`, vtd: dv, qemu: dq, naive: dn, target: '≤ 1000' });
@@ -612,12 +459,12 @@ function invalidations(w: World, vtd: VtdHardware, qemu: VtdHardware, nv: NaiveV
       {
         name: `${pages}-page inv @${n}: vtd, queued invalidation`,
         fn: () => submit(vtd, descs),
-        options: { ops: many, setup: refill(vtd) },
+        options: { ops: many, setup: refill(vtd), warmupCalls: warmupCallsFor(many) },
       },
       {
         name: `${pages}-page inv @${n}: qemu policy, queued invalidation`,
         fn: () => submit(qemu, descs),
-        options: { ops: many, setup: refill(qemu) },
+        options: { ops: many, setup: refill(qemu), warmupCalls: warmupCallsFor(many) },
       },
       {
         name: `${pages}-page inv @${n}: naive full scan`,
@@ -627,7 +474,7 @@ function invalidations(w: World, vtd: VtdHardware, qemu: VtdHardware, nv: NaiveV
       {
         name: `${pages}-page inv @${n}: vtd, VtdCaches.iotlbPages (what the QI calls)`,
         fn: () => invalidatePagesApi(vtd, w, many, pages),
-        options: { ops: many, setup: refill(vtd) },
+        options: { ops: many, setup: refill(vtd), warmupCalls: warmupCallsFor(many) },
       },
     ]).cases as [BenchResult, BenchResult, BenchResult];
     rows.push({ label: `${pages}-page inv (QI) @${n}`, vtd: pv, qemu: pq, naive: pn, target: '' });
@@ -671,7 +518,7 @@ slWorld(1e5);
 perfNotesWorld(1e5);
 nestedWorld(1e4);
 
-if (faultsSeen !== 0) throw new Error(`${faultsSeen} faults were reported: the workload is wrong`);
+if (seen.faults !== 0) throw new Error(`${seen.faults} faults were reported: the workload is wrong`);
 
 const table = [
   '### Summary (median ns/op; vtd = the model with its default caches; ratios = other ÷ vtd)',
@@ -697,5 +544,5 @@ const paired = [
   ),
 ];
 note(paired.join('\n'));
-note(`(${eventsSeen} events emitted by the units, counted and dropped.)`);
+note(`(${seen.events} events emitted by the units, counted and dropped.)`);
 finish();
