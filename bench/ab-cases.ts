@@ -1,0 +1,77 @@
+/**
+ * The cases scripts/ab-bench.mjs compares: the same VT-d workload run by two checkouts of the code
+ * in one process, A (a git ref) and B (the working tree), their samples taken in alternating
+ * rounds (bench/harness.ts runGroup, with A as the baseline). On this shared VM two bench runs
+ * can disagree by more than a change is worth; two versions in one process, sample by sample,
+ * do not.
+ *
+ * Each side builds its own tables from the same seed, with its own copy of the code, so the two
+ * never share a call site or an object.
+ */
+import { finish, type GroupCase, note, runGroup, section } from './harness.js';
+import type * as VtdWorld from './vtd-world.js';
+
+type World = typeof VtdWorld;
+
+export type AbWhat = 'hit' | 'miss' | 'qi';
+
+export interface AbOptions {
+  /** The git ref A was taken from, for the report. */
+  readonly ref: string;
+  readonly what: AbWhat;
+  /** Pages (translations per sample). */
+  readonly pages: number;
+  /** 'main': 64 domains in runs of 16; 'one-table': perf-notes §3's one table in runs of 64. */
+  readonly workload: 'main' | 'one-table';
+  readonly rounds: number;
+}
+
+/** One side's timed call for `o.what` over its own tables, and the untimed set-up before it. */
+function sideCase(m: World, side: string, o: AbOptions): GroupCase {
+  const shape = o.workload === 'one-table' ? m.PERF_NOTES_SHAPE : undefined;
+  const w = m.buildWorld(o.pages, 'sl', o.pages + 2, shape);
+  const hw = m.unit(w, m.vtdCaches(o.pages));
+  const sum = m.translateAll(hw, w);
+  if (m.translateAll(hw, w) !== sum) throw new Error(`${side}: a second pass translated differently`);
+  if (m.seen.faults !== 0) throw new Error(`${side}: ${m.seen.faults} faults: the workload is wrong`);
+  const name = `${side}: ${o.what} @${o.pages}, ${o.workload}`;
+  if (o.what === 'hit') return { name, fn: () => m.translateAll(hw, w), options: { ops: o.pages } };
+  if (o.what === 'miss') {
+    const c = hw.caches;
+    const cold = () => {
+      c.iotlb.invalidateAll();
+      c.slPsc?.invalidateAll();
+      c.flPsc?.invalidateAll();
+    };
+    return { name, fn: () => m.translateAll(hw, w), options: { ops: o.pages, setup: cold } };
+  }
+  const descs = Array.from({ length: m.DOMAINS }, (_, d) => m.domainDescriptor(d + 1));
+  const refill = () => {
+    m.translateAll(hw, w);
+  };
+  const submit = () => {
+    const r = hw.submitDescriptors(descs);
+    if (r.error !== null) throw new Error(`${side}: descriptor ${r.error.index}: ${r.error.reason}`);
+    return r.processed;
+  };
+  return { name, fn: submit, options: { ops: descs.length, setup: refill, warmupCalls: 2000 } };
+}
+
+/** Runs the comparison and prints it (Markdown, or JSON with --json). */
+export function runAb(a: World, b: World, o: AbOptions): void {
+  section(`A/B: ${o.what}, ${o.pages} pages, ${o.workload} workload; A = ${o.ref}, B = the working tree`);
+  const base = sideCase(a, 'A', o);
+  const other = sideCase(b, 'B', o);
+  const [r] = runGroup(base, [other], o.rounds).cases;
+  if (r?.ratio !== undefined) {
+    note(
+      `B/A ${r.ratio.median.toFixed(3)} (median of ${o.rounds} rounds, range ${r.ratio.min.toFixed(3)}-${r.ratio.max.toFixed(3)}): ` +
+        (r.ratio.min <= 1 && r.ratio.max >= 1
+          ? 'no clear difference (the rounds fall on both sides of 1)'
+          : r.ratio.median < 1
+            ? 'B is faster in every round'
+            : 'B is slower in every round'),
+    );
+  }
+  finish();
+}
