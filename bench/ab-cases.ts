@@ -26,8 +26,11 @@ export interface AbOptions {
   readonly rounds: number;
 }
 
-/** One side's timed call for `o.what` over its own tables, and the untimed set-up before it. */
-function sideCase(m: World, side: string, o: AbOptions): GroupCase {
+/**
+ * One side's timed call for `o.what` over its own tables and the untimed set-up before it, and
+ * the sum of a translation pass (for checking that both sides compute the same thing).
+ */
+function sideCase(m: World, side: string, o: AbOptions): GroupCase & { sum: number } {
   const shape = o.workload === 'one-table' ? m.PERF_NOTES_SHAPE : undefined;
   const w = m.buildWorld(o.pages, 'sl', o.pages + 2, shape);
   const hw = m.unit(w, m.vtdCaches(o.pages));
@@ -35,7 +38,7 @@ function sideCase(m: World, side: string, o: AbOptions): GroupCase {
   if (m.translateAll(hw, w) !== sum) throw new Error(`${side}: a second pass translated differently`);
   if (m.seen.faults !== 0) throw new Error(`${side}: ${m.seen.faults} faults: the workload is wrong`);
   const name = `${side}: ${o.what} @${o.pages}, ${o.workload}`;
-  if (o.what === 'hit') return { name, fn: () => m.translateAll(hw, w), options: { ops: o.pages } };
+  if (o.what === 'hit') return { name, sum, fn: () => m.translateAll(hw, w), options: { ops: o.pages } };
   if (o.what === 'miss') {
     const c = hw.caches;
     const cold = () => {
@@ -43,7 +46,7 @@ function sideCase(m: World, side: string, o: AbOptions): GroupCase {
       c.slPsc?.invalidateAll();
       c.flPsc?.invalidateAll();
     };
-    return { name, fn: () => m.translateAll(hw, w), options: { ops: o.pages, setup: cold } };
+    return { name, sum, fn: () => m.translateAll(hw, w), options: { ops: o.pages, setup: cold } };
   }
   const descs = Array.from({ length: m.DOMAINS }, (_, d) => m.domainDescriptor(d + 1));
   const refill = () => {
@@ -54,7 +57,7 @@ function sideCase(m: World, side: string, o: AbOptions): GroupCase {
     if (r.error !== null) throw new Error(`${side}: descriptor ${r.error.index}: ${r.error.reason}`);
     return r.processed;
   };
-  return { name, fn: submit, options: { ops: descs.length, setup: refill, warmupCalls: 2000 } };
+  return { name, sum, fn: submit, options: { ops: descs.length, setup: refill, warmupCalls: 2000 } };
 }
 
 /** Runs the comparison and prints it (Markdown, or JSON with --json). */
@@ -62,6 +65,7 @@ export function runAb(a: World, b: World, o: AbOptions): void {
   section(`A/B: ${o.what}, ${o.pages} pages, ${o.workload} workload; A = ${o.ref}, B = the working tree`);
   const base = sideCase(a, 'A', o);
   const other = sideCase(b, 'B', o);
+  if (base.sum !== other.sum) throw new Error('A and B translate the workload to different pages');
   const [r] = runGroup(base, [other], o.rounds).cases;
   if (r?.ratio !== undefined) {
     note(

@@ -5,7 +5,7 @@
 //                                   [--rounds R] [--json]
 // Exit codes: 0 ok, 2 usage error, 4 the ref cannot be read, 1 the comparison failed.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
@@ -84,7 +84,7 @@ try {
   }
   const worldA = join(a, 'bench', 'vtd-world.ts');
   if (!existsSync(worldA)) {
-    writeFileSync(worldA, spawnSync('cat', [join(repo, 'bench', 'vtd-world.ts')]).stdout);
+    copyFileSync(join(repo, 'bench', 'vtd-world.ts'), worldA);
     if (!json) console.error(`ab-bench: ${ref} has no bench/vtd-world.ts; using the working tree's`);
   }
 
