@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { build } from 'esbuild';
+import { bundleBench } from './bundle-bench.mjs';
 
 const HELP = `usage: node scripts/ab-bench.mjs <ref> [options]
 
@@ -102,16 +102,7 @@ try {
   );
   // The bundle goes under the repo's dist/, so that packages resolve from its node_modules.
   const outfile = join(repo, 'dist', 'ab', `ab-${process.pid}.mjs`);
-  await build({
-    entryPoints: [entry],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    logLevel: 'warning',
-  });
+  await bundleBench(entry, outfile);
   const r = spawnSync(process.execPath, ['--expose-gc', outfile, ...(json ? ['--json'] : [])], {
     stdio: 'inherit',
   });

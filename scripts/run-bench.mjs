@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { build } from 'esbuild';
+import { bundleBench } from './bundle-bench.mjs';
 
 const args = process.argv.slice(2);
 const passThrough = args.filter((a) => a.startsWith('--'));
@@ -23,16 +23,7 @@ if (unknown.length > 0) {
 let failed = 0;
 for (const name of names) {
   const outfile = join('dist', 'bench', `${name}.bench.mjs`);
-  await build({
-    entryPoints: [join('bench', `${name}.bench.ts`)],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    logLevel: 'warning',
-  });
+  await bundleBench(join('bench', `${name}.bench.ts`), outfile);
   if (!passThrough.includes('--json')) console.log(`\n## bench/${name}.bench.ts (node ${process.version})`);
   const r = spawnSync(process.execPath, ['--expose-gc', outfile, ...passThrough], { stdio: 'inherit' });
   if (r.status !== 0) failed++;
