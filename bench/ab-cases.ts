@@ -5,8 +5,9 @@
  * can disagree by more than a change is worth; two versions in one process, sample by sample,
  * do not.
  *
- * Each side builds its own tables from the same seed, with its own copy of the code, so the two
- * never share a call site or an object.
+ * Both sides run the working tree's bench/vtd-world.ts (the workload), each bundled against its own
+ * core/ and plugins/ (the code under test), and build their own tables from the same seed: the
+ * two never share a call site or an object.
  */
 import { finish, type GroupCase, note, runGroup, section } from './harness.js';
 import type * as VtdWorld from './vtd-world.js';
@@ -40,24 +41,19 @@ function sideCase(m: World, side: string, o: AbOptions): GroupCase & { sum: numb
   const name = `${side}: ${o.what} @${o.pages}, ${o.workload}`;
   if (o.what === 'hit') return { name, sum, fn: () => m.translateAll(hw, w), options: { ops: o.pages } };
   if (o.what === 'miss') {
-    const c = hw.caches;
-    const cold = () => {
-      c.iotlb.invalidateAll();
-      c.slPsc?.invalidateAll();
-      c.flPsc?.invalidateAll();
-    };
-    return { name, sum, fn: () => m.translateAll(hw, w), options: { ops: o.pages, setup: cold } };
+    return { name, sum, fn: () => m.translateAll(hw, w), options: { ops: o.pages, setup: m.coldCaches(hw) } };
   }
   const descs = Array.from({ length: m.DOMAINS }, (_, d) => m.domainDescriptor(d + 1));
   const refill = () => {
     m.translateAll(hw, w);
   };
-  const submit = () => {
-    const r = hw.submitDescriptors(descs);
-    if (r.error !== null) throw new Error(`${side}: descriptor ${r.error.index}: ${r.error.reason}`);
-    return r.processed;
+  if (m.submit(hw, descs) !== descs.length) throw new Error(`${side}: the queue refused a descriptor`);
+  return {
+    name,
+    sum,
+    fn: () => m.submit(hw, descs),
+    options: { ops: descs.length, setup: refill, warmupCalls: 2000 },
   };
-  return { name, sum, fn: submit, options: { ops: descs.length, setup: refill, warmupCalls: 2000 } };
 }
 
 /** Runs the comparison and prints it (Markdown, or JSON with --json). */

@@ -1,9 +1,10 @@
 /**
  * The VT-d bench workload, shared by bench/vtd.bench.ts and scripts/ab-bench.mjs: seeded tables
  * of n pages over 64 domains in runs of 16 (or perf-notes §3's one table in runs of 64), units
- * over them with the plugin's or QEMU's caches, the translation loop and the QI descriptors.
- * It imports only core/ and plugins/vtd through relative paths, so the A/B script can bundle the
- * copy of it in an older checkout against that checkout's code.
+ * over them with the plugin's or QEMU's caches, the translation loop, the cache flush before a
+ * miss pass and the QI descriptors. It imports only core/ and plugins/vtd through relative paths,
+ * so the A/B script can put a copy of it into an older checkout and bundle it against that
+ * checkout's code.
  */
 import { FrameAllocator } from '../core/memory/frame-allocator.js';
 import { PhysMemory } from '../core/memory/phys-memory.js';
@@ -186,6 +187,21 @@ export function translateAll(hw: VtdHardware, w: World): number {
     sum += hw.translate(req, res) + res.outPfn;
   }
   return sum;
+}
+
+/** Set-up of a miss pass: empties the unit's IOTLB and paging-structure caches. */
+export function coldCaches(hw: VtdHardware): () => void {
+  return () => {
+    hw.caches.iotlb.invalidateAll();
+    hw.caches.slPsc?.invalidateAll();
+    hw.caches.flPsc?.invalidateAll();
+  };
+}
+
+/** Submits descriptors to the unit's queue; the number processed, or -1 if one was refused. */
+export function submit(hw: VtdHardware, descs: readonly (readonly bigint[])[]): number {
+  const r = hw.submitDescriptors(descs);
+  return r.error === null ? r.processed : -1;
 }
 
 // ---- queued-invalidation descriptors (VT-d 6.5.2.3, 128-bit form), built untimed ----

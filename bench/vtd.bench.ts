@@ -44,12 +44,14 @@ import { NaiveVtdWalk } from './baselines/naive-vtd-walk.js';
 import { type BenchResult, finish, fmt, type GroupCase, note, ratio, runGroup, section } from './harness.js';
 import {
   buildWorld,
+  coldCaches,
   DOMAINS,
   domainDescriptor,
   PERF_NOTES_SHAPE,
   pageDescriptor,
   qemuCaches,
   seen,
+  submit,
   translateAll,
   unit,
   vtdCaches,
@@ -162,11 +164,6 @@ function lookupRaw(
   return sum;
 }
 
-function submit(hw: VtdHardware, descs: readonly (readonly bigint[])[]): number {
-  const r = hw.submitDescriptors(descs);
-  return r.error === null ? r.processed : -1;
-}
-
 function invalidateDomainsApi(hw: VtdHardware): number {
   let n = 0;
   for (let d = 1; d <= DOMAINS; d++) n += hw.caches.iotlbDomain(d);
@@ -272,15 +269,6 @@ function bareCase(hw: VtdHardware, w: World): GroupCase {
   };
 }
 
-/** Flushes a unit's IOTLB and paging-structure caches (untimed set-up of a miss pass). */
-function coldIotlb(hw: VtdHardware): () => void {
-  return () => {
-    hw.caches.iotlb.invalidateAll();
-    hw.caches.slPsc?.invalidateAll();
-    hw.caches.flPsc?.invalidateAll();
-  };
-}
-
 function hits(w: World, vtd: VtdHardware, qemu: VtdHardware, nv: NaiveVtdWalk): void {
   const n = w.n;
   section(`translate() hit, ${n} IOTLB entries resident`);
@@ -342,11 +330,11 @@ function misses(w: World, vtd: VtdHardware, qemu: VtdHardware, nv: NaiveVtdWalk,
   });
   warm(noPsc, w, 'vtd without PSCs');
   const cases: GroupCase[] = [
-    { name: `miss @${n}: vtd`, fn: () => translateAll(vtd, w), options: { ops: n, setup: coldIotlb(vtd) } },
+    { name: `miss @${n}: vtd`, fn: () => translateAll(vtd, w), options: { ops: n, setup: coldCaches(vtd) } },
     {
       name: `miss @${n}: qemu policy`,
       fn: () => translateAll(qemu, w),
-      options: { ops: n, setup: coldIotlb(qemu) },
+      options: { ops: n, setup: coldCaches(qemu) },
     },
     {
       name: `miss @${n}: naive Map<string>`,
@@ -356,7 +344,7 @@ function misses(w: World, vtd: VtdHardware, qemu: VtdHardware, nv: NaiveVtdWalk,
     {
       name: `reference @${n}: vtd without paging-structure caches`,
       fn: () => translateAll(noPsc, w),
-      options: { ops: n, setup: coldIotlb(noPsc) },
+      options: { ops: n, setup: coldCaches(noPsc) },
     },
   ];
   if (sl) {

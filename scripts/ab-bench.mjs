@@ -5,7 +5,7 @@
 //                                   [--rounds R] [--json]
 // Exit codes: 0 ok, 2 usage error, 4 the ref cannot be read, 1 the comparison failed.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { bundleBench } from './bundle-bench.mjs';
@@ -27,8 +27,9 @@ options:
   --json                     the results as JSON
   -h, --help                 this text
 
-A ref older than bench/vtd-world.ts gets the working tree's copy of it, which works as long as
-the APIs it calls are the same there.`;
+Both sides run the working tree's bench/vtd-world.ts (the workload) against their own core/
+and plugins/ (the code under test), so a ref works as long as the APIs the workload calls were
+the same there.`;
 
 function usage(message) {
   console.error(`ab-bench: ${message}\n\n${HELP}`);
@@ -67,10 +68,10 @@ if (!Number.isInteger(rounds) || rounds < 1 || rounds > 1000) usage(`--rounds mu
 const repo = resolve(import.meta.dirname, '..');
 const work = mkdtempSync(join(tmpdir(), 'viommu-ab-'));
 try {
-  // A: the ref's core/, plugins/ and bench/, extracted beside nothing else.
+  // A: the ref's core/ and plugins/, the code under test, with the working tree's workload.
   const a = join(work, 'a');
   mkdirSync(a);
-  const archive = spawnSync('git', ['-C', repo, 'archive', '--format=tar', ref, 'core', 'plugins', 'bench'], {
+  const archive = spawnSync('git', ['-C', repo, 'archive', '--format=tar', ref, 'core', 'plugins'], {
     maxBuffer: 1 << 30,
   });
   if (archive.status !== 0) {
@@ -83,10 +84,8 @@ try {
     process.exit(4);
   }
   const worldA = join(a, 'bench', 'vtd-world.ts');
-  if (!existsSync(worldA)) {
-    copyFileSync(join(repo, 'bench', 'vtd-world.ts'), worldA);
-    if (!json) console.error(`ab-bench: ${ref} has no bench/vtd-world.ts; using the working tree's`);
-  }
+  mkdirSync(join(a, 'bench'));
+  copyFileSync(join(repo, 'bench', 'vtd-world.ts'), worldA);
 
   const entry = join(work, 'ab-entry.ts');
   const o = { ref, what: options.what, pages, workload: options.workload, rounds };
