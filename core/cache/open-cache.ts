@@ -137,9 +137,7 @@ export class OpenAddressingCache extends TranslationCache {
       const w1 = keys[2 * s + 1];
       if (w1 === k1 && keys[2 * s] === k0) {
         this.nHits++;
-        const o = this.hitOrder;
-        if (o === 1) this.stamp(s);
-        else if (o === 2) this.moveToTail(s);
+        this.touch(s);
         return s;
       }
       if (w1 === -1) return -1;
