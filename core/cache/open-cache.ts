@@ -110,7 +110,7 @@ export class OpenAddressingCache extends TranslationCache {
     if (vpn >= 35184372088832) return this.miss(); // 2^45, VPN_LIMIT
     const hi = (vpn * 2.3283064365386963e-10) | 0; // vpn / 2^32, exact: a power of two
     if ((base & 0x1ffff) !== 0) {
-      // MIXED_SIZES: probe each size class present, smallest first.
+      // MIXED_SIZES (translation-cache.ts ctxKey): probe each size class present, smallest first.
       const s = this.probeSizes(base >>> 17, vpn | 0, hi, this.ctxSizes[ctx]);
       return s >= 0 ? s : this.miss();
     }

@@ -17,7 +17,7 @@ import type { ReplacementPolicy, ResolvedCacheOptions } from './cache-options.js
 import { type CacheCounters, emptyCounters } from './stats.js';
 
 /** ctxKey's flag: the context holds entries of sizes other than code 0 (or none yet). */
-export const MIXED_SIZES = 1 << 16;
+const MIXED_SIZES = 1 << 16;
 
 /** The ctxKey word of a live context with tag `tag` and size-code mask `sizes`. */
 function contextKey(tag: number, sizes: number): number {
