@@ -114,7 +114,8 @@ export class OpenAddressingCache extends TranslationCache {
       const s = this.probeSizes(base >>> 17, vpn | 0, hi, this.ctxSizes[ctx]);
       return s >= 0 ? s : this.miss();
     }
-    // Base pages only (or a dead context, whose tag-0 key matches nothing): one probe.
+    // One-page entries of size code 0 only (or a dead context, whose tag-0 key matches nothing):
+    // the VPN is the key, one probe.
     const s = this.probeLive(vpn | 0, base | hi);
     return s >= 0 ? s : this.miss();
   }

@@ -6,6 +6,8 @@ import { createTranslationCache } from './create-cache.js';
 import type { TranslationCache } from './translation-cache.js';
 
 const SHIFTS = [0, 9, 18];
+/** Size codes of a cache whose smallest entry spans pages, as VT-d's paging-structure caches do. */
+const SPAN_SHIFTS = [9, 18, 27];
 
 type Op =
   | { t: 'insert'; ctx: number; vpn: number; size: number; out: number }
@@ -54,15 +56,19 @@ const opA: fc.Arbitrary<Op> = fc.oneof(
 /** Reference model: every inserted, not yet invalidated entry, by "ctx:size:base". */
 class Model {
   readonly m = new Map<string, number>();
-  static key(ctx: number, size: number, vpn: number): string {
-    const span = 2 ** SHIFTS[size];
+  readonly shifts: readonly number[];
+  constructor(shifts: readonly number[] = SHIFTS) {
+    this.shifts = shifts;
+  }
+  static key(ctx: number, size: number, vpn: number, shifts: readonly number[] = SHIFTS): string {
+    const span = 2 ** shifts[size];
     return `${ctx}:${size}:${Math.floor(vpn / span) * span}`;
   }
   /** Output page for (ctx, vpn) through the smallest present size, or -1. */
   any(ctx: number, vpn: number): number {
-    for (let size = 0; size < SHIFTS.length; size++) {
-      const out = this.m.get(Model.key(ctx, size, vpn));
-      if (out !== undefined) return out + (vpn % 2 ** SHIFTS[size]);
+    for (let size = 0; size < this.shifts.length; size++) {
+      const out = this.m.get(Model.key(ctx, size, vpn, this.shifts));
+      if (out !== undefined) return out + (vpn % 2 ** this.shifts[size]);
     }
     return -1;
   }
@@ -82,17 +88,18 @@ class Model {
 /** Called with the cache's and the model's answer to each lookup / invalidation. */
 type Observer = (kind: string, cache: number, model: number) => void;
 
-function run(c: TranslationCache, ops: readonly Op[], see: Observer): Model {
-  const model = new Model();
+function run(c: TranslationCache, ops: readonly Op[], see: Observer, shifts = SHIFTS): Model {
+  const model = new Model(shifts);
+  const key = (ctx: number, size: number, vpn: number) => Model.key(ctx, size, vpn, shifts);
   for (const op of ops) {
     switch (op.t) {
       case 'insert':
         c.insert(op.ctx, op.vpn, op.size, op.out, 3);
-        model.m.set(Model.key(op.ctx, op.size, op.vpn), op.out);
+        model.m.set(key(op.ctx, op.size, op.vpn), op.out);
         break;
       case 'lookup': {
         const s = c.lookup(op.ctx, op.vpn, op.size);
-        see('lookup', s < 0 ? -1 : c.outPage[s], model.m.get(Model.key(op.ctx, op.size, op.vpn)) ?? -1);
+        see('lookup', s < 0 ? -1 : c.outPage[s], model.m.get(key(op.ctx, op.size, op.vpn)) ?? -1);
         break;
       }
       case 'lookupAny': {
@@ -100,7 +107,7 @@ function run(c: TranslationCache, ops: readonly Op[], see: Observer): Model {
         see('lookupAny', s < 0 ? -1 : c.outputFor(s, op.vpn), model.any(op.ctx, op.vpn));
         if (s >= 0) {
           // The hit's own size: a bounded cache may have evicted a smaller page the model still has.
-          const want = model.m.get(Model.key(op.ctx, c.sizeOf(s), op.vpn));
+          const want = model.m.get(key(op.ctx, c.sizeOf(s), op.vpn));
           see('lookupAnyHit', c.outPage[s], want ?? -1);
         }
         break;
@@ -115,7 +122,7 @@ function run(c: TranslationCache, ops: readonly Op[], see: Observer): Model {
       case 'invRange': {
         const end = op.vpn + op.pages;
         const n = model.drop(
-          (ctx, size, base) => ctx === op.ctx && base < end && base + 2 ** SHIFTS[size] > op.vpn,
+          (ctx, size, base) => ctx === op.ctx && base < end && base + 2 ** shifts[size] > op.vpn,
         );
         see('invRange', c.invalidateRange(op.ctx, op.vpn, op.pages), n);
         break;
@@ -153,6 +160,35 @@ describe('translation cache against a reference model', () => {
         const k = c.counters();
         expect(k.evictions).toBe(0);
         expect(k.hits + k.misses).toBe(k.lookups);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('unbounded capacity, smallest size spanning 512 pages: lookupAny finds an entry from any page it covers', () => {
+    const layout = fc.constantFrom<[ReplacementPolicy, number | 'full']>(
+      ...policies.map((p): [ReplacementPolicy, number | 'full'] => [p, 'full']),
+      ['lru', 256],
+    );
+    fc.assert(
+      fc.property(layout, fc.array(opA, { maxLength: 200, size: 'max' }), ([policy, ways], ops) => {
+        const c = createTranslationCache({
+          entries: 256,
+          ways,
+          policy,
+          rng: new SeededRng(7),
+          pageShifts: SPAN_SHIFTS,
+        });
+        const model = run(
+          c,
+          ops,
+          (kind, got, want) => {
+            if (got !== want) expect([kind, got]).toEqual([kind, want]);
+          },
+          SPAN_SHIFTS,
+        );
+        const snap = c.snapshot().map((e) => [Model.key(e.ctx, e.size, e.vpn, SPAN_SHIFTS), e.outPage]);
+        expect(new Map(snap as [string, number][])).toEqual(model.m);
       }),
       { numRuns: 200 },
     );

@@ -16,12 +16,18 @@ import {
 import type { ReplacementPolicy, ResolvedCacheOptions } from './cache-options.js';
 import { type CacheCounters, emptyCounters } from './stats.js';
 
-/** ctxKey's flag: the context holds entries of sizes other than code 0 (or none yet). */
+/**
+ * ctxKey's flag: a lookup must mask the VPN per size code, because the context holds entries of
+ * sizes other than code 0 (or none yet), or code 0 itself spans more than one page.
+ */
 const MIXED_SIZES = 1 << 16;
 
-/** The ctxKey word of a live context with tag `tag` and size-code mask `sizes`. */
-function contextKey(tag: number, sizes: number): number {
-  return (tag << 17) | (sizes === 1 ? 0 : MIXED_SIZES);
+/**
+ * The ctxKey word of a live context with tag `tag` and size-code mask `sizes`; `basePage`: size
+ * code 0 covers one page, so a VPN is its own key.
+ */
+function contextKey(tag: number, sizes: number, basePage: boolean): number {
+  return (tag << 17) | (sizes === 1 && basePage ? 0 : MIXED_SIZES);
 }
 
 /** An empty slot's key words [0, EMPTY_K1] read as one 64-bit word (in the host's byte order). */
@@ -102,6 +108,8 @@ export abstract class TranslationCache {
   readonly pageShifts: readonly number[];
   /** Slots in the table (>= entries). */
   readonly slotCount: number;
+  /** Size code 0 covers one page (pageShifts[0] === 0): see MIXED_SIZES. */
+  protected readonly basePage: boolean;
   /** Per slot [k0, k1] (see cache-key.ts); internal, exposed for debugging. */
   readonly keys: Int32Array;
   /** `keys` as one 64-bit word per slot, for emptying the table with one native fill. */
@@ -127,8 +135,8 @@ export abstract class TranslationCache {
   protected ctxTag: Int32Array;
   /**
    * Per context, what a lookup needs in one word: `tag << 17` while the context is live and holds
-   * base pages only, the same with MIXED_SIZES set when it holds other sizes (or none yet), and 0
-   * when it is dead. Tags start at 1, so a key built from 0 (a dead context, or an id past the
+   * only size code 0 of one page each, the same with MIXED_SIZES set otherwise (other sizes, none
+   * yet, or a size code 0 that spans pages), and 0 when it is dead. Tags start at 1, so a key built from 0 (a dead context, or an id past the
    * end, which reads as undefined | 0) names no entry: the probe misses without a test of its own.
    */
   protected ctxKey: Int32Array;
@@ -156,6 +164,7 @@ export abstract class TranslationCache {
     this.ways = o.ways;
     this.policy = o.policy;
     this.pageShifts = [...o.pageShifts];
+    this.basePage = this.pageShifts[0] === 0;
     this.rng = o.rng;
     this.slotCount = slotCount;
     this.keys = new Int32Array(slotCount * SLOT_STRIDE);
@@ -477,7 +486,7 @@ export abstract class TranslationCache {
     }
     this.tagCtx[fresh] = ctx;
     this.ctxTag[ctx] = fresh;
-    this.ctxKey[ctx] = contextKey(fresh, 0);
+    this.ctxKey[ctx] = contextKey(fresh, 0, this.basePage);
     return fresh;
   }
 
@@ -526,7 +535,7 @@ export abstract class TranslationCache {
   private deriveKeys(): void {
     for (let c = 0; c < this.ctxTag.length; c++) {
       const t = this.ctxTag[c];
-      this.ctxKey[c] = t >= this.epoch && t >= 0 ? contextKey(t, this.ctxSizes[c]) : 0;
+      this.ctxKey[c] = t >= this.epoch && t >= 0 ? contextKey(t, this.ctxSizes[c], this.basePage) : 0;
     }
   }
 
@@ -545,7 +554,7 @@ export abstract class TranslationCache {
     const sizes = this.ctxSizes[ctx] | (1 << size);
     if (sizes !== this.ctxSizes[ctx]) {
       this.ctxSizes[ctx] = sizes;
-      this.ctxKey[ctx] = contextKey(this.ctxTag[ctx], sizes);
+      this.ctxKey[ctx] = contextKey(this.ctxTag[ctx], sizes, this.basePage);
     }
     this.totalLive++;
   }

@@ -191,3 +191,36 @@ describe('translate() against the uncached reference walker', () => {
     );
   });
 });
+
+describe('paging-structure caches', () => {
+  // The second-level PSC caches the table a walk reached at each level (size code c: the entry of
+  // level c + 2, covering 2^(9(c+1)) pages). A miss on another page under the same cached entry
+  // resumes below it, whatever the page's offset inside that entry's span.
+  it.each([3, 4] as const)('a %i-level walk resumes from the PSC for an unaligned page', (levels) => {
+    const f = makeFixture();
+    initRootTable(f.hw, true);
+    const d = createDomain(f.hw, 1, levels, false);
+    const sid = 0x0310;
+    attachDevice(f.hw, sid, 1, 'sl');
+    const host = hostSpace(f.frames);
+    const base = 0x4_0000; // 2^18 pages: aligned to a level-3 entry's span
+    for (const p of [0x13, 0x14, 0x37])
+      slMap(f.memory, host, d.slptptr / 4096, levels, base + p, 0x900 + p, 12, { r: true, w: true });
+    const req = new TranslationRequest();
+    const out = new TranslationResult();
+    req.sid = sid;
+    req.pasid = NO_PASID;
+    req.access = 1;
+    const reads = (vpn: number): number => {
+      req.iovaPfn = vpn;
+      expect(f.hw.translate(req, out)).toBe(0);
+      expect(out.outPfn).toBe(0x900 + vpn - base);
+      expect(out.hit).toBe(false);
+      return out.memReads;
+    };
+    const first = reads(base + 0x13); // context and PASID entries, then the whole walk
+    expect(reads(base + 0x37)).toBe(1); // the leaf only: level 2's entry came from the PSC
+    expect(reads(base + 0x14)).toBe(1);
+    expect(first).toBeGreaterThan(levels);
+  });
+});
