@@ -111,7 +111,8 @@ export class QueuedInvalidation {
     if (bits(w, 9, 3) !== 0) return `unknown descriptor type 0x${((bits(w, 9, 3) << 4) | type).toString(16)}`;
     const rsvd = QI_RSVD_WORDS[type];
     if (rsvd === undefined) return `unknown descriptor type 0x${type.toString(16)}`;
-    if (QI_256_ONLY.has(type) && d.length !== 4) return `type 0x${type.toString(16)} needs a 256-bit descriptor`;
+    if (QI_256_ONLY.has(type) && d.length !== 4)
+      return `type 0x${type.toString(16)} needs a 256-bit descriptor`;
     if ((w[0]! & rsvd[0]!) !== 0 || (w[1]! & rsvd[1]!) !== 0)
       return `reserved bits set in qw0 (0x${(d[0]! & QI_RSVD[type]![0]).toString(16)})`;
     if ((w[2]! & rsvd[2]!) !== 0 || (w[3]! & rsvd[3]!) !== 0)
