@@ -24,8 +24,7 @@ const faultClear: Handler = (hw, _id, data) => {
 };
 
 const faultMask: Handler = (hw, _id, data) => {
-  hw.faultRecorder.im = bool(data, 'masked', true);
-  if (!hw.faultRecorder.im) hw.faultRecorder.ip = false;
+  hw.faultRecorder.setMask(bool(data, 'masked', true));
   return { im: hw.faultRecorder.im };
 };
 

@@ -1,8 +1,10 @@
 /**
  * Primary fault logging (VT-d 7.2.1, reference/vtd.md §6.1): NFR 128-bit fault
- * recording registers used round-robin from FSTS.FRI, fault compression (a
- * fault from a SID that already has a recorded fault pending is dropped),
- * overflow (PFO), and the fault event interrupt (FECTL IM/IP).
+ * recording registers used round-robin from an internal next-register index,
+ * fault compression (a fault from a SID that already has a recorded fault
+ * pending is dropped), overflow (PFO), and the fault event interrupt (FECTL
+ * IM/IP). FSTS.FRI names the register of the first pending fault, which is
+ * where software (Linux's dmar_fault) starts reading until it meets F = 0.
  */
 import { hex64 } from '../../../core/model/hex.js';
 
@@ -38,8 +40,13 @@ export class FaultRecorder {
   readonly records: FaultRecord[];
   /** FSTS.PFO: primary fault overflow. */
   pfo = false;
-  /** FSTS.FRI: index of the next register hardware writes. */
+  /**
+   * FSTS.FRI: the register that took the fault which set PPF (the first pending one); valid
+   * while PPF is set, and latched until all F bits are clear again.
+   */
   fri = 0;
+  /** The register hardware writes next (internal, round robin over the NFR registers). */
+  next = 0;
   /** FECTL.IM: interrupt mask; FECTL.IP: interrupt pending (masked). */
   im = false;
   ip = false;
@@ -68,17 +75,18 @@ export class FaultRecorder {
   record(f: FaultInput, otherPending = false): RecordOutcome {
     if (this.pfo) return { recorded: false, why: 'overflow' };
     if (this.records.some((r) => r.F && r.sid === f.sid)) return { recorded: false, why: 'compressed' };
-    const slot = this.records[this.fri]!;
+    const slot = this.records[this.next]!;
     if (slot.F) {
+      // No interrupt: that register's fault keeps PPF set, so one is already pending (vtd.md §6.1).
       this.pfo = true;
-      this.#interrupt(otherPending);
       return { recorded: false, why: 'overflow' };
     }
-    const hadPending = this.ppf || otherPending;
+    const ppf = this.ppf;
     Object.assign(slot, { F: true, ...f });
-    const index = this.fri;
-    this.fri = (this.fri + 1) % this.records.length;
-    this.#interrupt(hadPending);
+    const index = this.next;
+    this.next = (this.next + 1) % this.records.length;
+    if (!ppf) this.fri = index;
+    this.#interrupt(ppf || otherPending);
     return { recorded: true, index };
   }
 
@@ -93,6 +101,15 @@ export class FaultRecorder {
     this.pfo = false;
   }
 
+  /** Software writes FECTL.IM. Unmasking with IP set delivers the pending interrupt and clears IP. */
+  setMask(masked: boolean): void {
+    this.im = masked;
+    if (!masked && this.ip) {
+      this.ip = false;
+      this.interrupts++;
+    }
+  }
+
   #interrupt(alreadyPending: boolean): void {
     if (alreadyPending) return;
     if (this.im) this.ip = true;
@@ -104,12 +121,14 @@ export class FaultRecorder {
     records: FaultRecord[];
     bits: [boolean, boolean, boolean];
     fri: number;
+    next: number;
     interrupts: number;
   } {
     return {
       records: this.records,
       bits: [this.pfo, this.im, this.ip],
       fri: this.fri,
+      next: this.next,
       interrupts: this.interrupts,
     };
   }
@@ -124,6 +143,7 @@ export class FaultRecorder {
     });
     [this.pfo, this.im, this.ip] = s.bits;
     this.fri = s.fri;
+    this.next = s.next;
     this.interrupts = s.interrupts;
   }
 

@@ -11,7 +11,9 @@ import type { LogRecord } from '../../../core/events/log/records.js';
 import { ACCESS, NO_PASID, TranslationRequest, TranslationResult } from '../../../core/model/translation.js';
 import type { JsonObject } from '../../../core/plugin/contract.js';
 import { PluginHost } from '../../../core/plugin/host.js';
+import type { UnitIdentity } from '../../../core/plugin/tokens.js';
 import { Simulator } from '../../../core/sim/simulator.js';
+import { REGISTER_COMMANDS } from '../commands/register-commands.js';
 import { VTD_FAULT as F, isQualified } from '../fault-reasons.js';
 import vtd from '../index.js';
 import { attachDevice, createDomain, initRootTable, setPasidTableEntry } from '../setup.js';
@@ -20,6 +22,7 @@ import { type Fixture, makeFixture } from '../testing/test-unit.js';
 import { uapiFaultReason } from './uapi-reason.js';
 
 const BUS = 0x0300;
+const UNIT: UnitIdentity = { id: 'u0', devices: new Map() };
 
 /** Legacy root table with one attached device (devfn 0x10); other devfns of the bus have no context entry. */
 function legacy(nfr: number, fpd = false): Fixture {
@@ -102,9 +105,44 @@ describe('fault recording registers', () => {
     expect(rec.interrupts).toBe(1);
     rec.clear(0);
     rec.clear(1);
-    rec.im = true;
+    rec.setMask(true);
     dma(f, BUS | 0x13, 1);
     expect([rec.interrupts, rec.ip]).toEqual([1, true]);
+    // Unmasking delivers the pending interrupt and clears IP.
+    rec.setMask(false);
+    expect([rec.interrupts, rec.ip]).toEqual([2, false]);
+    rec.setMask(false);
+    expect(rec.interrupts).toBe(2);
+  });
+
+  it('raises no interrupt on overflow: the fault that fills the register still holds PPF', () => {
+    const f = legacy(1);
+    const rec = f.hw.faultRecorder;
+    dma(f, BUS | 0x11, 1);
+    expect(rec.interrupts).toBe(1);
+    dma(f, BUS | 0x12, 1);
+    expect([rec.pfo, rec.interrupts]).toEqual([true, 1]);
+    rec.clearOverflow();
+    rec.setMask(true);
+    dma(f, BUS | 0x13, 1);
+    expect([rec.pfo, rec.interrupts, rec.ip]).toEqual([true, 1, false]);
+  });
+
+  it('FSTS.FRI names the register of the first pending fault, where software starts reading', () => {
+    const f = legacy(3);
+    const rec = f.hw.faultRecorder;
+    const fri = () =>
+      ((REGISTER_COMMANDS['vtd.regs.read']!(f.hw, UNIT, {}) as { FSTS: number }).FSTS >>> 8) & 0xff;
+    dma(f, BUS | 0x11, 1);
+    expect([rec.records[0]!.F, fri()]).toEqual([true, 0]);
+    dma(f, BUS | 0x12, 1);
+    expect(fri()).toBe(0); // latched while PPF stays set
+    rec.clear(0);
+    rec.clear(1);
+    dma(f, BUS | 0x13, 1); // PPF was clear: this fault, in register 2, is the first pending
+    expect([rec.records[2]!.F, fri()]).toEqual([true, 2]);
+    dma(f, BUS | 0x14, 1); // wraps to register 0
+    expect([rec.records[0]!.sid, fri()]).toEqual([BUS | 0x14, 2]);
   });
 });
 
