@@ -54,6 +54,11 @@ export interface KernelVersion {
   readonly IOMMU_SVA_VTD_GPASID_LAST: bigint;
   /** IOMMU_PASID_FORMAT_* names this kernel knows. */
   readonly pasidFormats: { readonly [format: number]: string };
+  /**
+   * The PRQ thread answers Invalid to privileged requests that read or write and to execute
+   * requests that also read (v5.13, commit 78a523fe73b8; uapi.md §5.5).
+   */
+  readonly prqRejectsPrivAndExecRead: boolean;
 }
 
 const cacheLayout = LAYOUTS.iommu_cache_invalidate_info;
@@ -84,6 +89,7 @@ const V5_10: KernelVersion = {
   pageRespFlagsMask: UAPI.IOMMU_PAGE_RESP_PASID_VALID,
   IOMMU_SVA_VTD_GPASID_LAST: 0x40n,
   pasidFormats: { [UAPI.IOMMU_PASID_FORMAT_INTEL_VTD]: 'IOMMU_PASID_FORMAT_INTEL_VTD' },
+  prqRejectsPrivAndExecRead: false,
 };
 
 /** The modelled kernels. */
@@ -93,8 +99,10 @@ export const KERNELS: Readonly<Record<KernelName, KernelVersion>> = {
   'v5.13': {
     ...V5_10,
     name: 'v5.13',
-    summary: 'v5.13: adds IOMMU_SVA_VTD_GPASID_WPE, VT-d flag bits 0..6',
+    summary:
+      'v5.13: adds IOMMU_SVA_VTD_GPASID_WPE, VT-d flag bits 0..6; the PRQ thread rejects privileged R/W and execute+read requests',
     IOMMU_SVA_VTD_GPASID_LAST: 0x80n,
+    prqRejectsPrivAndExecRead: true,
   },
   // Not mainline: the SMMUv3 plugin's opt-in profile, where a proposed
   // out-of-tree SMMUv3 PASID-table format takes value 2.

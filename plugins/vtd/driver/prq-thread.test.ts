@@ -92,6 +92,38 @@ describe('page request -> iommu_fault (uapi.md §5.5)', () => {
     expect(r57.faults.reports).toHaveLength(1);
   });
 
+  it('v5.13 answers Invalid to privileged R/W and to execute+read requests; v5.10 reports them', () => {
+    const odd = [
+      { priv: true, read: true },
+      { priv: true, read: false, write: true },
+      { exec: true, read: true },
+    ];
+    for (const over of odd) {
+      const r13 = bound({ options: { kernel: 'v5.13' } });
+      r13.driver.pageRequest(r13.device, request({ pasid: r13.pasid, ...over }));
+      expect(r13.faults.reports).toEqual([]);
+      expect(responses(r13)).toMatchObject([{ code: 1, lpig: true, prgIndex: 0x42, pasid: r13.pasid }]);
+      const r10 = bound();
+      r10.driver.pageRequest(r10.device, request({ pasid: r10.pasid, ...over }));
+      expect(r10.faults.reports).toHaveLength(1);
+      expect(responses(r10)).toEqual([]);
+    }
+    // Execute without read, privileged or not, still goes to the guest (not last in its group:
+    // with LPIG and neither R nor W it would be a stop marker).
+    const r = bound({ options: { kernel: 'v5.13' } });
+    expect(
+      r.driver.pageRequest(r.device, request({ pasid: r.pasid, read: false, exec: true, last: false })),
+    ).toBe(0);
+    expect(
+      r.driver.pageRequest(
+        r.device,
+        request({ pasid: r.pasid, read: false, exec: true, priv: true, last: false }),
+      ),
+    ).toBe(0);
+    expect(r.faults.reports).toHaveLength(2);
+    expect(r.events.of('vtd.driver.prq.dropped')).toEqual([]);
+  });
+
   it('request without PASID, or for an unbound PASID, gets Invalid only when a response is due', () => {
     const r = bound();
     r.driver.pageRequest(r.device, request({ pasid: null }));

@@ -1,6 +1,7 @@
 /**
- * The PRQ thread (prq_event_thread, v5.10-v5.12; reference/uapi.md §5.5):
- * drains the page request queue from head to tail. A request for a guest-mode
+ * The PRQ thread (prq_event_thread, v5.10-v5.12, and v5.13's two extra
+ * rejections; reference/uapi.md §5.5): drains the page request queue from head
+ * to tail. A request for a guest-mode
  * PASID bound to the requesting device becomes a page-request iommu_fault for
  * the guest, which answers later through iommu_page_response; anything else is
  * a bad request, answered Invalid when the device expects a response.
@@ -56,6 +57,20 @@ function handleRequest(ctx: DriverContext, req: PageRequestDescriptor): void {
     drop(reason);
     respondIfNeeded(ctx, req, VTD_PAGE_RESP.INVALID);
   };
+  // v5.13 rejects these before it looks the PASID up. The reference gives no order; this one is
+  // the commit's (78a523fe73b8: "no need to find the matching sdev").
+  if (ctx.kernel.prqRejectsPrivAndExecRead) {
+    const why =
+      req.priv && (req.read || req.write)
+        ? 'privileged-read-write'
+        : req.exec && req.read
+          ? 'execute-read'
+          : null;
+    if (why !== null) {
+      bad(why);
+      return;
+    }
+  }
   const svm = ctx.ioasids.find(req.pasid);
   if (svm === null || typeof svm === 'string') {
     ctx.noted('vtd.prq.invalid-pasid', { sid: req.rid, pasid: req.pasid });
