@@ -185,4 +185,23 @@ describe('UAPI and faults through the bus', () => {
     ).toMatchObject({ ok: false, errno: 'EINVAL' });
     expect(s.execute({ type: 'uapi.fault.unregister', data: { device: 'nic' } }).ok).toBe(true);
   });
+
+  it('a handler that fails leaves nothing pending; its result must be an errno the simulator names', () => {
+    const s = sim();
+    const pr = { device: 'nic', pasid: 3, addr: '0x5000', read: true, grpid: 9, last: true };
+    expect(s.execute({ type: 'uapi.fault.register', data: { device: 'nic', result: -3 } })).toMatchObject({
+      ok: false,
+      detail: expect.stringContaining('result: expected 0 or a negated errno'),
+    });
+    expect(s.execute({ type: 'uapi.fault.register', data: { device: 'nic', result: -12 } }).ok).toBe(true);
+    expect(s.execute({ type: 'device.page.request', data: pr })).toMatchObject({
+      ok: false,
+      errno: 'ENOMEM',
+    });
+    // iommu_report_device_fault dropped its pending copy: unregistering is allowed, no response matches.
+    expect(
+      s.execute({ type: 'uapi.page.respond', data: { device: 'nic', grpid: 9, flags: 1, pasid: 3 } }),
+    ).toMatchObject({ ok: false, errno: 'EINVAL' });
+    expect(s.execute({ type: 'uapi.fault.unregister', data: { device: 'nic' } }).ok).toBe(true);
+  });
 });

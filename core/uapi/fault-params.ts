@@ -81,9 +81,10 @@ export class DeviceFaultParams {
       queued = cloneFault(fault);
       this.#pending.push(queued);
     }
-    const r = handlerErrno(handler(fault));
-    if (r !== 0 && queued) this.#pending.splice(this.#pending.indexOf(queued), 1);
-    return r;
+    const ret = handler(fault);
+    // A failed report leaves nothing pending, even when the value is not an errno we can name.
+    if (ret !== 0 && queued) this.#pending.splice(this.#pending.indexOf(queued), 1);
+    return handlerErrno(ret);
   }
 
   /**

@@ -2,6 +2,7 @@
 import { ERROR_CODES, ViommuError } from '../../errors/viommu-error.js';
 import { hexToBytes, parseSafe, parseU64 } from '../../model/hex.js';
 import type { JsonObject } from '../../plugin/contract.js';
+import { errnoName } from '../../uapi/errno.js';
 
 function bad(field: string, want: string, got: unknown): never {
   throw new ViommuError(
@@ -39,6 +40,14 @@ export function intField(
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
     bad(field, `an integer in [${min}, ${max}]`, v);
   return v;
+}
+
+/** 0 or a negated errno the simulator names (core/uapi/errno.ts), e.g. a fault handler's result. */
+export function errnoResultField(data: JsonObject, field: string): number {
+  const v = data[field];
+  if (v === undefined) return 0;
+  if (v === 0 || (typeof v === 'number' && v < 0 && errnoName(v) !== undefined)) return v;
+  return bad(field, '0 or a negated errno the simulator names (e.g. -22 for EINVAL)', v);
 }
 
 export function boolField(data: JsonObject, field: string, fallback: boolean): boolean {

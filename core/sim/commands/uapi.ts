@@ -15,7 +15,7 @@ import {
   type UapiTarget,
 } from '../../uapi/iommu-core.js';
 import type { Simulator } from '../simulator.js';
-import { bytesField, intField, safeField } from './fields.js';
+import { bytesField, errnoResultField, intField, safeField } from './fields.js';
 import type { CommandHandler } from './index.js';
 
 /** Where `hex` payloads are placed in the simulated user address space. */
@@ -83,7 +83,7 @@ const userUnmap: CommandHandler = (sim, data) => {
 
 const faultRegister: CommandHandler = (sim, data) => {
   const dev = sim.device(data.device);
-  const result = intField(data, 'result', -4095, 0, 0);
+  const result = errnoResultField(data, 'result');
   const r = sim.faults.register(dev.config.name, result);
   return r === 0 ? ok(null) : fail(r, `iommu_register_device_fault_handler(${dev.config.name})`);
 };
