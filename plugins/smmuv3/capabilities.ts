@@ -1,7 +1,7 @@
 /**
  * What this SMMUv3 model implements: its options, the ID register values that
  * advertise them (reference A.1, A.8, D.2) and the UnitCapabilities report.
- * Advertised: AArch64 tables, little-endian, 4K/16K/64K granules, RIL, ASID16,
+ * Advertised: AArch64 tables, little-endian, 4K/16K/64K granules, RIL, HAD, ASID16,
  * VMID16, 2-level stream tables, STALL_MODEL = 1 (no stall), TERM_MODEL = 1,
  * SSIDSIZE = 0; not advertised: PRI, ATS, HTTU, MSI, HYP, secure state.
  */
@@ -63,7 +63,8 @@ export function programIdRegs(r: RegisterFile, o: SmmuOptions): void {
     (1 << 27); // ST_LEVEL = 2-level supported
   // SSIDSIZE 0, EVTQS/CMDQS 19 (log2 entries), SIDSIZE.
   r.idr1 = (o.sidBits & 63) | (19 << 16) | (19 << 21);
-  r.idr3 = o.ril ? 1 << 10 : 0;
+  // HAD: CD.HAD0/HAD1 are honoured (walk.ts ignores APTable/PXNTable/UXNTable under them).
+  r.idr3 = (1 << 2) | (o.ril ? 1 << 10 : 0); // HAD, RIL
   r.idr5 = (OAS_ENCODING[o.oas] ?? 4) | (1 << 4) | (1 << 5) | (1 << 6); // GRAN4K/16K/64K
   r.aidr = 2; // SMMUv3.2 (range invalidation)
 }

@@ -32,6 +32,12 @@ export interface HwParams {
   readonly sidBits: number;
 }
 
+/**
+ * The VMID tag of every TLB entry when stage 2 is not implemented (QEMU uses -1; reference
+ * A.8). TLBI commands then ignore their VMID field and match this tag instead.
+ */
+export const NO_S2_VMID = 0;
+
 export interface StrtabRegs {
   readonly base: number;
   readonly log2size: number;
@@ -42,7 +48,7 @@ export interface StrtabRegs {
 export class StreamConfig {
   kind: number = CFG.ABORT;
   sid = 0;
-  /** TLB tags. vmid is S2VMID when stage 2 is implemented (it tags stage-1-only entries too), else 0. */
+  /** TLB tags. vmid is S2VMID when stage 2 is implemented (it tags stage-1-only entries too), else NO_S2_VMID. */
   vmid = 0;
   asid = 0;
   /** TLB context id of (vmid, asid), or of (vmid, stage-2) for S2-only; set by the caches. */
@@ -155,7 +161,7 @@ export function loadConfig(
   if (cfg.kind === CFG.BYPASS) return cfg;
   if (s1 && !hw.s1) return bad(f, SMMU_EVENT.C_BAD_STE, 'STE.Config uses stage 1, which is not implemented');
   if (s2 && !hw.s2) return bad(f, SMMU_EVENT.C_BAD_STE, 'STE.Config uses stage 2, which is not implemented');
-  cfg.vmid = hw.s2 ? ste.S2VMID : 0;
+  cfg.vmid = hw.s2 ? ste.S2VMID : NO_S2_VMID;
   if (s2 && !decodeS2(hw, ste, cfg, f)) return null;
   if (!s1) return cfg;
   if (ste.S1CDMax !== 0)

@@ -13,23 +13,37 @@ const PAGES = 8;
 const VA = 0x10_0000;
 const hex = (n: number): string => `0x${n.toString(16)}`;
 
+/** A stream of world(): stage 1 with `asid`, or stage 2 only without one. */
+interface StreamSpec {
+  readonly sid: number;
+  readonly vmid: number;
+  readonly asid?: number;
+}
+
+const FOUR_STREAMS: readonly StreamSpec[] = [
+  { sid: 1, vmid: 5, asid: 1 },
+  { sid: 2, vmid: 5, asid: 2 },
+  { sid: 3, vmid: 5 },
+  { sid: 4, vmid: 6, asid: 1 },
+];
+
 /**
- * Four streams, each mapping pages VA + i·4K (i < 8), all cached, then unmapped from the
- * tables without invalidation — so a page still translates exactly while its TLB entry lives:
+ * Streams each mapping pages VA + i·4K (i < 8), all cached, then unmapped from the tables
+ * without invalidation — so a page still translates exactly while its TLB entry lives.
+ * By default FOUR_STREAMS:
  *   SID 1: stage 1, VMID 5, ASID 1     SID 2: stage 1, VMID 5, ASID 2
  *   SID 3: stage 2 only, VMID 5        SID 4: stage 1, VMID 6, ASID 1
  */
-function world(options?: JsonObject): TestRig {
+function world(options?: JsonObject, streams: readonly StreamSpec[] = FOUR_STREAMS): TestRig {
   const r = makeRig(options);
   r.cmd('smmuv3.init', { log2size: 6 });
   const b = r.unit.builder;
   const leaves: number[] = [];
-  const roots = [
-    { sid: 1, root: s1Stream(r, 1, { vmid: 5, asid: 1 }), stage: 1 as const },
-    { sid: 2, root: s1Stream(r, 2, { vmid: 5, asid: 2 }), stage: 1 as const },
-    { sid: 3, root: s2Stream(r, 3, { vmid: 5 }), stage: 2 as const },
-    { sid: 4, root: s1Stream(r, 4, { vmid: 6, asid: 1 }), stage: 1 as const },
-  ];
+  const roots = streams.map(({ sid, vmid, asid }) =>
+    asid === undefined
+      ? { sid, root: s2Stream(r, sid, { vmid }), stage: 2 as const }
+      : { sid, root: s1Stream(r, sid, { vmid, asid }), stage: 1 as const },
+  );
   for (const { sid, root, stage } of roots) {
     for (let i = 0; i < PAGES; i++) {
       leaves.push(b.map(root, VA / 4096 + i, 0x80_0000 + sid * 0x10_0000 + i * 4096, 3, stage));
@@ -49,9 +63,9 @@ function cached(r: TestRig, sid: number): number[] {
 
 const ALL = [0, 1, 2, 3, 4, 5, 6, 7];
 
-/** cached() of SIDs 1..4. */
-function survivors(r: TestRig): number[][] {
-  return [1, 2, 3, 4].map((sid) => cached(r, sid));
+/** cached() of each SID, 1..4 by default. */
+function survivors(r: TestRig, sids: readonly number[] = [1, 2, 3, 4]): number[][] {
+  return sids.map((sid) => cached(r, sid));
 }
 
 /** The `entries` each executed command reported dropping. */
@@ -150,6 +164,31 @@ describe('TLB invalidation', () => {
     expect(survivors(r)).toEqual([[], [], [], []]);
     expect(dropped(r)).toEqual([['CMD_TLBI_NSNH_ALL', 32]]);
   });
+});
+
+describe('TLB invalidation without stage 2 (stages "s1"): the VMID field is ignored', () => {
+  // Reference A.8: entries of an SMMU without stage 2 carry no VMID, so NH_ALL drops everything,
+  // NH_ASID / NH_VA match the ASID alone and NH_VAA every ASID. STE.S2VMID (5, 6) is not used either.
+  const S1_STREAMS: readonly StreamSpec[] = [
+    { sid: 1, vmid: 5, asid: 1 },
+    { sid: 2, vmid: 6, asid: 2 },
+  ];
+  const but = (page: number): number[] => ALL.filter((i) => i !== page);
+  const cases: [JsonObject, number[][], number][] = [
+    [{ op: 'CMD_TLBI_NH_ALL', vmid: 7 }, [[], []], 16],
+    [{ op: 'CMD_TLBI_NH_ASID', vmid: 7, asid: 2 }, [ALL, []], 8],
+    [{ op: 'CMD_TLBI_NH_VA', vmid: 7, asid: 1, addr: hex(VA + 0x2000), leaf: 1 }, [but(2), ALL], 1],
+    [{ op: 'CMD_TLBI_NH_VAA', vmid: 7, addr: hex(VA + 0x3000) }, [but(3), but(3)], 2],
+  ];
+
+  for (const [command, left, entries] of cases) {
+    it(`${command.op} with VMID 7 drops what it names, and reports no VMID`, () => {
+      const r = world({ stages: 's1' }, S1_STREAMS);
+      submit(r, [command]);
+      expect(survivors(r, [1, 2])).toEqual(left);
+      expect(r.eventsOf('smmuv3.command.executed')[0]!.detail).toMatchObject({ vmid: null, entries });
+    });
+  }
 });
 
 describe('configuration cache invalidation', () => {

@@ -12,6 +12,7 @@
  */
 import type { PhysMemory } from '../../core/memory/phys-memory.js';
 import { type SmmuCaches, tlbVpn } from './caches.js';
+import { NO_S2_VMID } from './config.js';
 import { CERROR } from './faults.js';
 import type { RegisterFile } from './register-file.js';
 import {
@@ -121,6 +122,11 @@ export class CommandQueue {
     if (c.SSec !== 0) return ill(op, 'SSec = 1 on the Non-secure command queue');
     const hw = this.#hw;
     const caches = this.#caches;
+    // Without stage 2 the stage-1 TLBIs ignore their VMID field (reference A.8): every entry
+    // carries NO_S2_VMID, so NH_ALL drops everything and NH_ASID/NH_VA/NH_VAA match by ASID and
+    // address alone. The executed event then reports no VMID.
+    const vmid = hw.s2 ? c.VMID : NO_S2_VMID;
+    const shownVmid = hw.s2 ? c.VMID : null;
     switch (c.Op) {
       case CMD_OP.CMD_PREFETCH_CONFIG:
       case CMD_OP.CMD_PREFETCH_ADDR:
@@ -153,13 +159,13 @@ export class CommandQueue {
         };
       case CMD_OP.CMD_TLBI_NH_ALL:
         if (!hw.s1) return ill(op, 'stage 1 is not implemented');
-        return { ok: true, op, detail: { vmid: c.VMID, entries: caches.invalidateVmid(c.VMID, false) } };
+        return { ok: true, op, detail: { vmid: shownVmid, entries: caches.invalidateVmid(vmid, false) } };
       case CMD_OP.CMD_TLBI_NH_ASID:
         if (!hw.s1) return ill(op, 'stage 1 is not implemented');
         return {
           ok: true,
           op,
-          detail: { vmid: c.VMID, asid: c.ASID, entries: caches.invalidateAsid(c.VMID, c.ASID) },
+          detail: { vmid: shownVmid, asid: c.ASID, entries: caches.invalidateAsid(vmid, c.ASID) },
         };
       case CMD_OP.CMD_TLBI_NH_VA:
       case CMD_OP.CMD_TLBI_NH_VAA: {
@@ -169,12 +175,12 @@ export class CommandQueue {
         const pfn = cmdAddrPfn(c);
         const vpn = tlbVpn(pfn);
         const asid = c.Op === CMD_OP.CMD_TLBI_NH_VA ? c.ASID : -1;
-        const entries = vpn < 0 ? 0 : caches.invalidateVa(c.VMID, asid, vpn, range);
+        const entries = vpn < 0 ? 0 : caches.invalidateVa(vmid, asid, vpn, range);
         return {
           ok: true,
           op,
           detail: {
-            vmid: c.VMID,
+            vmid: shownVmid,
             asid: asid < 0 ? null : asid,
             page: `0x${pfn.toString(16)}`,
             pages: range,

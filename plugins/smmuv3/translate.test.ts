@@ -87,6 +87,23 @@ describe('translate: stage 1', () => {
   });
 });
 
+describe('hierarchical attributes (CD.HADx)', () => {
+  it('IDR3.HAD = 1 advertises them, next to RIL when it is on', () => {
+    // IDR3: HAD bit 2, RIL bit 10 (reference A.1).
+    expect(makeRig().cmd('smmuv3.reg.read', { reg: 'IDR3' })).toBe('0x404');
+    expect(makeRig({ ril: false }).cmd('smmuv3.reg.read', { reg: 'IDR3' })).toBe('0x4');
+  });
+
+  it('CD.HAD0 = 1 ignores APTable: a writable page under read-only tables can be written', () => {
+    for (const had of [0, 1]) {
+      const rig = makeRig();
+      const root = s1Stream(rig, 12, { HAD0: had });
+      rig.unit.builder.map(root, 0x10, 0x10_0000, 3, 1, {}, { tableAttrs: { apTable: 0b10 } });
+      expect(dma(rig, 3, 0x10_000n, ACCESS.WRITE)).toBe(had === 1 ? 0 : FAULT_KIND.PERMISSION);
+    }
+  });
+});
+
 describe('translate: stage 2 and nested', () => {
   it('translates an S2-only stream and tags its TLB entries by VMID', () => {
     const rig = makeRig();
