@@ -187,7 +187,8 @@ function scalable(mem: PhysMemory, caps: VtdCaps, rta: number, q: RefRequest): R
   const root = decodeScalableRoot([r0, r1]);
   const upper = devfn >= 128;
   if (!(upper ? root.UP : root.LP)) return fault(F.SM_ROOT_ENTRY_NOT_PRESENT);
-  if (((upper ? r1 : r0) & 0xffen) !== 0n) return fault(F.SM_ROOT_ENTRY_RESERVED);
+  const half = upper ? r1 : r0;
+  if ((half & 0xffen) !== 0n || half >> BigInt(caps.mgaw) !== 0n) return fault(F.SM_ROOT_ENTRY_RESERVED);
   const cpa = Number(upper ? root.UCTP : root.LCTP) + 32 * (devfn & 0x7f);
   const cw: bigint[] = [];
   for (let i = 0; i < 4; i++) {

@@ -249,6 +249,13 @@ const CASES: readonly Case[] = [
     arrange: (e) => setBits(e, rootPa(e), 2n),
   },
   {
+    code: F.SM_ROOT_ENTRY_RESERVED,
+    what: 'root entry: context-table pointer bit above HAW (MGAW 48)',
+    mode: 'sl',
+    caps: { mgaw: 48 },
+    arrange: (e) => setBits(e, rootPa(e), 1n << 50n),
+  },
+  {
     code: F.SM_CONTEXT_ENTRY_READ_ERROR,
     what: 'context table not readable',
     mode: 'sl',

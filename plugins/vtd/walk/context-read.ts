@@ -99,7 +99,10 @@ export function readScalableContext(
   const r = (sid >>> 8) * 4 + (devfn >= 128 ? 2 : 0);
   const r0 = rp[r]!;
   if ((r0 & 1) === 0) return F.SM_ROOT_ENTRY_NOT_PRESENT;
-  if ((r0 & 0xffe) !== 0) return F.SM_ROOT_ENTRY_RESERVED;
+  // Reserved: bits 11:1 of the half in use, and its table pointer's bits HAW and up (vtd.md §1.1;
+  // this model's HAW is MGAW, 39..57: bit HAW sits in the high word).
+  if ((r0 & 0xffe) !== 0 || (rp[r + 1]! & ~(2 ** (caps.mgaw - 32) - 1)) !== 0)
+    return F.SM_ROOT_ENTRY_RESERVED;
   o.reads = 2;
   const cp = mem.page(entryPfn(r0, rp[r + 1]!));
   if (cp === undefined) return F.SM_CONTEXT_ENTRY_READ_ERROR;
