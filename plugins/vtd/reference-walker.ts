@@ -294,6 +294,16 @@ function firstLevel(
   let us = true;
   let xd = false;
   const aBits = pe.EAFE ? 0x420n : 0x20n;
+  // A/D update of an FL entry: a write to guest memory, so with SL A/D on the SL leaf that maps the
+  // entry's table page gets D as well (only when the SL lets it be written; else 0x77 follows).
+  const flAd = (pa: number, bits: bigint, e: bigint, tableGpa: number): void => {
+    if ((e & bits) === bits) return;
+    ad.push({ pa, bits, writable });
+    if (nested && writable && slOpts.ad) {
+      const s = slWalk(mem, caps, slRoot, pe.AW + 2, tableGpa, { ...slOpts, write: true });
+      if (s.ok) ad.push(...s.ad);
+    }
+  };
   for (let level = levels; level >= 1; level--) {
     let hpa = table;
     if (nested) {
@@ -329,8 +339,7 @@ function firstLevel(
         if ((pfn % span) - (pfn % 2) !== 0) return fault(F.SM_FL_PTE_RESERVED);
         pfn -= pfn % 2;
       }
-      const want = write ? aBits | 0x40n : aBits;
-      if ((e & want) !== want) ad.push({ pa, bits: want, writable });
+      flAd(pa, write ? aBits | 0x40n : aBits, e, table);
       let out = pfn + (vpn % span);
       let shift = 12 + 9 * (level - 1);
       let slPerm = R | W | X;
@@ -358,7 +367,7 @@ function firstLevel(
         ad: ad.map(({ pa, bits }) => ({ pa, bits })),
       };
     }
-    if ((e & aBits) !== aBits) ad.push({ pa, bits: aBits, writable });
+    flAd(pa, aBits, e, table);
     table = pfn;
   }
   return fault(F.SM_FL_PTE_NOT_PRESENT);

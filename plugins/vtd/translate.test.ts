@@ -224,3 +224,46 @@ describe('paging-structure caches', () => {
     expect(first).toBeGreaterThan(levels);
   });
 });
+
+describe('nested translation with second-level A/D (SLADE)', () => {
+  /** Byte address of the 4-level SL leaf entry that maps guest page `gfn`. */
+  function slLeafPa(memory: ReturnType<typeof makeFixture>['memory'], rootPfn: number, gfn: number): number {
+    let table = rootPfn;
+    for (let level = 4; level > 1; level--) {
+      const e = memory.read64(table * 4096 + 8 * (Math.floor(gfn / 2 ** (9 * (level - 1))) % 512))!;
+      table = Number((e >> 12n) & 0xff_ffff_ffffn);
+    }
+    return table * 4096 + 8 * (gfn % 512);
+  }
+
+  it('an FL entry A/D update is a write to its table page: the SL leaf mapping that page gets D', () => {
+    const f = makeFixture();
+    initRootTable(f.hw, true);
+    const d = createDomain(f.hw, 1, 4, true);
+    const sid = 0x0310;
+    const { flptptr } = attachDevice(f.hw, sid, 1, 'nested', { flLevels: 4, slade: true });
+    const host = hostSpace(f.frames);
+    const vpn = 0x1234;
+    const gpa = 0x5_0000;
+    flMap(f.memory, nestedSpace(f.hw, d), flptptr! / 4096, 4, vpn, gpa, 12, { w: true, u: true });
+    slMap(f.memory, host, d.slptptr / 4096, 4, gpa, 0x7_0000, 12, { r: true, w: true });
+    const rootGfn = flptptr! / 4096;
+    const slRootLeaf = slLeafPa(f.memory, d.slptptr / 4096, rootGfn);
+    const A = 1n << 8n;
+    const D = 1n << 9n;
+    expect(f.memory.read64(slRootLeaf)! & (A | D)).toBe(0n);
+    const req = new TranslationRequest();
+    const out = new TranslationResult();
+    req.sid = sid;
+    req.pasid = NO_PASID;
+    req.iovaPfn = vpn;
+    req.access = 1;
+    expect(f.hw.translate(req, out)).toBe(0);
+    expect(out.outPfn).toBe(0x7_0000);
+    // The FL root entry got A, so its page was written: A and D in the SL leaf that maps it.
+    expect(f.memory.read64(slRootLeaf)! & (A | D)).toBe(A | D);
+    // The output page was only read: A, no D.
+    const outLeaf = slLeafPa(f.memory, d.slptptr / 4096, gpa);
+    expect(f.memory.read64(outLeaf)! & (A | D)).toBe(A);
+  });
+});

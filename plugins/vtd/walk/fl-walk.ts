@@ -3,14 +3,25 @@
  * nested form (§2.4): with FLF.NESTED every table pointer is a GPA that goes
  * through the second level (read access) before the table is read; the page
  * holding each FL entry remembers whether the SL maps it writable, because
- * the entry's A/D update is a write (fault 0x77 when it is not).
+ * the entry's A/D update is a write (fault 0x77 when it is not), which with
+ * SL A/D on also sets D in the SL leaf that maps the page.
  *
  * Entry bits: P 0, R/W 1, U/S 2, A 5, D 6, PS 7, EA 10, address 51:12,
  * XD 63 (reserved unless NXE); bit 12 of a large leaf is PAT.
  */
 import { chunkOf, type PhysMemory, wordBase } from '../../../core/memory/phys-memory.js';
 import { walkSl } from './sl-walk.js';
-import { entryPfn, FLF, levelIndex, PERM_R, PERM_RWX, PERM_W, WALK, type WalkState } from './walk-state.js';
+import {
+  entryPfn,
+  FLF,
+  levelIndex,
+  PERM_R,
+  PERM_RWX,
+  PERM_W,
+  SLF,
+  WALK,
+  type WalkState,
+} from './walk-state.js';
 
 const FL_A = 1 << 5;
 const FL_D = 1 << 6;
@@ -57,6 +68,7 @@ export function walkFl(
   let xd = st.flXd;
   let isGpa = tableIsGpa;
   let writable = tableWritable;
+  const slAd = nested && (p.slFlags & SLF.AD) !== 0;
   const flat = mem.flatIndex;
   const chunks = mem.chunks;
   for (let level = startLevel; level >= 1; level--) {
@@ -138,9 +150,12 @@ export function walkFl(
       st.flUs = us;
       st.flXd = xd;
       st.perm = PERM_R | (rw ? PERM_W : 0);
-      st.queueAd(page, i, p.write ? aBits | FL_D : aBits, writable);
+      const bits = p.write ? aBits | FL_D : aBits;
+      if (slAd && isGpa && writable && (lo & bits) !== bits) slDirty(mem, table, p, st, sl);
+      st.queueAd(page, i, bits, writable);
       return WALK.OK;
     }
+    if (slAd && isGpa && writable && (lo & aBits) !== aBits) slDirty(mem, table, p, st, sl);
     st.queueAd(page, i, aBits, writable);
     table = pfn;
     isGpa = true;
@@ -149,4 +164,26 @@ export function walkFl(
     st.levelsSeen |= 1 << level;
   }
   return WALK.NOT_PRESENT;
+}
+
+/**
+ * Nested: an FL entry's A/D update writes the table page at GPA `tableGpa`, so the SL leaf that
+ * maps it gets D as well as A. A second SL walk as a write queues that; its reads are not counted
+ * again, since hardware sets the bit in the entry it has already read.
+ */
+function slDirty(mem: PhysMemory, tableGpa: number, p: FlParams, st: WalkState, sl: WalkState): void {
+  sl.reset();
+  const r = walkSl(
+    mem,
+    p.slRoot,
+    p.slLevels,
+    tableGpa,
+    p.slFlags,
+    p.slHiMask,
+    true,
+    sl,
+    p.slLevels,
+    PERM_RWX,
+  );
+  if (r === WALK.OK) st.mergeAd(sl);
 }
