@@ -1,4 +1,7 @@
-import type { CommandInput } from '../../core/sim/simulator.js';
+import 'reflect-metadata';
+import { expect, it } from 'vitest';
+import { PluginHost } from '../../core/plugin/host.js';
+import { type CommandInput, Simulator } from '../../core/sim/simulator.js';
 import { runIommuContract } from '../../core/testing/contract.js';
 import vtd from './index.js';
 
@@ -41,3 +44,16 @@ for (const mode of ['scalable', 'legacy'] as const) {
     },
   });
 }
+
+it('refuses a source-id wider than 16 bits, which would alias another device (EINVAL)', () => {
+  const make = (sid: number) =>
+    new Simulator(new PluginHost().use(vtd), {
+      seed: 1,
+      kernel: 'v5.10',
+      memoryBytes: 16 << 20,
+      units: [{ id: 'u0', plugin: 'vtd' }],
+      devices: [{ name: 'dev0', sid, unit: 'u0' }],
+    });
+  expect(() => make(0x1_0008)).toThrow(/refused "dev0" with EINVAL/);
+  expect(() => make(0xffff)).not.toThrow();
+});
