@@ -3,7 +3,7 @@ import type { UnitCapabilities } from '../../core/plugin/contract.js';
 
 /** Every limit of the model, each answered with an explicit event, event-log entry or errno. */
 export const NOT_MODELLED: readonly string[] = [
-  'guest translation: GCR3 tables, v2 page tables, GN translations (EFR.GTSup = 0; DTE.GV/GIoV -> ILLEGAL_DEV_TABLE_ENTRY)',
+  'guest translation: GCR3 tables, v2 page tables, GN translations (EFR.GTSup = 0; DTE.GV/GIoV -> ILLEGAL_DEV_TABLE_ENTRY; INVALIDATE_IOMMU_PAGES GN=1 -> ILLEGAL_COMMAND_ERROR; PASID-tagged UAPI invalidation -> ENOENT)',
   'peripheral page requests: PPR log, COMPLETE_PPR_REQUEST (EFR.PPRSup = 0; pageRequest -> ENODEV; DTE.PPR -> ILLEGAL_DEV_TABLE_ENTRY)',
   'ATS: device IOTLB and INVALIDATE_IOTLB_PAGES (ATS requests -> NOT_MODELLED or INVALID_DEVICE_REQUEST; the command -> ILLEGAL_COMMAND_ERROR)',
   'PREFETCH_IOMMU_PAGES (EFR.PreFSup = 0 -> ILLEGAL_COMMAND_ERROR)',
@@ -21,12 +21,13 @@ export function amdviCapabilities(profile: 'v5.10' | 'proposed', iotlbName: stri
     arch: 'amdvi',
     profile,
     pasidBits: 0,
-    // v5.10: the AMD driver had no cache_invalidate op. 'proposed': the C.3 mapping (see uapi.ts).
+    // v5.10: the AMD driver had no cache_invalidate op. 'proposed': the C.3 mapping (see uapi.ts),
+    // IOTLB PASID granularity by ARCHID only; PASID-tagged requests are refused.
     cacheInvalidation:
       profile === 'proposed'
         ? [
             { cache: 'iotlb', granularities: ['domain', 'pasid', 'addr'] },
-            { cache: 'pasid', granularities: ['domain', 'pasid'] },
+            { cache: 'pasid', granularities: ['domain'] },
           ]
         : [],
     bindFormats: [],

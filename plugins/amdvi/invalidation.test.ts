@@ -58,17 +58,92 @@ describe('command buffer', () => {
     expect(cachedPages(f)).toEqual([]);
   });
 
-  it('INVALIDATE_IOMMU_PAGES of another DomainID, or with GN=1, leaves the host entries', () => {
+  it('INVALIDATE_IOMMU_PAGES of another DomainID leaves the host entries', () => {
     const { f, root } = mapped(5);
     unmapAll(f, root);
     f.submit([{ op: 'INVALIDATE_IOMMU_PAGES', domainId: 6, all: true }]);
-    f.submit([{ op: 'INVALIDATE_IOMMU_PAGES', domainId: 5, gn: true, pasid: 1, all: true }]);
     expect(cachedPages(f)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
     const ev = f.of<{ domainId: number; pasid: number | null; dropped: number }>('amdvi.iotlb.invalidated');
-    expect(ev.map((e) => [e.domainId, e.pasid, e.dropped])).toEqual([
-      [6, null, 0],
-      [5, 1, 0],
-    ]);
+    expect(ev.map((e) => [e.domainId, e.pasid, e.dropped])).toEqual([[6, null, 0]]);
+  });
+
+  it('INVALIDATE_IOMMU_PAGES with GN=1 is illegal without EFR.GTSup: the buffer stops on it, nothing dropped', () => {
+    const { f, root } = mapped(5);
+    unmapAll(f, root);
+    const cmdBase = BigInt(f.cmd('amdvi.mmio.read', { reg: 'CMD_BUF_BASE' }) as string) & 0xf_ffff_ffff_f000n;
+    const head = BigInt(f.cmd('amdvi.mmio.read', { reg: 'CMD_HEAD' }) as string);
+    expect(
+      f.submit([
+        { op: 'INVALIDATE_IOMMU_PAGES', domainId: 5, gn: true, pasid: 1, all: true },
+        { op: 'INVALIDATE_IOMMU_ALL' },
+      ]),
+    ).toEqual({ executed: 0, stoppedBy: 'ILLEGAL_COMMAND_ERROR' });
+    const logged = f.of<{ name: string; address: string; detail: string }>('amdvi.event.logged');
+    expect(logged.at(-1)).toMatchObject({
+      name: 'ILLEGAL_COMMAND_ERROR',
+      address: `0x${(cmdBase + head).toString(16).padStart(16, '0')}`,
+      detail: expect.stringMatching(/GN=1.*GTSup/),
+    });
+    expect(f.cmd('amdvi.mmio.read', { reg: 'CMD_HEAD' })).toBe(`0x${head.toString(16).padStart(16, '0')}`);
+    expect(f.of('amdvi.iotlb.invalidated')).toEqual([]);
+    expect(cachedPages(f)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+  });
+
+  it('INVALIDATE_IOMMU_PAGES drops a NextLevel-7 page when it names any 4 KiB of it', () => {
+    const f = new Fixture();
+    const { root } = f.setup();
+    const r = `0x${root.toString(16)}`;
+    // One 4 MiB page (NextLevel 7 in two level-2 slots) and a 4 KiB page after it.
+    f.cmd('amdvi.pagetable.map', { root: r, iova: '0x400000', pa: '0x1800000', size: '0x400000' });
+    f.cmd('amdvi.pagetable.map', { root: r, iova: '0x800000', pa: '0x2800000' });
+    for (const iova of [0x40_1000, 0x60_1000, 0x80_0000]) expect(f.dma(0x10, iova, R)).toBe(0);
+    expect(f.dma(0x10, 0x40_1000, R)).toBe(0);
+    expect(f.out.hit).toBe(true);
+    // S=0 names the 4 KiB page at 0x600000, inside the 4 MiB page: the whole page goes, the next one stays.
+    f.submit([{ op: 'INVALIDATE_IOMMU_PAGES', domainId: 1, s: false, address: '0x600000' }]);
+    expect(f.of<{ dropped: number }>('amdvi.iotlb.invalidated').at(-1)?.dropped).toBe(2);
+    for (const iova of [0x40_1000, 0x60_1000]) {
+      expect(f.dma(0x10, iova, R)).toBe(0);
+      expect(f.out.hit).toBe(false);
+    }
+    expect(f.dma(0x10, 0x80_0000, R)).toBe(0);
+    expect(f.out.hit).toBe(true);
+  });
+
+  it("the 'qemu' policy keys by (DeviceID, gfn) and INVALIDATE_IOMMU_PAGES drops every entry of the DomainID", () => {
+    const f = new Fixture({ iotlb: { policy: 'qemu' } });
+    const { root } = f.setup({ domainId: 9 });
+    const r = `0x${root.toString(16)}`;
+    for (let i = 0; i < 4; i++)
+      f.cmd('amdvi.pagetable.map', {
+        root: r,
+        iova: `0x${(0x10_0000 + i * 0x1000).toString(16)}`,
+        pa: `0x${(0x80_0000 + i * 0x1000).toString(16)}`,
+      });
+    f.dte(0x11, { mode: 3, root: r, domainId: 9 });
+    f.dte(0x12, { mode: 3, root: r, domainId: 4 });
+    expect(f.dma(0x10, 0x10_0000, R)).toBe(0);
+    // Same domain, same page, another device: its own entry.
+    expect(f.dma(0x11, 0x10_0000, R)).toBe(0);
+    expect(f.out.hit).toBe(false);
+    expect(f.dma(0x11, 0x10_0000, R)).toBe(0);
+    expect(f.out.hit).toBe(true);
+    expect(f.dma(0x10, 0x10_3000, R)).toBe(0);
+    expect(f.dma(0x12, 0x10_0000, R)).toBe(0);
+    expect(f.unit.iotlb.cache.liveCount()).toBe(4);
+    // One page, at an address no entry has: every entry of domain 9, whichever device, goes.
+    f.submit([{ op: 'INVALIDATE_IOMMU_PAGES', domainId: 9, s: false, address: '0x102000' }]);
+    expect(f.of<{ dropped: number }>('amdvi.iotlb.invalidated').at(-1)?.dropped).toBe(3);
+    for (const [dev, iova] of [
+      [0x10, 0x10_0000],
+      [0x11, 0x10_0000],
+      [0x10, 0x10_3000],
+    ] as const) {
+      expect(f.dma(dev, iova, R)).toBe(0);
+      expect(f.out.hit).toBe(false);
+    }
+    expect(f.dma(0x12, 0x10_0000, R)).toBe(0);
+    expect(f.out.hit).toBe(true);
   });
 
   it('the IOTLB is tagged by DomainID: two devices of one domain share entries and one flush', () => {

@@ -2,7 +2,8 @@
  * The command buffer (reference smmuv3-amdvi.md B.5): a ring of 16-byte
  * commands between CMD_HEAD (the IOMMU) and CMD_TAIL (software). Writing the
  * tail runs the commands in order. A malformed command raises
- * ILLEGAL_COMMAND_ERROR, an unreadable one COMMAND_HARDWARE_ERROR; either way
+ * ILLEGAL_COMMAND_ERROR (so does one that needs a feature EFR does not
+ * advertise: GN=1), an unreadable one COMMAND_HARDWARE_ERROR; either way
  * command processing stops with the head on that command and
  * STATUS.CmdBufRun cleared, until software re-enables CONTROL.CmdBufEn.
  * The same executor runs host-issued commands from the UAPI path.
@@ -17,7 +18,7 @@ import { AMDVI_EVENT } from './faults.js';
 import type { AmdviRegisters } from './registers.js';
 import { type AmdviCommand, CMD_BYTES, commandName, decodeCommand } from './structures/command.js';
 import { decodeInvRange } from './structures/inv-range.js';
-import { AMDVI_STATUS } from './structures/mmio.js';
+import { AMDVI_EFR_BIT, AMDVI_STATUS } from './structures/mmio.js';
 import './events.js';
 
 /** Outcome of running the ring. */
@@ -81,12 +82,25 @@ export class CommandExecutor {
               : `${commandName(d.opcode)} is not modelled (no ATS device IOTLB, prefetch or PPR support advertised)`;
         return this.#stop(AMDVI_EVENT.ILLEGAL_COMMAND_ERROR, pa, why, executed);
       }
+      const unadvertised = this.#unadvertised(d.cmd);
+      if (unadvertised !== '')
+        return this.#stop(AMDVI_EVENT.ILLEGAL_COMMAND_ERROR, pa, unadvertised, executed);
       const err = this.execute(d.cmd, 'ring');
       if (err !== '') return this.#stop(AMDVI_EVENT.COMMAND_HARDWARE_ERROR, pa, err, executed);
       r.cmdHead = (r.cmdHead + CMD_BYTES) % r.cmdBytes;
       executed++;
     }
     return { executed, stoppedBy: null };
+  }
+
+  /**
+   * Why a well-formed command asks for a feature EFR does not advertise, or ''. GN=1 names
+   * guest translations, which need EFR.GTSup (D.3: "GN rejected if no GT").
+   */
+  #unadvertised(c: AmdviCommand): string {
+    if (c.op === 'INVALIDATE_IOMMU_PAGES' && c.gn && !(this.#regs.read('EFR') & AMDVI_EFR_BIT.GTSup))
+      return 'INVALIDATE_IOMMU_PAGES with GN=1, but EFR.GTSup = 0 (guest translation is not modelled)';
+    return '';
   }
 
   #stop(code: number, pa: number, detail: string, executed: number): RingResult {

@@ -8,9 +8,10 @@ import { UAPI } from '../../core/uapi/uapi-constants.js';
 import { AMDVI_EVENT, AMDVI_EVENT_FLAG } from './faults.js';
 
 /**
- * Errno for UAPI requests the proposal cannot serve: DEV_IOTLB needs ATS, which
- * this model lacks. ENOENT follows Eric Auger's SMMUv3 series, which answered
- * the requests it did not support the same way.
+ * Errno for UAPI requests the proposal cannot serve: DEV_IOTLB needs ATS, and
+ * PASID-tagged requests need guest translation, both of which this model lacks
+ * (D.3). ENOENT follows Eric Auger's SMMUv3 series, which answered the requests
+ * it did not support (PASID-tagged IOTLB, DEV_IOTLB) the same way.
  */
 export const PROPOSED_UNSUPPORTED_ERRNO = 'ENOENT' as const;
 

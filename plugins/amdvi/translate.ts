@@ -13,7 +13,7 @@ import {
   type TranslationRequest,
   type TranslationResult,
 } from '../../core/model/translation.js';
-import { type AmdviIotlb, DTE_F, type DteCache } from './caches.js';
+import { type AmdviIotlb, AUX0_SHIFT_MASK, DTE_F, type DteCache } from './caches.js';
 import type { EventLog, RaisedEvent } from './event-log.js';
 import { AMDVI_EVENT, AMDVI_EVENT_FLAG } from './faults.js';
 import type { AmdviRegisters } from './registers.js';
@@ -114,12 +114,12 @@ export class AmdviTranslator {
       out.perm = perm;
       return this.#checkPerm(req, out, domainId, f);
     }
-    const slot = this.#iotlb.lookupHost(domainId, req.iovaPfn);
+    const slot = this.#iotlb.lookupHost(domainId, devid, req.iovaPfn);
     if (slot >= 0) {
       out.hit = true;
       out.outPfn = this.#iotlb.outputFor(slot, req.iovaPfn);
       out.perm = this.#iotlb.cache.perm[slot];
-      out.pageShift = this.#iotlb.cache.aux0[slot];
+      out.pageShift = this.#iotlb.cache.aux0[slot] & AUX0_SHIFT_MASK;
       return this.#checkPerm(req, out, domainId, f);
     }
     const w = this.#walk;
@@ -131,7 +131,7 @@ export class AmdviTranslator {
     out.outPfn = w.basePfn + (req.iovaPfn % 2 ** (w.shift - 12));
     out.pageShift = w.shift;
     out.perm = perm;
-    this.#iotlb.insert(domainId, NO_PASID, req.iovaPfn, w.basePfn, w.shift, perm);
+    this.#iotlb.insert(domainId, devid, NO_PASID, req.iovaPfn, w.basePfn, w.shift, perm);
     return this.#checkPerm(req, out, domainId, f);
   }
 

@@ -4,8 +4,9 @@
  *   ops, so `ops` is empty and the core answers ENODEV.
  * - 'proposed': cache invalidation mapped to native commands as in
  *   smmuv3-amdvi.md C.3, and unrecoverable faults reported as in C.4. Not
- *   mainline; capabilities say profile 'proposed'. No bind (guest translation
- *   is not modelled) and no page response (no PPR).
+ *   mainline; capabilities say profile 'proposed'. No bind, no PASID-tagged
+ *   invalidation (guest translation is not modelled) and no page response
+ *   (no PPR).
  */
 import type { PhysMemory } from '../../core/memory/phys-memory.js';
 import type { TranslationRequest } from '../../core/model/translation.js';
@@ -55,9 +56,11 @@ function domainOf(mem: PhysMemory, regs: AmdviRegisters, devid: number): number 
 
 /**
  * The native commands for one cache_invalidate call (C.3), or an errno. All of
- * the request is checked before anything runs. EINVAL: no domain, bad PASID or
+ * the request is checked before anything runs. ENOENT (D.3: refused, as the
+ * SMMUv3 series refused them): DEV_IOTLB (no ATS in this model), a PASID flag
+ * or the PASID cache at PASID granularity (no guest translation: pasidBits 0,
+ * and GN=1 commands are illegal without EFR.GTSup). EINVAL: no domain, bad
  * ARCHID, neither PASID nor ARCHID at PASID granularity, bad granule or count.
- * ENOENT: DEV_IOTLB (no ATS in this model).
  */
 export function planInvalidation(
   call: VendorCall,
@@ -69,13 +72,13 @@ export function planInvalidation(
   for (let bit = 0; bit < 3; bit++) {
     if (!(info.cache & (1 << bit))) continue;
     if (bit === 1) return PROPOSED_UNSUPPORTED_ERRNO;
-    if (bit === 2 && g === UAPI.IOMMU_INV_GRANU_DOMAIN) {
-      // GCR3 root and GLX live in the DTE.
+    if (bit === 2) {
+      // GCR3 root and GLX live in the DTE; per-PASID GCR3 entries do not exist here.
+      if (g !== UAPI.IOMMU_INV_GRANU_DOMAIN) return PROPOSED_UNSUPPORTED_ERRNO;
       cmds.push({ op: 'INVALIDATE_DEVTAB_ENTRY', deviceId: call.device.sid & 0xffff });
       continue;
     }
     let domainId = deviceDomain;
-    let pasid = -1;
     let startPfn = 0;
     let pages = 0;
     let leaf = false;
@@ -83,12 +86,12 @@ export function planInvalidation(
       const p = info.granu.pasid_info;
       if (!(p.flags & (UAPI.IOMMU_INV_PASID_FLAGS_PASID | UAPI.IOMMU_INV_PASID_FLAGS_ARCHID)))
         return 'EINVAL';
-      if (p.flags & UAPI.IOMMU_INV_PASID_FLAGS_ARCHID) domainId = p.archid;
-      if (p.flags & UAPI.IOMMU_INV_PASID_FLAGS_PASID) pasid = checkPasid(p.pasid);
+      if (p.flags & UAPI.IOMMU_INV_PASID_FLAGS_PASID) return PROPOSED_UNSUPPORTED_ERRNO;
+      domainId = p.archid;
     } else if (g === UAPI.IOMMU_INV_GRANU_ADDR) {
       const a = info.granu.addr_info;
+      if (a.flags & UAPI.IOMMU_INV_ADDR_FLAGS_PASID) return PROPOSED_UNSUPPORTED_ERRNO;
       if (a.flags & UAPI.IOMMU_INV_ADDR_FLAGS_ARCHID) domainId = a.archid;
-      if (a.flags & UAPI.IOMMU_INV_ADDR_FLAGS_PASID) pasid = checkPasid(a.pasid);
       leaf = (a.flags & UAPI.IOMMU_INV_ADDR_FLAGS_LEAF) !== 0;
       const gs = a.granule_size;
       if (gs < 4096n || (gs & (gs - 1n)) !== 0n || a.nb_granules === 0n) return 'EINVAL';
@@ -97,11 +100,7 @@ export function planInvalidation(
       startPfn = Number(a.addr >> 12n);
       pages = Number(bytes >> 12n);
     }
-    if (bit === 2) {
-      // PASID cache at PASID granularity: what Linux does after a GCR3 edit.
-      if (pasid < 0) return 'EINVAL';
-    }
-    if (pasid === -2 || domainId < 0 || domainId > 0xffff) return 'EINVAL';
+    if (domainId < 0 || domainId > 0xffff) return 'EINVAL';
     const range =
       pages > 0 && startPfn + pages <= 2 ** 52
         ? encodeInvRange(startPfn, pages)
@@ -109,8 +108,8 @@ export function planInvalidation(
     cmds.push({
       op: 'INVALIDATE_IOMMU_PAGES',
       domainId,
-      pasid: Math.max(pasid, 0),
-      gn: pasid >= 0,
+      pasid: 0,
+      gn: false,
       s: range.s,
       // Directory entries go too unless the caller says only leaves changed (Linux always sets PDE).
       pde: !leaf,
@@ -118,11 +117,6 @@ export function planInvalidation(
     });
   }
   return cmds;
-}
-
-/** A PASID for GN commands (20 bits), or -2 when out of range. */
-function checkPasid(p: bigint): number {
-  return p <= 0xfffffn ? Number(p) : -2;
 }
 
 /** The proposed fault report (C.4) for an event the unit raised during a translation. */

@@ -58,12 +58,18 @@ export const AMDVI_STATUS = {
 } as const;
 export const STATUS_W1C = AMDVI_STATUS.EventOverflow | AMDVI_STATUS.EventLogInt | AMDVI_STATUS.ComWaitInt;
 
+/** Extended Feature Register bits the model reads (offset 0x30; reference B.1). */
+export const AMDVI_EFR_BIT = {
+  GTSup: 1n << 4n,
+  IASup: 1n << 6n,
+} as const;
+
 /**
  * Extended Feature Register as this model advertises it: IASup (bit 6) and
  * HATS = 2 (6-level host tables, bits 11:10). No GT, PPR, NX, XT, GA, HE, PC,
  * prefetch: they are not modelled, so they are not advertised (D.2).
  */
-export const AMDVI_EFR = (1n << 6n) | (2n << 10n);
+export const AMDVI_EFR = AMDVI_EFR_BIT.IASup | (2n << 10n);
 
 /** Queue length field (bits 59:56 of a base register): log2(entries), 8..15 valid. */
 export const QUEUE_LEN_MIN = 8;
