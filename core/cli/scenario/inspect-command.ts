@@ -1,6 +1,7 @@
 /** `viommu inspect <log>`: what a log holds — header, counts by type, faults — and the records matching filters. */
 import type { Command } from 'commander';
 import type { LogRecord } from '../../events/log/records.js';
+import { usage } from '../usage.js';
 import type { CliContext } from './context.js';
 import { EXIT } from './context.js';
 import { reportFatal } from './errors.js';
@@ -32,7 +33,11 @@ export function registerInspect(program: Command, ctx: CliContext): void {
     .option('--limit <n>', 'records to list when filtering (0 = all)', '50')
     .option('--lenient', 'read a log cut short up to its last complete record')
     .option('--json', 'machine-readable result on stdout')
-    .action((file: string, flags: InspectFlags) => {
+    .action((file: string, flags: InspectFlags, cmd: Command) => {
+      // Digits only, as --readable of `uapi check`: "abc", "-2" or "1.5" is a typo, not "all".
+      if (!/^\d+$/.test(flags.limit))
+        usage(cmd, `--limit must be a whole number of records (0 = all), got ${JSON.stringify(flags.limit)}`);
+      const limit = Number(flags.limit) || Number.POSITIVE_INFINITY;
       try {
         if (file.endsWith(SNAPSHOT_EXTENSION)) {
           inspectSnapshot(ctx, file, Boolean(flags.json));
@@ -59,7 +64,6 @@ export function registerInspect(program: Command, ctx: CliContext): void {
         const devOk = (r: LogRecord) =>
           !flags.device ||
           (r.kind === 'command' ? deviceOf.get(r.seq) : deviceOf.get(r.cause)) === flags.device;
-        const limit = Number(flags.limit) || Number.POSITIVE_INFINITY;
         const selected: LogRecord[] = [];
         let matching = 0;
         if (filtering) {

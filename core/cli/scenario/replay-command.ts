@@ -4,12 +4,9 @@
  */
 import { basename } from 'node:path';
 import type { Command } from 'commander';
-import { BinaryLogReader } from '../../events/log/binary-reader.js';
-import type { JsonlLogReader } from '../../events/log/jsonl-reader.js';
-import type { LogRecord } from '../../events/log/records.js';
 import { PluginHost } from '../../plugin/host.js';
 import { describeDivergence, divergenceJson } from '../../replay/describe.js';
-import { type RecordSource, replayRecords } from '../../replay/replay.js';
+import { replayRecords } from '../../replay/replay.js';
 import { type CliContext, EXIT } from './context.js';
 import { errorCode, errorMessage, exitCodeFor } from './errors.js';
 import { ProgressBar } from './progress.js';
@@ -18,33 +15,6 @@ import { readSnapshotFile, snapshotSaver } from './snapshot-files.js';
 
 /** Logs above this size (bytes or characters) get a progress bar on a terminal. */
 const LARGE_LOG = 8 << 20;
-
-/** The reader as a replay source that counts the records it hands out or skips. */
-function countingSource(reader: BinaryLogReader | JsonlLogReader): RecordSource & { readonly count: number } {
-  let count = 0;
-  return {
-    next() {
-      const r = reader.next();
-      if (r !== null) count++;
-      return r;
-    },
-    skipIfEqual(r: LogRecord) {
-      // Only a binary log compares encoded records; a JSON Lines record is always parsed first.
-      const equal = reader instanceof BinaryLogReader && reader.skipIfEqual(r);
-      if (equal) count++;
-      return equal;
-    },
-    get position() {
-      return reader.position;
-    },
-    get size() {
-      return reader.size;
-    },
-    get count() {
-      return count;
-    },
-  };
-}
 
 interface ReplayFlags {
   json?: boolean;
@@ -74,7 +44,6 @@ export function registerReplay(program: Command, ctx: CliContext): void {
           if (host.names().length === 0) for (const p of ctx.plugins()) host.use(p);
           // Read record by record: a binary log's equal records are compared without being decoded.
           const reader = openLogFile(file);
-          const source = countingSource(reader);
           const from =
             flags.from === undefined
               ? undefined
@@ -84,20 +53,22 @@ export function registerReplay(program: Command, ctx: CliContext): void {
               ? undefined
               : snapshotSaver(host, flags.snapshots, basename(file).replace(/\.events\.(jsonl|bin)$/, ''));
           const bar = new ProgressBar(ctx, !flags.json && reader.size > LARGE_LOG);
-          const r = replayRecords(host, reader.header, source, {
+          const r = replayRecords(host, reader.header, reader, {
             file,
             onProgress: (d, t) => bar.update(d, t, file),
             ...(from ? { from } : {}),
             ...(saver ? { onCheckpoint: (sim) => saver.onCheckpoint(sim, reader.header) } : {}),
           });
           // The rest of a log that diverged is still read, so damage anywhere in it is reported (exit 4).
-          for (let rec = source.next(); rec !== null; rec = source.next());
+          for (let rec = reader.next(); rec !== null; rec = reader.next());
           bar.done();
           if (!r.ok) code = Math.max(code, EXIT.MISMATCH);
           results.push({
             file,
             ok: r.ok,
-            records: source.count,
+            // As the text says: records reproduced (after the snapshot, with --from; before the divergence)
+            // and commands re-executed, not what the log holds.
+            records: r.matched,
             commands: r.commands,
             checkpoints: r.checkpoints,
             startSeq: r.startSeq,

@@ -6,7 +6,7 @@ import { findScenarioFiles } from '../../scenario/load.js';
 import { type CliContext, EXIT } from './context.js';
 import { reportFatal } from './errors.js';
 import { junitXml } from './junit.js';
-import { type RunEntry, runScenarioFiles } from './run-scenarios.js';
+import { type RunEntry, type RunFilesResult, runScenarioFiles } from './run-scenarios.js';
 
 interface RunFlags {
   out?: string;
@@ -55,7 +55,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
             throw Object.assign(new Error(`${p}: no such file or directory`), { code: 'ENOENT' });
           files.push(...findScenarioFiles(p));
         }
-        const entries = runScenarioFiles(ctx, files, {
+        const { entries, targets } = runScenarioFiles(ctx, files, {
           ...(flags.out ? { out: flags.out } : {}),
           format: flags.format,
           update: Boolean(flags.update || flags.updateGoldens),
@@ -65,21 +65,45 @@ export function registerRun(program: Command, ctx: CliContext): void {
           progress: !flags.json,
           ...(flags.snapshots ? { snapshots: flags.snapshots } : {}),
         });
-        if (flags.junit) writeFileSync(flags.junit, junitXml(entries.map(junitCase)));
-        if (flags.json) ctx.out(`${JSON.stringify(jsonReport(entries, flags.out ?? null), null, 2)}\n`);
-        else printReport(ctx, entries, flags);
         let code = Math.max(EXIT.OK, ...entries.map((e) => e.exit));
         if (entries.length > 0 && entries.every((e) => e.status === 'skipped'))
           code = Math.max(code, EXIT.PLUGIN);
-        if (files.length === 0) {
-          ctx.err('viommu: no *.scenario.json files found\n');
-          code = Math.max(code, EXIT.INPUT);
-        }
+        if (files.length === 0) code = Math.max(code, EXIT.INPUT);
+        const unmatched = unmatchedFilter(flags, targets);
+        if (unmatched !== null) code = Math.max(code, EXIT.USAGE);
+        if (flags.junit) writeFileSync(flags.junit, junitXml(entries.map(junitCase)));
+        if (flags.json) ctx.out(`${JSON.stringify(jsonReport(entries, flags.out ?? null, code), null, 2)}\n`);
+        else printReport(ctx, entries, flags);
+        if (files.length === 0) ctx.err('viommu: no *.scenario.json files found\n');
+        if (unmatched !== null) ctx.err(`viommu: ${unmatched}\n`);
         ctx.exit(code);
       } catch (e) {
         reportFatal(ctx, e, Boolean(flags.json));
       }
     });
+}
+
+/**
+ * A --plugin or --target that chooses none of the targets there are is a typo (usage, exit 2), not
+ * a green run of nothing: the message names the filter and what the scenarios have. When no
+ * scenario loaded there is nothing to name, and the files are reported as invalid (exit 4).
+ */
+function unmatchedFilter(flags: RunFlags, targets: RunFilesResult['targets']): string | null {
+  const { plugin, target } = flags;
+  if ((!plugin && !target) || targets.length === 0) return null;
+  if (targets.some((t) => (!plugin || t.plugin === plugin) && (!target || t.name === target))) return null;
+  const distinct = (names: string[]) => [...new Set(names)].sort().join(', ');
+  const given: string[] = [];
+  const have: string[] = [];
+  if (plugin) {
+    given.push(`--plugin ${plugin}`);
+    have.push(`plugins: ${distinct(targets.map((t) => t.plugin))}`);
+  }
+  if (target) {
+    given.push(`--target ${target}`);
+    have.push(`targets: ${distinct(targets.map((t) => t.name))}`);
+  }
+  return `no target matches ${given.join(' and ')}; the scenarios have ${have.join('; ')}`;
 }
 
 function junitCase(e: RunEntry) {
@@ -137,10 +161,11 @@ export function summarise(entries: readonly RunEntry[]): PluginSummary[] {
   }));
 }
 
-function jsonReport(entries: readonly RunEntry[], out: string | null) {
+function jsonReport(entries: readonly RunEntry[], out: string | null, code: number) {
   const summary = summarise(entries);
   return {
-    ok: entries.every((e) => e.status === 'passed' || e.status === 'skipped'),
+    // What the exit code says: a run of nothing (no files, a filter that matches nothing) is not ok.
+    ok: code === EXIT.OK,
     logs: out,
     summary,
     runs: entries.map(({ divergence, exit: _exit, ...e }) => ({

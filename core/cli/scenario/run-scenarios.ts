@@ -55,6 +55,13 @@ export interface RunEntry {
   readonly exit: number;
 }
 
+/** What runScenarioFiles did: one entry per run, and every target there was to choose from. */
+export interface RunFilesResult {
+  readonly entries: RunEntry[];
+  /** Each target of each scenario that loaded, whether --target and --plugin chose it or not. */
+  readonly targets: readonly { readonly name: string; readonly plugin: string }[];
+}
+
 /** `<scenario dir>/<base>.<target>.events.jsonl`. */
 export function goldenPath(scenarioFile: string, target: string): string {
   return join(
@@ -67,11 +74,12 @@ export function runScenarioFiles(
   ctx: CliContext,
   files: readonly string[],
   opts: RunFileOptions,
-): RunEntry[] {
+): RunFilesResult {
   const host = new PluginHost();
   for (const p of ctx.plugins()) host.use(p);
   const loaded = host.names();
   const entries: RunEntry[] = [];
+  const targets: { name: string; plugin: string }[] = [];
   const bar = new ProgressBar(ctx, opts.progress);
   const empty = {
     commands: 0,
@@ -103,6 +111,7 @@ export function runScenarioFiles(
       return;
     }
     for (const target of scenario.targets) {
+      targets.push({ name: target.name, plugin: target.plugin });
       if (opts.target && target.name !== opts.target) continue;
       if (opts.plugin && target.plugin !== opts.plugin) continue;
       const base = { file: shown, scenario: scenario.id, target: target.name, plugin: target.plugin };
@@ -134,7 +143,7 @@ export function runScenarioFiles(
     }
   });
   bar.done();
-  return entries;
+  return { entries, targets };
 }
 
 function runOne(

@@ -9,6 +9,7 @@ import { hexToBytes } from '../../model/hex.js';
 import { isKernelName, KERNEL_NAMES, type KernelName } from '../../uapi/kernel-versions.js';
 import { layoutReport } from '../../uapi/layout-report.js';
 import { HEADERS, type HeaderVersion } from '../../uapi/layouts.js';
+import { usage } from '../usage.js';
 import { runBatch } from './batch.js';
 import { CHECK_OPS, type CheckOp, runCheck } from './check-run.js';
 import { compatCases } from './compat-cases.js';
@@ -24,10 +25,6 @@ interface CheckOptions {
 }
 
 const json = (v: unknown): string => `${JSON.stringify(v, null, 2)}\n`;
-
-function usage(cmd: Command, message: string): never {
-  cmd.error(`error: ${message}`, { exitCode: EXIT.USAGE, code: 'viommu.usage' });
-}
 
 function checkAction(io: CliIo, op: string | undefined, o: CheckOptions, cmd: Command): void {
   const kernel: KernelName = isKernelName(o.kernel) ? o.kernel : usage(cmd, `unknown kernel ${o.kernel}`);

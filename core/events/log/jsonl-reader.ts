@@ -86,7 +86,15 @@ export class JsonlLogReader implements Iterable<LogRecord> {
     const pos = text.indexOf('\n', start);
     this.#pos = pos;
     const lineNo = ++this.#lineNo;
-    const o = parseLine(text.slice(start, pos), this.file, lineNo);
+    return this.#record(parseLine(text.slice(start, pos), this.file, lineNo), lineNo, this.#scanStrings);
+  }
+
+  *[Symbol.iterator](): Iterator<LogRecord> {
+    for (let r = this.next(); r !== null; r = this.next()) yield r;
+  }
+
+  /** Checks the parsed line `o` and returns it as the next record; throws a LogError naming the line and field. */
+  #record(o: unknown, lineNo: number, scanStrings: boolean): LogRecord {
     if (!isPlainObject(o)) this.#fail(LOG_ERROR_CODES.CORRUPT, lineNo, undefined, 'expected a JSON object');
     const seq = this.#seq + 1;
     const kind = o.kind;
@@ -158,7 +166,7 @@ export class JsonlLogReader implements Iterable<LogRecord> {
         'data',
         `field "data": expected an object, got ${show(data)}`,
       );
-    const problem = checkPayloadFast(data, this.#scanStrings);
+    const problem = checkPayloadFast(data, scanStrings);
     if (problem)
       this.#fail(
         LOG_ERROR_CODES.CORRUPT,
@@ -185,10 +193,6 @@ export class JsonlLogReader implements Iterable<LogRecord> {
     return o as unknown as LogRecord;
   }
 
-  *[Symbol.iterator](): Iterator<LogRecord> {
-    for (let r = this.next(); r !== null; r = this.next()) yield r;
-  }
-
   #markCommand(seq: number): void {
     if (seq >>> 5 >= this.#commands.length) {
       // Commands can be far apart (a workload's events between them): grow past seq, not just 2x.
@@ -199,18 +203,31 @@ export class JsonlLogReader implements Iterable<LogRecord> {
     this.#commands[seq >>> 5] |= 1 << (seq & 31);
   }
 
-  #finish(): null {
-    if (this.#cutAt < 0) return null;
+  /**
+   * The end of the text: null, or in strict mode a throw when the last line has no newline. A
+   * lenient read returns that line's record once if it is whole (only its newline is missing),
+   * and reports the log as cut either way: the writers end every line with a newline.
+   */
+  #finish(): LogRecord | null {
+    if (this.#cutAt < 0 || this.truncated !== null) return null;
+    const lineNo = this.#lineNo + 1;
     if (this.#strict)
       this.#fail(
         LOG_ERROR_CODES.TRUNCATED,
-        countLines(this.#text) + 1,
+        lineNo,
         undefined,
         'line is cut short (no newline at the end: a run cut short?)',
       );
-    const truncatedAt = typeof this.#input === 'string' ? utf8Bytes.encode(this.#text).length : this.#cutAt;
+    const input = this.#input;
+    const tail = lastLine(input, this.#cutAt);
+    // Only the whole line parses: a record cut anywhere before its final brace is not JSON.
+    const o = tail === null ? undefined : parseWhole(tail);
+    const record = o === undefined ? null : this.#record(o, lineNo, true);
+    // In bytes: where the missing newline belongs after a whole record, else where the cut line starts.
+    const end = record === null ? this.#cutAt : input.length;
+    const truncatedAt = typeof input === 'string' ? utf8Bytes.encode(input.slice(0, end)).length : end;
     this.truncated = { truncatedAt, lastSeq: this.#seq };
-    return null;
+    return record;
   }
 
   #fail(code: LogErrorCode, line: number, field: string | undefined, problem: string): never {
@@ -279,10 +296,23 @@ function decodeLines(bytes: Uint8Array, file: string): string {
   }
 }
 
-function countLines(text: string): number {
-  let n = 0;
-  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
-  return n;
+/** The text after the last newline, or null when it is not valid UTF-8 (cut inside a character). */
+function lastLine(input: string | Uint8Array, from: number): string | null {
+  if (typeof input === 'string') return input.slice(from);
+  try {
+    return utf8.decode(input.subarray(from));
+  } catch {
+    return null;
+  }
+}
+
+/** The value of a whole JSON text, or undefined when it is not one. */
+function parseWhole(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }
 
 function show(v: unknown): string {

@@ -209,6 +209,29 @@ describe('readJsonl on bad input names the file, the line and the field', () => 
     });
   });
 
+  it('a last line without its newline: strict names it; lenient keeps it if it is a whole record', () => {
+    const records = sampleDmaRun(3);
+    const cut = encodeJsonl(SAMPLE_HEADER, records).slice(0, -1);
+    const e = errorOf(() => readJsonl(cut, FILE));
+    expect(e.code).toBe(LOG_ERROR_CODES.TRUNCATED);
+    expect(e.message).toMatch(/^run\.events\.jsonl line 7: line is cut short/);
+    const bytes = new TextEncoder().encode(cut);
+    for (const input of [cut, bytes]) {
+      const lenient = readJsonl(input, FILE, { mode: 'lenient' });
+      expect(lenient.records).toEqual(records);
+      // Still cut: the writer ends every line with a newline.
+      expect(lenient.truncated).toEqual({ truncatedAt: bytes.length, lastSeq: 6 });
+    }
+    const cursor = new JsonlLogReader(bytes, FILE, { mode: 'lenient' });
+    expect([...cursor]).toEqual(records);
+    expect(cursor.next()).toBeNull();
+    // A whole last line that is not a valid record is damage, not a cut, in both modes.
+    const damaged = withLine(11, '{"kind":"event","seq":10}').slice(0, -1);
+    const d = errorOf(() => readJsonl(damaged, FILE, { mode: 'lenient' }));
+    expect(d.code).toBe(LOG_ERROR_CODES.CORRUPT);
+    expect(d.message).toMatch(/^run\.events\.jsonl line 11: field "t"/);
+  });
+
   it('the cursor gives the records one at a time, then the same ending as readJsonl', () => {
     const records = sampleDmaRun(3);
     const text = encodeJsonl(SAMPLE_HEADER, records);

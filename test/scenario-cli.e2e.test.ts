@@ -1,0 +1,135 @@
+/**
+ * Bad input to `viommu run`, `inspect` and `replay` gets the documented exit code and a message
+ * that names the option, file or line: run filters that match no target, a --limit that is not a
+ * count, logs cut short; and replay --json counts what the text says.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EXIT } from '../core/cli/scenario/context.js';
+import { runCli } from '../core/cli/scenario/run-cli.js';
+
+const repo = resolve(import.meta.dirname, '..');
+const flat = join(repo, 'scenarios', 'flat');
+const dir = mkdtempSync(join(tmpdir(), 'viommu-scenario-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A log of the flat streaming scenario: header, then 7 records (3 commands). */
+let log: string;
+beforeAll(async () => {
+  const r = await runCli(['run', flat, '--no-golden', '--out', join(dir, 'out')]);
+  expect(r.code, r.stdout + r.stderr).toBe(EXIT.OK);
+  log = join(dir, 'out', 'flat', 'streaming-hits.flat.events.jsonl');
+});
+
+describe('viommu run -p / -t', () => {
+  it('a plugin filter that matches no target is a usage error naming the filter and the plugins there are', async () => {
+    const r = await runCli(['run', flat, '--no-golden', '--out', join(dir, 'o1'), '-p', 'nosuch']);
+    expect(r.code).toBe(EXIT.USAGE);
+    expect(r.stderr).toContain('no target matches --plugin nosuch; the scenarios have plugins: flat');
+  });
+
+  it('so is a target filter, alone or with a plugin filter, and --json says ok: false', async () => {
+    const t = await runCli(['run', flat, '--no-golden', '--out', join(dir, 'o2'), '-t', 'nosuch']);
+    expect(t.code).toBe(EXIT.USAGE);
+    expect(t.stderr).toContain('no target matches --target nosuch; the scenarios have targets: flat');
+    const both = await runCli(['run', flat, '--no-golden', '--json', '-p', 'flat', '-t', 'nosuch']);
+    expect(both.code).toBe(EXIT.USAGE);
+    expect(both.stderr).toContain('no target matches --plugin flat and --target nosuch');
+    expect(JSON.parse(both.stdout).ok).toBe(false);
+  });
+
+  it('a filter that matches runs what it matches, and a path without scenarios still exits 4', async () => {
+    const ok = await runCli([
+      'run',
+      flat,
+      '--no-golden',
+      '--out',
+      join(dir, 'o3'),
+      '-p',
+      'flat',
+      '-t',
+      'flat',
+    ]);
+    expect(ok.code, ok.stderr).toBe(EXIT.OK);
+    expect(ok.stdout).toMatch(/PASS flat\/streaming-hits@flat/);
+    const empty = join(dir, 'no-scenarios');
+    mkdirSync(empty);
+    const none = await runCli(['run', empty, '-p', 'nosuch']);
+    expect(none.code).toBe(EXIT.INPUT);
+    expect(none.stderr).toContain('no *.scenario.json files found');
+  });
+});
+
+describe('viommu inspect --limit', () => {
+  it('lists at most that many matching records; 0 lists all', async () => {
+    const two = await runCli(['inspect', log, '--type', 'core', '--limit', '2', '--json']);
+    expect(two.code).toBe(EXIT.OK);
+    expect(JSON.parse(two.stdout)).toMatchObject({ matching: 3, records: [{ seq: 2 }, { seq: 4 }] });
+    const all = await runCli(['inspect', log, '--type', 'core', '--limit', '0', '--json']);
+    expect(JSON.parse(all.stdout).records).toHaveLength(3);
+  });
+
+  it.each(['abc', '-2', '1.5', '', '0x10'])('--limit %j is a usage error naming the value', async (v) => {
+    const r = await runCli(['inspect', log, '--type', 'core', '--limit', v]);
+    expect(r.code).toBe(EXIT.USAGE);
+    expect(r.stderr).toContain(`--limit must be a whole number of records (0 = all), got "${v}"`);
+    expect(r.stdout).toBe('');
+  });
+});
+
+describe('viommu replay --json', () => {
+  it('after a divergence, counts the records reproduced before it, as the text does', async () => {
+    const lines = readFileSync(log, 'utf8').split('\n');
+    // Line 5 is seq 4, the completion of the first DMA access.
+    lines[4] = lines[4].replace('"hit":false', '"hit":true');
+    const altered = join(dir, 'altered.events.jsonl');
+    writeFileSync(altered, lines.join('\n'));
+    const text = await runCli(['replay', altered]);
+    expect(text.code).toBe(EXIT.MISMATCH);
+    expect(text.stdout).toContain('3 records reproduced, then');
+    const json = await runCli(['replay', altered, '--json']);
+    expect(json.code).toBe(EXIT.MISMATCH);
+    expect(JSON.parse(json.stdout).results[0]).toMatchObject({
+      ok: false,
+      records: 3,
+      commands: 2,
+      divergence: { seq: 4 },
+    });
+  });
+
+  it('a log that reproduces counts every record and command', async () => {
+    const r = await runCli(['replay', log, '--json']);
+    expect(r.code).toBe(EXIT.OK);
+    expect(JSON.parse(r.stdout).results[0]).toMatchObject({ ok: true, records: 7, commands: 3 });
+  });
+});
+
+describe('a JSON Lines log whose last line has no newline', () => {
+  it('is cut (exit 4 naming the line); --lenient keeps its last record when that record is complete', async () => {
+    const bytes = readFileSync(log);
+    const cut = join(dir, 'no-newline.events.jsonl');
+    writeFileSync(cut, bytes.subarray(0, bytes.length - 1));
+    const strict = await runCli(['replay', cut]);
+    expect(strict.code).toBe(EXIT.INPUT);
+    expect(strict.stderr).toContain('no-newline.events.jsonl line 8: line is cut short');
+    const lenient = await runCli(['inspect', cut, '--lenient', '--json']);
+    expect(lenient.code).toBe(EXIT.OK);
+    expect(JSON.parse(lenient.stdout).summary).toMatchObject({
+      records: 7,
+      truncated: { truncatedAt: bytes.length - 1, lastSeq: 7 },
+    });
+    const shown = await runCli(['inspect', cut, '--lenient']);
+    expect(shown.stdout).toContain(`truncated after seq 7 at byte ${bytes.length - 1}`);
+  });
+
+  it('--lenient still drops a last line cut inside its record', async () => {
+    const bytes = readFileSync(log);
+    const cut = join(dir, 'mid-record.events.jsonl');
+    writeFileSync(cut, bytes.subarray(0, bytes.length - 2));
+    const lenient = await runCli(['inspect', cut, '--lenient', '--json']);
+    expect(lenient.code).toBe(EXIT.OK);
+    expect(JSON.parse(lenient.stdout).summary).toMatchObject({ records: 6, truncated: { lastSeq: 6 } });
+  });
+});
