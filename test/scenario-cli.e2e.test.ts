@@ -133,3 +133,37 @@ describe('a JSON Lines log whose last line has no newline', () => {
     expect(JSON.parse(lenient.stdout).summary).toMatchObject({ records: 6, truncated: { lastSeq: 6 } });
   });
 });
+
+describe('viommu run: command types', () => {
+  /** The flat streaming scenario with one step's type replaced. */
+  function withStepType(type: string): string {
+    const s = JSON.parse(readFileSync(join(flat, 'streaming-hits.scenario.json'), 'utf8'));
+    s.steps.push({ label: 'typo', type, data: {} });
+    const file = join(dir, `typo-${type.replaceAll('.', '-')}.scenario.json`);
+    writeFileSync(file, JSON.stringify(s));
+    return file;
+  }
+
+  it("a type the target's plugin does not declare is an invalid scenario (exit 4) naming the file and step", async () => {
+    const file = withStepType('flat.tlb.flsh');
+    const r = await runCli(['run', file, '--no-golden', '--out', join(dir, 'o5')]);
+    expect(r.code, r.stdout + r.stderr).toBe(EXIT.INPUT);
+    expect(r.stdout + r.stderr).toMatch(
+      /typo-flat-tlb-flsh\.scenario\.json: steps\[\d+\]: unknown flat command "flat\.tlb\.flsh"/,
+    );
+  });
+
+  it('so is a core type that does not exist', async () => {
+    const r = await runCli([
+      'run',
+      withStepType('core.memory.wrte'),
+      '--no-golden',
+      '--out',
+      join(dir, 'o6'),
+    ]);
+    expect(r.code, r.stdout + r.stderr).toBe(EXIT.INPUT);
+    expect(r.stdout + r.stderr).toMatch(
+      /typo-core-memory-wrte\.scenario\.json: steps\[\d+\]: unknown command type "core\.memory\.wrte"/,
+    );
+  });
+});

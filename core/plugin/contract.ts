@@ -34,6 +34,12 @@ export interface PluginMeta {
   readonly description: string;
   /** Names of plugins that must be loaded too. */
   readonly requires?: readonly string[];
+  /**
+   * Every architecture command type the plugin's units accept (`vtd.qi.submit`). When given, a
+   * scenario naming another type of this plugin is refused as it loads, with its file and field,
+   * instead of running into EOPNOTSUPP; leave it out and unknown types are found only at run time.
+   */
+  readonly commands?: readonly string[];
 }
 
 export interface IommuPlugin<Options = JsonObject> {

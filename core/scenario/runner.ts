@@ -11,6 +11,7 @@ import type { JsonValue, UnitStats } from '../plugin/contract.js';
 import type { PluginHost } from '../plugin/host.js';
 import { createSimulator } from '../replay/sim-factory.js';
 import type { RecordSink, Simulator } from '../sim/simulator.js';
+import { checkCommandTypes } from './command-types.js';
 import { compileTarget, DIGEST_COMMAND } from './compile.js';
 import { checkRun, checkStep, iotlbCounters } from './expectations.js';
 import type { Scenario, TargetSpec } from './types.js';
@@ -98,6 +99,7 @@ export function runTarget(
     },
   };
   const sim = createSimulator(host, compiled.config, [...(options.sinks ?? []), keep]);
+  checkCommandTypes(scenario.file, compiled.commands, sim, host.get(target.plugin).meta);
   const failures: Failure[] = [];
   const total = compiled.commands.length;
   compiled.commands.forEach((cmd, i) => {

@@ -208,6 +208,11 @@ export class Simulator {
     this.faults.loadState(s.faults);
   }
 
+  /** Whether the core handles `type` itself (its own table and the commands defined on it). */
+  handlesCommand(type: string): boolean {
+    return this.#handlers.has(type);
+  }
+
   /** Registers an extra command handler (workloads, tests). Core and plugin scopes are reserved. */
   defineCommand(type: string, handler: CommandHandler): void {
     if (this.#handlers.has(type))

@@ -217,6 +217,13 @@ export function runIommuContract(opts: ContractOptions): void {
       const r = sim.execute({ type: `${name}.no-such.command`, data: {} });
       expect(r.ok).toBe(false);
       if (!r.ok) expect(r.errno).toBe('EOPNOTSUPP');
+      // meta.commands, when given, names only types the unit knows (their data here is empty, so
+      // they may fail, but not as unknown) in the plugin's scope.
+      for (const type of opts.plugin.meta.commands ?? []) {
+        expect(type.startsWith(`${name}.`), type).toBe(true);
+        const known = ready().execute({ type, data: {} });
+        if (!known.ok) expect(known.detail, type).not.toMatch(/unknown .*command/);
+      }
     });
 
     test('UAPI ops that are absent answer ENODEV', () => {

@@ -280,6 +280,7 @@ export const flatPlugin = definePlugin<FlatOptions>({
     version: '0.1.0',
     contractVersion: CONTRACT_VERSION,
     description: 'A one-level test IOMMU',
+    commands: ['flat.map', 'flat.unmap', 'flat.tlb.flush', 'flat.crash.now'],
   },
   parseOptions: parseFlatOptions,
   register(container, options) {

@@ -7,6 +7,7 @@ import { instanceCachingFactory } from 'tsyringe';
 import { CONTRACT_VERSION } from '../../core/plugin/contract.js';
 import { definePlugin } from '../../core/plugin/define-plugin.js';
 import { resolve, TOKENS } from '../../core/plugin/tokens.js';
+import { AMDVI_COMMANDS } from './commands.js';
 import { type AmdviOptions, parseAmdviOptions } from './options.js';
 import { AmdviUnit } from './unit.js';
 
@@ -16,6 +17,7 @@ export default definePlugin<AmdviOptions>({
     version: '0.1.0',
     contractVersion: CONTRACT_VERSION,
     description: 'AMD-Vi: DTE, v1 I/O page tables, command buffer, event log, DomainID-tagged IOTLB',
+    commands: AMDVI_COMMANDS,
   },
   parseOptions: parseAmdviOptions,
   register(container, options) {

@@ -386,6 +386,9 @@ const HANDLERS: { readonly [type: string]: Handler } = {
   },
 };
 
+/** Every command type an SMMUv3 unit accepts. */
+export const SMMUV3_COMMANDS: readonly string[] = Object.keys(HANDLERS);
+
 /** The table named by field `field`, which must be of `stage`. */
 function namedTable(u: SmmuUnit, d: JsonObject, field: string, stage: 1 | 2): NamedTable {
   const t = typeof d[field] === 'string' ? u.tables.get(d[field] as string) : undefined;

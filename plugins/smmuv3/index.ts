@@ -17,6 +17,7 @@ import {
   type SmmuProfile,
   type SmmuStages,
 } from './capabilities.js';
+import { SMMUV3_COMMANDS } from './commands.js';
 import { SmmuUnit } from './unit.js';
 
 function cacheSpec(raw: unknown, field: string, fallback: CacheSpec, qemu: CacheSpec): CacheSpec {
@@ -97,6 +98,7 @@ export default definePlugin<SmmuOptions>({
     description:
       'ARM SMMUv3: linear/2-level stream tables, abort/bypass/S1/S2/nested STEs, one CD per stream, VMSAv8-64 walks ' +
       '(4K/16K/64K), CMDQ (CFGI_*, TLBI_* with ranges, SYNC), EVTQ; UAPI v5.10 (no ops) or the proposed nested series',
+    commands: SMMUV3_COMMANDS,
   },
   parseOptions: parseSmmuOptions,
   register(container, options) {

@@ -9,7 +9,7 @@ import { resolve, TOKENS } from '../../core/plugin/tokens.js';
 import { createIntelDriver } from './driver/index.js';
 import { VtdHardware } from './hardware.js';
 import { parseVtdOptions, type VtdOptions } from './options.js';
-import { VtdUnit } from './unit.js';
+import { VTD_COMMANDS, VtdUnit } from './unit.js';
 
 export type { VtdOptions } from './options.js';
 
@@ -20,6 +20,7 @@ export default definePlugin<VtdOptions>({
     contractVersion: CONTRACT_VERSION,
     description:
       'Intel VT-d (legacy and scalable mode, nested translation, queued invalidation) with the Linux v5.10 intel-iommu driver',
+    commands: VTD_COMMANDS,
   },
   parseOptions: parseVtdOptions,
   register(container, options) {

@@ -18,12 +18,16 @@ import { type ErrnoCode, fail, ok, type UapiResult } from '../../core/uapi/errno
 import type { VendorOps } from '../../core/uapi/vendor-ops.js';
 import { REGISTER_COMMANDS } from './commands/register-commands.js';
 import { type Handler, SETUP_COMMANDS } from './commands/setup-commands.js';
+import { DRIVER_COMMANDS } from './driver/driver-commands.js';
 import type { IntelDriver } from './driver/index.js';
 import type { DriverState } from './driver/snapshot.js';
 import type { VtdHardware, VtdHardwareState } from './hardware.js';
 import { snapshotHardware } from './snapshot.js';
 
 const COMMANDS: Readonly<Record<string, Handler>> = { ...SETUP_COMMANDS, ...REGISTER_COMMANDS };
+
+/** Every command type a VT-d unit accepts: the unit's own and the driver's. */
+export const VTD_COMMANDS: readonly string[] = [...Object.keys(COMMANDS), ...DRIVER_COMMANDS];
 
 const NOT_MODELLED = [
   'interrupt remapping (requests to 0xFEEx_xxxx without PASID are answered NOT_MODELLED)',

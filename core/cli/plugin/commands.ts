@@ -64,6 +64,7 @@ export function registerPluginCommands(program: Command, builtins: () => readonl
         process.stdout.write(
           `  bind formats: ${c.bindFormats.join(', ') || 'none (ENODEV)'}; page requests: ${c.pageRequests ? 'yes' : 'no'}\n`,
         );
+        if (p.commands?.length) process.stdout.write(`  commands: ${p.commands.join(', ')}\n`);
         if (c.notModelled.length) process.stdout.write(`  not modelled: ${c.notModelled.join('; ')}\n`);
       }
     });

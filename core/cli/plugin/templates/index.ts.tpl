@@ -34,6 +34,8 @@ export default definePlugin<__CLASS__Options>({
     version: '0.1.0',
     contractVersion: CONTRACT_VERSION,
     description: 'An IOMMU with one linear page table (scaffold)',
+    // Every command type the unit accepts: scenarios naming any other __NAME__.* type are refused.
+    commands: ['__NAME__.table.set', '__NAME__.pte.set', '__NAME__.pte.clear', '__NAME__.tlb.invalidate'],
   },
   parseOptions: parse__CLASS__Options,
   register(container, options) {
