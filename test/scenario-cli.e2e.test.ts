@@ -167,3 +167,35 @@ describe('viommu run: command types', () => {
     );
   });
 });
+
+describe('viommu run: malformed command data', () => {
+  /** The flat streaming scenario with one more step. */
+  function withStep(step: object, name: string): string {
+    const s = JSON.parse(readFileSync(join(flat, 'streaming-hits.scenario.json'), 'utf8'));
+    s.steps.push(step);
+    const file = join(dir, `${name}.scenario.json`);
+    writeFileSync(file, JSON.stringify(s));
+    return file;
+  }
+
+  it('a misspelled field is refused instead of passing as the default (exit 4, file and step named)', async () => {
+    const file = withStep(
+      { label: 'typo', type: 'flat.map', data: { iova: '0x9000000', pa: '0xa000000', prem: 1 } },
+      'field-typo',
+    );
+    const r = await runCli(['run', file, '--no-golden', '--out', join(dir, 'o7')]);
+    expect(r.code, r.stdout + r.stderr).toBe(EXIT.INPUT);
+    expect(r.stdout + r.stderr).toMatch(
+      /field-typo\.scenario\.json: steps\[\d+\] "typo": flat\.map: unknown field "prem" \(read: [a-z, ]*\bperm\b/,
+    );
+  });
+
+  it('a step that expects the failure still runs and is judged by its expectation', async () => {
+    const file = withStep(
+      { type: 'core.clock.advance', data: { ns: -1 }, expect: { errno: 'EINVAL' } },
+      'expected-failure',
+    );
+    const r = await runCli(['run', file, '--no-golden', '--out', join(dir, 'o8')]);
+    expect(r.code, r.stdout + r.stderr).toBe(EXIT.OK);
+  });
+});

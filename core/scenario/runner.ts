@@ -5,6 +5,8 @@
  * against the unit's counters. Records go to the given sinks (a log writer)
  * and are kept for the caller (golden comparison, reports).
  */
+
+import { ERROR_CODES } from '../errors/viommu-error.js';
 import type { EventRecord, LogHeader, LogRecord } from '../events/log/records.js';
 import { LOG_FORMAT, LOG_FORMAT_VERSION } from '../events/log/records.js';
 import type { JsonValue, UnitStats } from '../plugin/contract.js';
@@ -12,7 +14,8 @@ import type { PluginHost } from '../plugin/host.js';
 import { createSimulator } from '../replay/sim-factory.js';
 import type { RecordSink, Simulator } from '../sim/simulator.js';
 import { checkCommandTypes } from './command-types.js';
-import { compileTarget, DIGEST_COMMAND } from './compile.js';
+import { type CompiledCommand, compileTarget, DIGEST_COMMAND } from './compile.js';
+import { SCENARIO_ERROR_CODES, ScenarioError } from './errors.js';
 import { checkRun, checkStep, iotlbCounters } from './expectations.js';
 import type { Scenario, TargetSpec } from './types.js';
 
@@ -107,6 +110,7 @@ export function runTarget(
     const result = sim.execute({ type: cmd.type, data: cmd.data });
     const seq = records[start].seq;
     const caused = records.slice(start + 1) as EventRecord[];
+    if (cmd.expect === undefined) refuseMalformed(scenario.file, cmd, caused);
     for (const message of checkStep(cmd.expect, result, caused)) {
       failures.push({
         origin: `${cmd.origin}${cmd.label ? ` "${cmd.label}"` : ''} (${cmd.type}, seq ${seq})`,
@@ -135,4 +139,19 @@ export function runTarget(
     events: records.length - commands,
     iotlb: iotlbCounters(stats),
   };
+}
+
+/**
+ * A step without an expectation whose command the simulator refused as malformed (an unknown
+ * type, a missing or misspelled field) makes the scenario invalid: exit 4, naming the file and
+ * the step, as a load-time error would. With an expectation, the expectation judges.
+ */
+function refuseMalformed(file: string, cmd: CompiledCommand, caused: readonly EventRecord[]): void {
+  const failed = caused.find((r) => r.type === 'core.command.failed');
+  if (failed === undefined) return;
+  const { code, message } = failed.data as { code: string; message: string };
+  if (code !== ERROR_CODES.COMMAND_INVALID && code !== ERROR_CODES.COMMAND_UNKNOWN) return;
+  throw new ScenarioError(SCENARIO_ERROR_CODES.INVALID, file, [
+    { path: `${cmd.origin}${cmd.label ? ` "${cmd.label}"` : ''}`, message: `${cmd.type}: ${message}` },
+  ]);
 }

@@ -186,6 +186,24 @@ describe('UAPI and faults through the bus', () => {
     expect(s.execute({ type: 'uapi.fault.unregister', data: { device: 'nic' } }).ok).toBe(true);
   });
 
+  it('a field no handler reads is refused as a misspelling; a command that fails is not judged on it', () => {
+    const records: LogRecord[] = [];
+    const s = sim(records);
+    const typo = s.execute({ type: 'core.clock.advance', data: { ns: 5, nss: 7 } });
+    expect(typo).toMatchObject({ ok: false, errno: 'EINVAL' });
+    expect(typo.ok ? '' : typo.detail).toContain('unknown field "nss" (read: ns)');
+    expect(records.at(-2)).toMatchObject({
+      type: 'core.command.failed',
+      data: { code: 'VIOMMU_ERR_COMMAND_INVALID' },
+    });
+    // unit is routing, not a field of the command; a failing command may stop before reading the rest.
+    expect(s.execute({ type: 'core.clock.advance', data: { ns: 5, unit: 'x' } }).ok).toBe(true);
+    expect(s.execute({ type: 'core.clock.advance', data: { ns: -1, extra: 1 } })).toMatchObject({
+      ok: false,
+      detail: expect.not.stringContaining('unknown field'),
+    });
+  });
+
   it('a handler that fails leaves nothing pending; its result must be an errno the simulator names', () => {
     const s = sim();
     const pr = { device: 'nic', pasid: 3, addr: '0x5000', read: true, grpid: 9, last: true };

@@ -279,13 +279,29 @@ export class Simulator {
 
   #dispatch(cmd: CommandInput): UapiResult<JsonValue> {
     const handler = this.#handlers.get(cmd.type);
-    if (handler) return handler(this, cmd.data);
-    // Architecture commands: "<plugin>.<subject>.<verb>", routed to the unit named by data.unit,
-    // or to the only unit of that plugin.
-    const scope = cmd.type.slice(0, cmd.type.indexOf('.'));
-    const unit = this.#unitForScope(scope, cmd.data.unit);
-    if (!unit) throw new ViommuError(ERROR_CODES.COMMAND_UNKNOWN, `unknown command type "${cmd.type}"`);
-    return unit.command(cmd.type, cmd.data);
+    const read = new Set<string>(['unit']);
+    const data = readTracking(cmd.data, read);
+    let result: UapiResult<JsonValue>;
+    if (handler) result = handler(this, data);
+    else {
+      // Architecture commands: "<plugin>.<subject>.<verb>", routed to the unit named by data.unit,
+      // or to the only unit of that plugin.
+      const scope = cmd.type.slice(0, cmd.type.indexOf('.'));
+      const unit = this.#unitForScope(scope, cmd.data.unit);
+      if (!unit) throw new ViommuError(ERROR_CODES.COMMAND_UNKNOWN, `unknown command type "${cmd.type}"`);
+      result = unit.command(cmd.type, data);
+    }
+    // A field the command never looked at did nothing: most likely a misspelled one, which would
+    // otherwise pass as the default. (A failed command may have stopped before reading the rest.)
+    if (result.ok) {
+      const unread = Object.keys(cmd.data).filter((k) => !read.has(k));
+      if (unread.length > 0)
+        throw new ViommuError(
+          ERROR_CODES.COMMAND_INVALID,
+          `unknown field${unread.length > 1 ? 's' : ''} ${unread.map((k) => `"${k}"`).join(', ')} (read: ${[...read].filter((k) => k !== 'unit').join(', ') || 'none'})`,
+        );
+    }
+    return result;
   }
 
   #unitForScope(scope: string, named: JsonValue | undefined): IommuUnit | undefined {
@@ -320,4 +336,25 @@ export class Simulator {
     for (const s of this.#sinks) s.append(record);
     this.bus.publish(record);
   }
+}
+
+/** `data` as seen by a command handler, noting in `read` every field the handler looks at. */
+function readTracking(data: JsonObject, read: Set<string>): JsonObject {
+  const note = (k: string | symbol): void => {
+    if (typeof k === 'string') read.add(k);
+  };
+  return new Proxy(data, {
+    get(t, k, r) {
+      note(k);
+      return Reflect.get(t, k, r);
+    },
+    has(t, k) {
+      note(k);
+      return Reflect.has(t, k);
+    },
+    getOwnPropertyDescriptor(t, k) {
+      note(k);
+      return Reflect.getOwnPropertyDescriptor(t, k);
+    },
+  });
 }
