@@ -198,15 +198,23 @@ export class VtdCaches {
     return n;
   }
 
+  /**
+   * PASID cache, global. PASID-cache invalidations also drop the first-level paging-structure
+   * caches of their scope (reference/vtd.md §4.1: FL PSC is invalidated by P_IOTLB with IH = 0
+   * and by the PC descriptor); they return the PASID-cache entries dropped, and the FL PSC
+   * counts its own in its counters.
+   */
   pasidGlobal(): number {
+    this.flPsc?.invalidateAll();
     return this.pasid.invalidateAll();
   }
 
-  /** PASID cache, domain-selective: walks the DID's own index of source-ids. */
+  /** PASID cache, domain-selective: walks the DID's own index of source-ids; and the DID's FL PSC. */
   pasidDomain(did: number): number {
     let n = 0;
     for (const c of this.#pasidCtxByDid.get(did) ?? [])
       n += this.pasid.invalidateWhere(c, { aux0Mask: 0xffff, aux0Value: did });
+    if (this.flPsc) for (const c of this.domainIds.withFirst(did)) this.flPsc.invalidateContext(c);
     return n;
   }
 
@@ -226,6 +234,8 @@ export class VtdCaches {
       for (const c of this.#pasidCtxByDid.get(0) ?? [])
         n += this.pasid.invalidateRange(c, pasid, 1, { aux0Mask: 0xffff, aux0Value: 0 });
     }
+    const p = this.domainIds.find(did, pasid);
+    if (p >= 0 && this.flPsc) this.flPsc.invalidateContext(p);
     return n;
   }
 

@@ -290,6 +290,26 @@ describe('PASID-cache invalidation (type 0x7)', () => {
     expect(run(pcDesc(3, 0))).toEqual([4]);
     expectStopped(f, [pcDesc(2, 1)], 0, /granularity 2/);
   });
+
+  it('also drops the first-level paging-structure caches of its scope (vtd.md §4.1)', () => {
+    const { hw, warm, run } = rig();
+    const flPsc = hw.caches.flPsc!;
+    const refill = () => {
+      hw.caches.iotlbGlobal();
+      warm([C]); // first level, RID_PASID 0, DID 1: every page walks and fills the FL PSC
+    };
+    for (const desc of [pcDesc(1, 1, 0), pcDesc(0, 1), pcDesc(3, 0)]) {
+      refill();
+      expect(flPsc.liveCount()).toBeGreaterThan(0);
+      run(desc);
+      expect(flPsc.liveCount()).toBe(0);
+    }
+    // Another DID or PASID leaves them.
+    refill();
+    const before = flPsc.liveCount();
+    run(pcDesc(1, 1, 7), pcDesc(0, 2));
+    expect(flPsc.liveCount()).toBe(before);
+  });
 });
 
 describe('page group response (type 0x9)', () => {
