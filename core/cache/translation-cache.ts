@@ -242,6 +242,20 @@ export abstract class TranslationCache {
     return this.miss();
   }
 
+  /**
+   * The hit just counted found an entry the request cannot use, and the caller goes on as after
+   * a miss (walks, refills): count that lookup as a miss instead.
+   */
+  hitUnusable(): void {
+    this.nHits--;
+    this.nMisses++;
+  }
+
+  /** A lookup the caller could not even make (no context for the request yet): a miss. */
+  countMiss(): void {
+    this.nMisses++;
+  }
+
   /** Counts a lookup that missed; returns -1 for the caller to return. */
   protected miss(): number {
     this.nMisses++;

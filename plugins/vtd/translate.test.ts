@@ -267,3 +267,51 @@ describe('nested translation with second-level A/D (SLADE)', () => {
     expect(f.memory.read64(outLeaf)! & (A | D)).toBe(A);
   });
 });
+
+describe('cache counters count what served the request', () => {
+  function flWorld() {
+    const f = makeFixture();
+    initRootTable(f.hw, true);
+    createDomain(f.hw, 1, 4, false);
+    const sid = 0x0310;
+    const { flptptr } = attachDevice(f.hw, sid, 1, 'fl', { ats: true });
+    flMap(f.memory, hostSpace(f.frames), flptptr! / 4096, 4, 0x100, 0x3000, 12, { w: true, u: true });
+    const req = new TranslationRequest();
+    const out = new TranslationResult();
+    const go = (access: number, ats = false) => {
+      req.sid = sid;
+      req.pasid = 0;
+      req.iovaPfn = 0x100;
+      req.access = access;
+      req.ats = ats;
+      expect(f.hw.translate(req, out)).toBe(0);
+      return out.hit;
+    };
+    return { f, sid, go };
+  }
+
+  it('an IOTLB entry a write cannot use (D not set yet) is a miss: the write walks and refills', () => {
+    const { f, go } = flWorld();
+    go(1);
+    const before = f.hw.caches.iotlb.counters();
+    expect(go(2)).toBe(false);
+    const after = f.hw.caches.iotlb.counters();
+    expect([after.hits - before.hits, after.misses - before.misses, after.fills - before.fills]).toEqual([
+      0, 1, 1,
+    ]);
+    expect(go(2)).toBe(true); // now D is set: a hit
+    expect(f.hw.caches.iotlb.counters().hits).toBe(after.hits + 1);
+  });
+
+  it('the device-TLB counts a lookup with nothing cached for the PASID, and an unusable entry, as misses', () => {
+    const { f, sid, go } = flWorld();
+    const t = () => f.hw.caches.devTlb[sid]!.counters();
+    go(1); // untranslated, nothing cached for the device yet
+    expect(t()).toMatchObject({ lookups: 1, hits: 0, misses: 1 });
+    go(1, true); // ATS read fills the device-TLB
+    go(2); // a write cannot use an entry filled by a read: to the IOMMU
+    expect(t()).toMatchObject({ lookups: 2, hits: 0, misses: 2 });
+    go(1);
+    expect(t()).toMatchObject({ lookups: 3, hits: 1, misses: 2 });
+  });
+});

@@ -17,6 +17,7 @@ import {
   type TranslationRequest,
   type TranslationResult,
 } from '../../core/model/translation.js';
+import { cacheVpn } from './caches/cache-vpn.js';
 import { SL_TAG } from './caches/vtd-caches.js';
 import type { VtdCaps } from './capabilities.js';
 import { VTD_FAULT as F, VTD_FAULT_KIND } from './fault-reasons.js';
@@ -113,15 +114,25 @@ export class VtdTranslator {
 
   #devTlbHit(t: TranslationCache, req: TranslationRequest, out: TranslationResult): boolean {
     const ctx = this.#hw.caches.devIds.find(req.sid & 0xffff, devTag(req));
-    if (ctx < 0) return false;
-    const s = t.lookupAny(ctx, req.iovaPfn);
+    const key = cacheVpn(req.iovaPfn, req.pasid !== NO_PASID);
+    if (ctx < 0 || key < 0) {
+      t.countMiss(); // nothing of this PASID (or this page) was ever cached for the device
+      return false;
+    }
+    const s = t.lookupAny(ctx, key);
     if (s < 0) return false;
     const perm = t.perm[s]!;
-    if ((req.access & perm & PERM_RWX) !== (req.access & PERM_RWX)) return false;
     // A write may use the entry only if the translation request that filled it asked for write
-    // (NW = 0) and so set the D bit; otherwise it goes to the IOMMU, which sets D.
-    if ((req.access & ACCESS.WRITE) !== 0 && (perm & DT_WRITE_ASKED) === 0) return false;
-    out.outPfn = t.outputFor(s, req.iovaPfn);
+    // (NW = 0) and so set the D bit; otherwise it goes to the IOMMU, which sets D. An entry the
+    // request cannot use counts as a miss: the request goes on to the IOMMU.
+    if (
+      (req.access & perm & PERM_RWX) !== (req.access & PERM_RWX) ||
+      ((req.access & ACCESS.WRITE) !== 0 && (perm & DT_WRITE_ASKED) === 0)
+    ) {
+      t.hitUnusable();
+      return false;
+    }
+    out.outPfn = t.outputFor(s, key);
     out.pageShift = 12 + t.pageShifts[t.sizeOf(s)]!;
     out.perm = perm & PERM_RWX;
     out.hit = true;
@@ -137,7 +148,8 @@ export class VtdTranslator {
     const span = POW2[out.pageShift - 12]!;
     const base = out.outPfn - (req.iovaPfn % span);
     const asked = (req.access & ACCESS.WRITE) !== 0 ? DT_WRITE_ASKED : 0;
-    t.insert(ctx, req.iovaPfn % POW2[45]!, code, base, out.perm | asked);
+    const key = cacheVpn(req.iovaPfn, req.pasid !== NO_PASID);
+    if (key >= 0) t.insert(ctx, key, code, base, out.perm | asked);
   }
 
   // ---- faults ----
@@ -425,7 +437,7 @@ export class VtdTranslator {
       const top = Math.floor(vpn / POW2[flLevels * 9 - 1]!);
       if (top !== 0 && top !== POW2[53 - flLevels * 9]! - 1)
         return this.#fault(req, out, F.SM_NON_CANONICAL, req.pasid);
-      kv = vpn % POW2[flLevels * 9]!;
+      kv = cacheVpn(vpn, true); // canonical here, so a key
     }
     const ictx = pword >>> 16;
     const did = pword & 0xffff;
@@ -441,7 +453,10 @@ export class VtdTranslator {
         out.pageShift = 12 + c.iotlb.pageShifts[c.iotlb.sizeOf(slot)]!;
         out.hit = true;
       } else {
-        slot = -1; // a write through an entry whose D bit is not set yet: walk again to set it
+        // A write through an entry whose D bit is not set yet: walk again to set it. The entry
+        // did not serve the request, so the lookup counts as a miss.
+        c.iotlb.hitUnusable();
+        slot = -1;
       }
     }
     if (slot < 0) {

@@ -21,6 +21,7 @@ import {
 import { SeededRng } from '../../../core/sim/rng.js';
 import { copyInto, refillMap } from '../../../core/state/stateful.js';
 import type { VtdCacheConfig, VtdCacheOptions } from './cache-options.js';
+import { cacheVpn } from './cache-vpn.js';
 
 /** PASID tag of second-level-only entries (tagged by DID alone). */
 export const SL_TAG = 0x100000;
@@ -310,28 +311,40 @@ export class VtdCaches {
     return n;
   }
 
-  /** PASID-based IOTLB, page-selective within the PASID; IH = 0 also drops FL paging-structure entries over the range. */
+  /**
+   * PASID-based IOTLB, page-selective within the PASID; IH = 0 also drops FL paging-structure
+   * entries over the range. `vpn` is the descriptor's page (ADDR 63:12), keyed as translations
+   * key it (cache-vpn.ts); a non-canonical one names no cached page.
+   */
   piotlbPages(did: number, pasid: number, vpn: number, pages: number, ih: boolean): number {
+    const key = cacheVpn(vpn, true);
+    if (key < 0) return 0;
     let n = 0;
-    for (const c of this.#pasidIotlbContexts(did, pasid)) n += this.iotlb.invalidateRange(c, vpn, pages);
+    for (const c of this.#pasidIotlbContexts(did, pasid)) n += this.iotlb.invalidateRange(c, key, pages);
     const p = this.domainIds.find(did, pasid);
-    if (p >= 0 && !ih && this.flPsc) n += this.flPsc.invalidateRange(p, vpn, pages);
+    if (p >= 0 && !ih && this.flPsc) n += this.flPsc.invalidateRange(p, key, pages);
     return n;
   }
 
-  /** Device-TLB of `sid`: pages of one PASID tag (SL_TAG = requests without PASID), or all of them. */
+  /**
+   * Device-TLB of `sid`: pages of one PASID tag (SL_TAG = requests without PASID), or all of
+   * them. `vpn` is the descriptor's page, keyed per tag as translations key it (cache-vpn.ts).
+   */
   devTlbInvalidate(sid: number, tag: number | 'all', vpn: number, pages: number): number {
     const t = this.devTlb[sid];
     if (t === undefined) return 0;
+    const drop = (c: number, t2: number): number => {
+      const key = cacheVpn(vpn, (t2 & 0x1fffff) !== SL_TAG);
+      return key < 0 ? 0 : t.invalidateRange(c, key, pages);
+    };
+    let n = 0;
     if (tag === 'all') {
-      let n = 0;
-      for (const c of this.devIds.withFirst(sid)) n += t.invalidateRange(c, vpn, pages);
+      for (const c of this.devIds.withFirst(sid)) n += drop(c, this.devIds.second(c));
       return n;
     }
-    let n = 0;
     for (const priv of [0, 0x200000]) {
       const c = this.devIds.find(sid, tag + priv);
-      if (c >= 0) n += t.invalidateRange(c, vpn, pages);
+      if (c >= 0) n += drop(c, tag);
     }
     return n;
   }

@@ -102,6 +102,5 @@ export function atsRange(addr: bigint, s: boolean): { vpn: number; pages: number
   while (k < 52 && ((pfn >> BigInt(k)) & 1n) === 1n) k++;
   if (k >= 44) return { vpn: 0, pages: 2 ** 45 };
   const pages = 2 ** (k + 1);
-  const base = Number((pfn >> BigInt(k + 1)) << BigInt(k + 1));
-  return { vpn: Math.min(base, 2 ** 45 - 1), pages };
+  return { vpn: Number((pfn >> BigInt(k + 1)) << BigInt(k + 1)), pages };
 }
