@@ -190,6 +190,27 @@ describe('viommu run: malformed command data', () => {
     );
   });
 
+  it('a plugin that throws during a step is a plugin error (exit 3), naming the file and step', async () => {
+    const file = withStep({ label: 'boom', type: 'flat.crash.now', data: {} }, 'plugin-threw');
+    const r = await runCli(['run', file, '--no-golden', '--out', join(dir, 'o9')]);
+    expect(r.code, r.stdout + r.stderr).toBe(EXIT.PLUGIN);
+    expect(r.stdout + r.stderr).toMatch(
+      /plugin-threw\.scenario\.json: steps\[\d+\] "boom": flat\.crash\.now: /,
+    );
+  });
+
+  it('an expected value the command could not give names the failure', async () => {
+    const file = withStep(
+      { type: 'flat.map', data: { iova: '0x9000000', pa: '0xa000000', bogus: 1 }, expect: { value: 1 } },
+      'value-of-failure',
+    );
+    const r = await runCli(['run', file, '--no-golden', '--out', join(dir, 'o10')]);
+    expect(r.code, r.stdout + r.stderr).toBe(EXIT.MISMATCH);
+    expect(r.stdout).toContain(
+      'but the command failed: EINVAL: VIOMMU_ERR_COMMAND_INVALID: unknown field "bogus"',
+    );
+  });
+
   it('a step that expects the failure still runs and is judged by its expectation', async () => {
     const file = withStep(
       { type: 'core.clock.advance', data: { ns: -1 }, expect: { errno: 'EINVAL' } },

@@ -46,7 +46,12 @@ export function checkStep(
   }
   if (e.value !== undefined) {
     const got = result.ok ? result.value : undefined;
-    if (!partialMatch(e.value, got)) out.push(`expected value matching ${show(e.value)}, got ${show(got)}`);
+    if (!partialMatch(e.value, got))
+      out.push(
+        result.ok
+          ? `expected value matching ${show(e.value)}, got ${show(got)}`
+          : `expected value matching ${show(e.value)}, but the command failed: ${result.errno}: ${result.detail}`,
+      );
   }
   let from = 0;
   for (const want of e.events ?? []) {

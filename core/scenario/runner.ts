@@ -6,7 +6,7 @@
  * and are kept for the caller (golden comparison, reports).
  */
 
-import { ERROR_CODES } from '../errors/viommu-error.js';
+import { ERROR_CODES, ViommuError } from '../errors/viommu-error.js';
 import type { EventRecord, LogHeader, LogRecord } from '../events/log/records.js';
 import { LOG_FORMAT, LOG_FORMAT_VERSION } from '../events/log/records.js';
 import type { JsonValue, UnitStats } from '../plugin/contract.js';
@@ -144,14 +144,18 @@ export function runTarget(
 /**
  * A step without an expectation whose command the simulator refused as malformed (an unknown
  * type, a missing or misspelled field) makes the scenario invalid: exit 4, naming the file and
- * the step, as a load-time error would. With an expectation, the expectation judges.
+ * the step, as a load-time error would. One whose plugin threw is a plugin error: exit 3. With
+ * an expectation, the expectation judges.
  */
 function refuseMalformed(file: string, cmd: CompiledCommand, caused: readonly EventRecord[]): void {
   const failed = caused.find((r) => r.type === 'core.command.failed');
   if (failed === undefined) return;
   const { code, message } = failed.data as { code: string; message: string };
+  const where = `${cmd.origin}${cmd.label ? ` "${cmd.label}"` : ''}`;
+  if (code === ERROR_CODES.PLUGIN_THREW)
+    throw new ViommuError(ERROR_CODES.PLUGIN_THREW, `${file}: ${where}: ${cmd.type}: ${message}`);
   if (code !== ERROR_CODES.COMMAND_INVALID && code !== ERROR_CODES.COMMAND_UNKNOWN) return;
   throw new ScenarioError(SCENARIO_ERROR_CODES.INVALID, file, [
-    { path: `${cmd.origin}${cmd.label ? ` "${cmd.label}"` : ''}`, message: `${cmd.type}: ${message}` },
+    { path: where, message: `${cmd.type}: ${message}` },
   ]);
 }
