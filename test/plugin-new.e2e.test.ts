@@ -45,6 +45,31 @@ describe('viommu plugin new', () => {
     expect(r.status, output).toBe(0);
   }, 120_000);
 
+  it('scaffolds code that passes `biome ci` as generated', () => {
+    // Laid out as in a checkout (plugins/<name> beside core/), so the imports read ../../core/...
+    // as they do there. The long name is the longest whose lines all stay within biome's width.
+    const lint = join(work, 'lint');
+    for (const name of ['linear-io', 'riscv-iommu-nested-proto']) {
+      scaffoldPlugin({ name, dir: join(lint, 'plugins', name), coreDir: join(lint, 'core') });
+    }
+    const r = spawnSync(
+      process.execPath,
+      [
+        join(repo, 'node_modules/@biomejs/biome/bin/biome'),
+        'ci',
+        '--colors=off',
+        `--config-path=${join(repo, 'biome.json')}`,
+        // The scratch folder is outside the repository's git work tree.
+        '--vcs-enabled=false',
+        'plugins',
+      ],
+      { cwd: lint, encoding: 'utf8' },
+    );
+    const output = `${r.stdout}\n${r.stderr}`;
+    expect(output).toMatch(/Checked 8 files/);
+    expect(r.status, output).toBe(0);
+  }, 30_000);
+
   it('refuses a bad name and a non-empty folder', () => {
     expect(() => scaffoldPlugin({ name: 'Bad_Name', dir: join(work, 'x') })).toThrow(ScaffoldError);
     const dir = join(work, 'plugins', 'twice');

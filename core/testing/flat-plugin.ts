@@ -261,7 +261,16 @@ function unrecoverable(req: TranslationRequest, kind: number): IommuFault {
   return f;
 }
 
+const FLAT_OPTIONS = ['cacheEntries', 'noUapi'];
+
+/** Parses a scenario's options for flat; throws RangeError/TypeError naming the field. */
 function parseFlatOptions(raw: JsonObject | undefined): FlatOptions {
+  // An unknown name is refused, so a typo cannot silently run with the default.
+  for (const k of Object.keys(raw ?? {})) {
+    if (!FLAT_OPTIONS.includes(k)) {
+      throw new RangeError(`flat options: unknown option "${k}" (known: ${FLAT_OPTIONS.join(', ')})`);
+    }
+  }
   const entries = raw?.cacheEntries ?? 64;
   if (typeof entries !== 'number' || entries < 1 || (entries & (entries - 1)) !== 0) {
     throw new RangeError(

@@ -1,6 +1,9 @@
 /**
  * `viommu plugin new <name>`: writes a plugin folder that passes the contract
- * suite as generated (index.ts, unit.ts, contract.test.ts, README.md).
+ * suite as generated (index.ts, unit.ts, contract.test.ts, README.md). Placed
+ * at plugins/<name> beside core/, it also passes `biome ci` for a name of up to
+ * 24 characters: the templates are written as biome formats them, and lines
+ * holding the name are kept short (test/plugin-new.e2e.test.ts checks both).
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';

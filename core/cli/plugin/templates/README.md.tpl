@@ -8,6 +8,13 @@ passes the contract suite as generated.
 - `unit.ts`: the unit: `translate()`, commands, stats, snapshot, and `saveState`/`loadState` for snapshots.
 - `contract.test.ts`: runs the shared contract suite against it.
 
+It passes `npm run lint` as generated too; run `npm run format` on the files
+you change. Scenarios cannot use it until it is added to
+`core/cli/builtin-plugins.ts` and the CLI is rebuilt with `npm run build`:
+before that, `viommu run` skips its targets (`plugin "__NAME__" is not loaded`).
+Once it is listed, `npm test` wants a golden in `scenarios/` that runs on it
+(docs/plugins.md §6).
+
 Next steps (docs/plugins.md walks through each): replace the table format with
 your architecture's, key the TLB the way your hardware keys it (build it from
 core/cache), add your fault codes and events, and the UAPI vendor ops if your

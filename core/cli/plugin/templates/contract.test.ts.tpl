@@ -2,13 +2,19 @@ import { runIommuContract } from '__CORE__/testing/contract.js';
 import plugin from './index.js';
 
 const TABLE = '0x100000';
+const hex = (n: bigint): string => `0x${n.toString(16)}`;
 
 runIommuContract({
   plugin,
   fixture: {
     setup: () => [{ type: '__NAME__.table.set', data: { base: TABLE } }],
-    map: (iova, pa, write) => [{ type: '__NAME__.pte.set', data: { iova: `0x${iova.toString(16)}`, pa: `0x${pa.toString(16)}`, write } }],
-    unmap: (iova) => [{ type: '__NAME__.pte.clear', data: { iova: `0x${iova.toString(16)}` } }],
+    map: (iova, pa, write) => [
+      {
+        type: '__NAME__.pte.set',
+        data: { iova: hex(iova), pa: hex(pa), write },
+      },
+    ],
+    unmap: (iova) => [{ type: '__NAME__.pte.clear', data: { iova: hex(iova) } }],
     invalidate: () => [{ type: '__NAME__.tlb.invalidate', data: {} }],
   },
 });

@@ -6,21 +6,23 @@ import { instanceCachingFactory } from 'tsyringe';
 import { CONTRACT_VERSION, type JsonObject } from '__CORE__/plugin/contract.js';
 import { definePlugin } from '__CORE__/plugin/define-plugin.js';
 import { resolve, TOKENS } from '__CORE__/plugin/tokens.js';
-import { __CLASS__Unit, type __CLASS__Options } from './unit.js';
+import { type __CLASS__Options, __CLASS__Unit } from './unit.js';
 
+/** The plugin's name: also the scope of its commands and events. */
+const NAME = '__NAME__';
 const KNOWN_OPTIONS = ['tableEntries', 'tlbEntries'];
 
 function positivePowerOfTwo(raw: JsonObject | undefined, field: string, fallback: number): number {
   const v = raw?.[field] ?? fallback;
   if (typeof v !== 'number' || v < 1 || (v & (v - 1)) !== 0) {
-    throw new RangeError(`__NAME__ options.${field}: expected a power of two, got ${JSON.stringify(v)}`);
+    throw new RangeError(`${NAME} options.${field}: expected a power of two, got ${JSON.stringify(v)}`);
   }
   return v;
 }
 
-export function parse__CLASS__Options(raw: JsonObject | undefined): __CLASS__Options {
+export function parse__CLASS__Options(raw?: JsonObject): __CLASS__Options {
   for (const k of Object.keys(raw ?? {})) {
-    if (!KNOWN_OPTIONS.includes(k)) throw new RangeError(`__NAME__ options.${k}: unknown option`);
+    if (!KNOWN_OPTIONS.includes(k)) throw new RangeError(`${NAME} options.${k}: unknown option`);
   }
   return {
     tableEntries: positivePowerOfTwo(raw, 'tableEntries', 1 << 20),
@@ -30,12 +32,12 @@ export function parse__CLASS__Options(raw: JsonObject | undefined): __CLASS__Opt
 
 export default definePlugin<__CLASS__Options>({
   meta: {
-    name: '__NAME__',
+    name: NAME,
     version: '0.1.0',
     contractVersion: CONTRACT_VERSION,
     description: 'An IOMMU with one linear page table (scaffold)',
     // Every command type the unit accepts: scenarios naming any other __NAME__.* type are refused.
-    commands: ['__NAME__.table.set', '__NAME__.pte.set', '__NAME__.pte.clear', '__NAME__.tlb.invalidate'],
+    commands: [`${NAME}.table.set`, `${NAME}.pte.set`, `${NAME}.pte.clear`, `${NAME}.tlb.invalidate`],
   },
   parseOptions: parse__CLASS__Options,
   register(container, options) {

@@ -19,8 +19,8 @@ import type {
   UnitCapabilities,
   UnitStats,
 } from '__CORE__/plugin/contract.js';
-import { type ErrnoCode, fail, ok, type UapiResult } from '__CORE__/uapi/errno.js';
 import { copyInto } from '__CORE__/state/stateful.js';
+import { type ErrnoCode, fail, ok, type UapiResult } from '__CORE__/uapi/errno.js';
 import type { VendorOps } from '__CORE__/uapi/vendor-ops.js';
 
 declare module '__CORE__/events/event-map.js' {
@@ -35,7 +35,12 @@ export interface __CLASS__Options {
 }
 
 /** The architecture's own fault codes (make these your spec's names). */
-export const __UPPER___FAULT = { NOT_PRESENT: 1, NO_PERMISSION: 2, OUT_OF_RANGE: 3, NO_TABLE: 4 } as const;
+export const __UPPER___FAULT = {
+  NOT_PRESENT: 1,
+  NO_PERMISSION: 2,
+  OUT_OF_RANGE: 3,
+  NO_TABLE: 4,
+} as const;
 
 export class __CLASS__Unit implements IommuUnit {
   readonly id: string;
@@ -98,17 +103,25 @@ export class __CLASS__Unit implements IommuUnit {
       perm = this.#tlbPerm[slot]!;
     } else {
       this.#tlb.misses++;
-      if (this.#tableBase < 0) return this.#fault(req, out, FAULT_KIND.BAD_CONFIG, __UPPER___FAULT.NO_TABLE);
-      if (vpn >= this.#options.tableEntries) return this.#fault(req, out, FAULT_KIND.ADDRESS_SIZE, __UPPER___FAULT.OUT_OF_RANGE);
+      if (this.#tableBase < 0) {
+        return this.#fault(req, out, FAULT_KIND.BAD_CONFIG, __UPPER___FAULT.NO_TABLE);
+      }
+      if (vpn >= this.#options.tableEntries) {
+        return this.#fault(req, out, FAULT_KIND.ADDRESS_SIZE, __UPPER___FAULT.OUT_OF_RANGE);
+      }
       const pa = this.#tableBase + vpn * 8;
       const page = this.#memory.page(Math.floor(pa / 4096));
       out.memReads++;
       this.#memReads++;
-      if (page === undefined) return this.#fault(req, out, FAULT_KIND.WALK_ABORT, __UPPER___FAULT.NO_TABLE);
+      if (page === undefined) {
+        return this.#fault(req, out, FAULT_KIND.WALK_ABORT, __UPPER___FAULT.NO_TABLE);
+      }
       const i = (pa % 4096) >>> 2;
       const lo = page[i]!;
       const hi = page[i + 1]!;
-      if ((lo & 1) === 0) return this.#fault(req, out, FAULT_KIND.TRANSLATION, __UPPER___FAULT.NOT_PRESENT);
+      if ((lo & 1) === 0) {
+        return this.#fault(req, out, FAULT_KIND.TRANSLATION, __UPPER___FAULT.NOT_PRESENT);
+      }
       perm = ((lo >>> 1) & 1) | (((lo >>> 2) & 1) << 1);
       out.outPfn = hi * 2 ** 20 + (lo >>> 12);
       if (this.#tlbVpn[slot] !== -1) this.#tlb.evictions++;
@@ -119,7 +132,9 @@ export class __CLASS__Unit implements IommuUnit {
     }
     out.perm = perm;
     out.pageShift = 12;
-    if ((req.access & 3 & ~perm) !== 0) return this.#fault(req, out, FAULT_KIND.PERMISSION, __UPPER___FAULT.NO_PERMISSION);
+    if ((req.access & 3 & ~perm) !== 0) {
+      return this.#fault(req, out, FAULT_KIND.PERMISSION, __UPPER___FAULT.NO_PERMISSION);
+    }
     return 0;
   }
 
@@ -127,7 +142,11 @@ export class __CLASS__Unit implements IommuUnit {
     this.#faults++;
     out.kind = kind;
     out.archCode = code;
-    this.#events.emit('__NAME__.fault.recorded', { sid: req.sid, vpn: req.iovaPfn, kind: code });
+    this.#events.emit('__NAME__.fault.recorded', {
+      sid: req.sid,
+      vpn: req.iovaPfn,
+      kind: code,
+    });
     return kind;
   }
 
@@ -163,11 +182,20 @@ export class __CLASS__Unit implements IommuUnit {
   }
 
   stats(): UnitStats {
-    return { translations: this.#translations, faults: this.#faults, memReads: this.#memReads, caches: { tlb: { ...this.#tlb } } };
+    return {
+      translations: this.#translations,
+      faults: this.#faults,
+      memReads: this.#memReads,
+      caches: { tlb: { ...this.#tlb } },
+    };
   }
 
   snapshot(): JsonValue {
-    return { tableBase: this.#tableBase, tlb: Array.from(this.#tlbVpn), stats: this.stats() as unknown as JsonValue };
+    return {
+      tableBase: this.#tableBase,
+      tlb: Array.from(this.#tlbVpn),
+      stats: this.stats() as unknown as JsonValue,
+    };
   }
 
   /** Everything the next command can observe, for snapshots (viommu replay --from). Add each new field here. */
