@@ -134,14 +134,19 @@ describe('a JSON Lines log whose last line has no newline', () => {
   });
 });
 
+/** A copy of the flat streaming scenario with one more step, written as `<name>.scenario.json`. */
+function withStep(step: object, name: string): string {
+  const s = JSON.parse(readFileSync(join(flat, 'streaming-hits.scenario.json'), 'utf8'));
+  s.steps.push(step);
+  const file = join(dir, `${name}.scenario.json`);
+  writeFileSync(file, JSON.stringify(s));
+  return file;
+}
+
 describe('viommu run: command types', () => {
-  /** The flat streaming scenario with one step's type replaced. */
+  /** The flat streaming scenario with one more step, of type `type`. */
   function withStepType(type: string): string {
-    const s = JSON.parse(readFileSync(join(flat, 'streaming-hits.scenario.json'), 'utf8'));
-    s.steps.push({ label: 'typo', type, data: {} });
-    const file = join(dir, `typo-${type.replaceAll('.', '-')}.scenario.json`);
-    writeFileSync(file, JSON.stringify(s));
-    return file;
+    return withStep({ label: 'typo', type, data: {} }, `typo-${type.replaceAll('.', '-')}`);
   }
 
   it("a type the target's plugin does not declare is an invalid scenario (exit 4) naming the file and step", async () => {
@@ -169,15 +174,6 @@ describe('viommu run: command types', () => {
 });
 
 describe('viommu run: malformed command data', () => {
-  /** The flat streaming scenario with one more step. */
-  function withStep(step: object, name: string): string {
-    const s = JSON.parse(readFileSync(join(flat, 'streaming-hits.scenario.json'), 'utf8'));
-    s.steps.push(step);
-    const file = join(dir, `${name}.scenario.json`);
-    writeFileSync(file, JSON.stringify(s));
-    return file;
-  }
-
   it('a misspelled field is refused instead of passing as the default (exit 4, file and step named)', async () => {
     const file = withStep(
       { label: 'typo', type: 'flat.map', data: { iova: '0x9000000', pa: '0xa000000', prem: 1 } },
