@@ -230,3 +230,19 @@ describe("the 'qemu' IOTLB policy", () => {
     expect(r.tr(D1, 0x1000).hit).toBe(false);
   });
 });
+
+describe('saved state', () => {
+  it('restores a device-TLB the run added at attach time into a unit that never had one', () => {
+    const f = makeFixture();
+    initRootTable(f.hw, false);
+    createDomain(f.hw, 1, 4, false);
+    attachDevice(f.hw, 0x10, 1, 'sl', { ats: true }); // the device-TLB comes with this attach
+    const saved = f.hw.caches.saveState();
+    expect([...saved.devTlb.keys()]).toEqual([0x10]);
+    const fresh = makeFixture();
+    expect(fresh.hw.caches.devTlb[0x10]).toBeUndefined();
+    fresh.hw.caches.loadState(saved);
+    expect(fresh.hw.caches.devTlb[0x10]).toBeDefined();
+    expect(fresh.hw.caches.devTlbCount).toBe(1);
+  });
+});

@@ -127,9 +127,9 @@ export class VtdCaches {
     if (s.slPsc !== null) this.slPsc?.loadState(s.slPsc);
     if (s.flPsc !== null) this.flPsc?.loadState(s.flPsc);
     for (const [sid, c] of s.devTlb) {
-      const live = this.devTlb[sid];
-      if (live === undefined) throw new RangeError(`snapshot: no device-TLB for sid 0x${sid.toString(16)}`);
-      live.loadState(c);
+      // A device-TLB the run added when a device was attached with ATS is not in a fresh unit.
+      this.addDevTlb(sid);
+      this.devTlb[sid]!.loadState(c);
     }
     this.domainIds.loadState(s.ids[0]);
     this.sidIds.loadState(s.ids[1]);
