@@ -17,6 +17,7 @@ import type { UapiResult } from '../../core/uapi/errno.js';
 import { UAPI } from '../../core/uapi/uapi-constants.js';
 import smmuv3 from './index.js';
 import { IOMMU_PASID_FORMAT_SMMUV3_SIM } from './proposed-uapi.js';
+import { CR0 } from './structures/registers.js';
 
 const SID = 0x10;
 const HOST_VMID = 9;
@@ -37,11 +38,12 @@ interface World {
 /**
  * One SMMU (unit u0) with device dev0 (SID 0x10) whose STE the host made stage-2 only:
  * VMID 9, IPA = PA for the 64 MiB of memory (2 MiB blocks), so guest IPAs are the PAs the
- * frame allocator hands out.
+ * frame allocator hands out. `extra` adds unit options and `smmuv3.init` data.
  */
 function world(
   profile: 'v5.10' | 'proposed',
   kernel = profile === 'proposed' ? 'v5.10-proposed' : 'v5.10',
+  extra: { readonly options?: JsonObject; readonly init?: JsonObject } = {},
 ): World {
   const records: LogRecord[] = [];
   const sim = new Simulator(
@@ -50,7 +52,7 @@ function world(
       seed: 1,
       kernel,
       memoryBytes: 64 * MIB,
-      units: [{ id: 'u0', plugin: 'smmuv3', options: { profile } }],
+      units: [{ id: 'u0', plugin: 'smmuv3', options: { profile, ...extra.options } }],
       devices: [{ name: 'dev0', unit: 'u0', sid: SID }],
     },
     [{ append: (r) => records.push(r) }],
@@ -61,15 +63,18 @@ function world(
     if (!r.ok) throw new Error(`${type}: ${r.errno} ${r.detail}`);
     return r.value;
   };
-  run('smmuv3.init');
-  run('smmuv3.table.create', { name: 's2', stage: 2, granule: 4096, inputBits: 40 });
-  for (let a = 0; a < 64 * MIB; a += 2 * MIB)
-    run('smmuv3.table.map', { table: 's2', iova: hex(a), pa: hex(a), level: 2 });
-  run('smmuv3.ste.write', {
-    sid: SID,
-    s2Table: 's2',
-    fields: { V: 1, Config: 0b110, S2VMID: HOST_VMID, S2R: 1 },
-  });
+  run('smmuv3.init', extra.init);
+  // An SMMU without stage 2 has no host stage 2 to set up: the test writes its own STE.
+  if (extra.options?.stages !== 's1') {
+    run('smmuv3.table.create', { name: 's2', stage: 2, granule: 4096, inputBits: 40 });
+    for (let a = 0; a < 64 * MIB; a += 2 * MIB)
+      run('smmuv3.table.map', { table: 's2', iova: hex(a), pa: hex(a), level: 2 });
+    run('smmuv3.ste.write', {
+      sid: SID,
+      s2Table: 's2',
+      fields: { V: 1, Config: 0b110, S2VMID: HOST_VMID, S2R: 1 },
+    });
+  }
   return {
     sim,
     records,
@@ -82,11 +87,11 @@ function world(
 }
 
 /** The guest's stage 1: a CD (ASID 3) and 48-bit 4K tables, in guest memory. Returns the CD's IPA. */
-function guestTables(w: World): number {
+function guestTables(w: World, fields: JsonObject = {}): number {
   w.run('smmuv3.table.create', { name: 'g1', stage: 1, granule: 4096, inputBits: 48 });
   const cd = w.run('smmuv3.cd.write', {
     ttb0: 'g1',
-    fields: { V: 1, AA64: 1, A: 1, R: 1, EPD1: 1, IPS: 5, ASID: GUEST_ASID },
+    fields: { V: 1, AA64: 1, A: 1, R: 1, EPD1: 1, IPS: 5, ASID: GUEST_ASID, ...fields },
   }) as { addr: string };
   return Number(cd.addr);
 }
@@ -229,8 +234,8 @@ describe("profile 'proposed' (NOT mainline): the nested-stage series", () => {
   });
 
   /** A bound guest with pages VA 0x4000_0000 + i·4K (i < 8) cached, then unmapped by the guest. */
-  function boundAndStale(): World {
-    const w = world('proposed');
+  function boundAndStale(options: JsonObject = {}): World {
+    const w = world('proposed', undefined, { options });
     const cd = guestTables(w);
     for (let i = 0; i < 8; i++)
       w.run('smmuv3.table.map', {
@@ -350,6 +355,148 @@ describe("profile 'proposed' (NOT mainline): the nested-stage series", () => {
     expect(delivered[0]!.fault).toMatchObject({
       type: UAPI.IOMMU_FAULT_DMA_UNRECOV,
       event: { reason: UAPI.IOMMU_FAULT_REASON_PTE_FETCH, flags: UAPI.IOMMU_FAULT_UNRECOV_ADDR_VALID },
+    });
+  });
+  describe('faults reach user space only through an event record (reference A.6, C.4)', () => {
+    /** A bound guest with nothing mapped and a registered fault handler. */
+    function faulting(cdFields: JsonObject = {}, init: JsonObject = {}): World {
+      const w = world('proposed', undefined, { init });
+      const cd = guestTables(w, cdFields);
+      w.run('uapi.gpasid.bind', { device: 'dev0', hex: bindHex(cd) });
+      w.run('uapi.fault.register', { device: 'dev0' });
+      w.records.length = 0;
+      return w;
+    }
+    const outcomes = (w: World): JsonValue[] => w.of('smmuv3.event.recorded').map((e) => e.outcome!);
+    const deliveredAddrs = (w: World): JsonValue[] =>
+      w.of('core.fault.delivered').map((d) => ((d.fault as JsonObject).event as JsonObject).addr!);
+
+    it('CD.R = 0: the SMMU records no F_TRANSLATION, so nothing is delivered', () => {
+      const w = faulting({ R: 0 });
+      expect(w.dma(0x4000_0000).fault).toBe('TRANSLATION');
+      expect(outcomes(w)).toEqual(['not-recorded']);
+      expect(deliveredAddrs(w)).toEqual([]);
+    });
+
+    it('CR0.EVTQEN = 0: the record is lost, and the fault with it', () => {
+      const w = faulting();
+      w.run('smmuv3.reg.write', { reg: 'CR0', value: CR0.SMMUEN | CR0.CMDQEN });
+      expect(w.dma(0x4000_0000).fault).toBe('TRANSLATION');
+      expect(outcomes(w)).toEqual(['queue-disabled']);
+      expect(deliveredAddrs(w)).toEqual([]);
+    });
+
+    it('a full event queue: the records that fit are delivered, the overflowing one is not', () => {
+      const w = faulting({}, { evtqLog2: 1 }); // room for two records
+      for (let i = 0; i < 3; i++) expect(w.dma(0x4000_0000 + i * 4096).fault).toBe('TRANSLATION');
+      expect(outcomes(w)).toEqual(['queued', 'queued', 'overflow']);
+      expect(deliveredAddrs(w)).toEqual(['0x0000000040000000', '0x0000000040001000']);
+    });
+  });
+
+  it.each(['s1', 'nested'] as const)(
+    'refuses invalidation of a stream that is not a nested domain with EINVAL and no command (stages %s)',
+    (stages) => {
+      const w = world('proposed', undefined, { options: { stages } });
+      // The host's own stage-1 domain: its CD (ASID 5) and a page it translates.
+      w.run('smmuv3.table.create', { name: 'h1', stage: 1, granule: 4096, inputBits: 48 });
+      w.run('smmuv3.table.map', { table: 'h1', iova: '0x1000', pa: '0x200000' });
+      w.run('smmuv3.cd.write', {
+        name: 'hcd',
+        ttb0: 'h1',
+        fields: { V: 1, AA64: 1, A: 1, R: 1, EPD1: 1, IPS: 5, ASID: 5 },
+      });
+      w.run('smmuv3.ste.write', { sid: SID, cd: 'hcd', fields: { V: 1, Config: 0b101 } });
+      expect(w.dma(0x1000).hit).toBe(false);
+      w.records.length = 0;
+      const cases: Inv[] = [
+        { cache: IOTLB, granularity: DOMAIN },
+        { cache: IOTLB, granularity: PASID, flags: UAPI.IOMMU_INV_PASID_FLAGS_ARCHID, archid: 5 },
+        { cache: IOTLB, granularity: ADDR, flags: ARCHID, archid: 5, addr: 0x1000n },
+        { cache: UAPI.IOMMU_CACHE_INV_TYPE_PASID, granularity: DOMAIN },
+      ];
+      for (const inv of cases)
+        expect(w.exec('uapi.cache.invalidate', { device: 'dev0', hex: invHex(inv) })).toMatchObject({
+          ok: false,
+          errno: 'EINVAL',
+        });
+      expect(w.of('smmuv3.command.executed')).toEqual([]);
+      expect(w.of('smmuv3.command.failed')).toEqual([]);
+      expect(w.dma(0x1000).hit).toBe(true); // the host's entry survived
+    },
+  );
+
+  describe('IOTLB ADDR without range invalidation (ril: false)', () => {
+    const addrInv = (addr: bigint, granuleSize: bigint, pages: bigint): string =>
+      invHex({
+        cache: IOTLB,
+        granularity: ADDR,
+        flags: ARCHID,
+        archid: GUEST_ASID,
+        addr,
+        granuleSize,
+        pages,
+      });
+    const pagesOf = (w: World): JsonValue[] =>
+      uapiCommands(w)
+        .filter(([op]) => op === 'CMD_TLBI_NH_VA')
+        .map(([, d]) => d.page!);
+
+    it('without RIL, one CMD_TLBI_NH_VA per 4 KiB page of a 2 MiB granule, so every piece of a block goes', () => {
+      const w = world('proposed', undefined, { options: { ril: false } });
+      const cd = guestTables(w);
+      w.run('smmuv3.table.map', { table: 'g1', iova: '0x40000000', pa: '0x200000', level: 2 });
+      w.run('uapi.gpasid.bind', { device: 'dev0', hex: bindHex(cd) });
+      expect(w.dma(0x4000_0000).hit).toBe(false);
+      expect(w.dma(0x401f_f000).hit).toBe(true);
+      w.run('smmuv3.table.unmap', { table: 'g1', iova: '0x40000000' });
+      w.records.length = 0;
+      w.run('uapi.cache.invalidate', { device: 'dev0', hex: addrInv(0x4000_0000n, 2n * BigInt(MIB), 1n) });
+      const pages = pagesOf(w);
+      expect(pages).toHaveLength(512);
+      expect([pages[0], pages[511]]).toEqual(['0x40000', '0x401ff']);
+      expect(uapiCommands(w).at(-1)).toEqual(['CMD_SYNC', { cs: 'none', completed: true }]);
+      expect(w.dma(0x401f_f000).fault).toBe('TRANSLATION');
+    });
+
+    it('an 8 KiB granule is two 4 KiB steps', () => {
+      const w = boundAndStale({ ril: false });
+      w.run('uapi.cache.invalidate', { device: 'dev0', hex: addrInv(0x4000_2000n, 8192n, 2n) });
+      expect(pagesOf(w)).toEqual(['0x40002', '0x40003', '0x40004', '0x40005']);
+      expect(stillCached(w)).toEqual([0, 1, 6, 7]);
+    });
+
+    it('a power-of-two granule below 4 KiB is rounded to 4 KiB pages that cover the requested bytes', () => {
+      const w = boundAndStale({ ril: false });
+      w.run('uapi.cache.invalidate', { device: 'dev0', hex: addrInv(0x4000_1000n, 512n, 16n) });
+      expect(pagesOf(w)).toEqual(['0x40001', '0x40002']);
+      expect(stillCached(w)).toEqual([0, 3, 4, 5, 6, 7]);
+      w.records.length = 0;
+      // 9 × 512 bytes end 512 bytes into the second page, which is invalidated too.
+      w.run('uapi.cache.invalidate', { device: 'dev0', hex: addrInv(0x4000_4000n, 512n, 9n) });
+      expect(pagesOf(w)).toEqual(['0x40004', '0x40005']);
+      expect(stillCached(w)).toEqual([0, 3, 6, 7]);
+      // Not a power of two, or zero: EINVAL.
+      for (const g of [0n, 768n])
+        expect(
+          w.exec('uapi.cache.invalidate', { device: 'dev0', hex: addrInv(0x4000_0000n, g, 1n) }),
+        ).toMatchObject({ ok: false, errno: 'EINVAL' });
+    });
+
+    it.each([false, true])('a range crossing 2^64 stops at the last page (ril: %s)', (ril) => {
+      const w = boundAndStale({ ril });
+      const r = w.exec('uapi.cache.invalidate', {
+        device: 'dev0',
+        hex: addrInv(0xffff_ffff_ffff_f000n, 4096n, 2n),
+      });
+      expect(r).toEqual({ ok: true, value: expect.anything() });
+      expect(uapiCommands(w)).toEqual([
+        [
+          'CMD_TLBI_NH_VA',
+          { vmid: HOST_VMID, asid: GUEST_ASID, page: '0xfffffffffffff', pages: 1, entries: 0 },
+        ],
+        ['CMD_SYNC', { cs: 'none', completed: true }],
+      ]);
     });
   });
 });

@@ -10,7 +10,8 @@
  * series — attach a guest CD table to a stream whose STE already has the
  * host's stage 2 (STE.Config becomes nested), map guest invalidations to
  * CMD_TLBI_NH_* / CMD_CFGI_CD* with the host VMID forced, each batch ending in
- * CMD_SYNC, and report stage-1 faults of attached streams as DMA_UNRECOV.
+ * CMD_SYNC, and report stage-1 faults of attached streams that reached the
+ * event queue as DMA_UNRECOV.
  */
 
 import { NO_PASID } from '../../core/model/translation.js';
@@ -35,15 +36,22 @@ const GRANU = { DOMAIN: 0, PASID: 1, ADDR: 2 } as const;
 const FLAG_PASID = 1;
 const FLAG_ARCHID = 2;
 const FLAG_LEAF = 4;
+/** The command's VA field (Addr 63:12) names 4 KiB pages; page numbers end at 2^52 (address 2^64). */
+const PAGE_BYTES = 4096n;
+const PFN_END = 2n ** 52n;
+/** Ranges of more pages are widened to CMD_TLBI_NH_ASID. */
+const MAX_RANGE_PAGES = 2n ** 40n;
 
 /** The vendor ops of the unit's profile. */
 export function makeVendorOps(unit: SmmuUnit): VendorOps {
   if (unit.options.profile !== 'proposed') return {};
   return {
     cacheInvalidate: (call, info) => {
+      // As attachPasidTable: only a nested domain has a host stage-2 VMID to force on the TLBIs.
+      if (unit.options.stages !== 'nested') return 'EINVAL';
       const sid = call.device.sid;
       const ste = hostSte(unit, sid);
-      if (ste === null) return 'EINVAL';
+      if (ste === null || !isNestedDomain(unit, sid, ste)) return 'EINVAL';
       const vmid = ste.S2VMID;
       const cmds: Uint32Array[] = [];
       for (const bit of [CACHE.IOTLB, CACHE.DEV_IOTLB, CACHE.PASID]) {
@@ -82,6 +90,17 @@ export function makeVendorOps(unit: SmmuUnit): VendorOps {
 function hostSte(unit: SmmuUnit, sid: number): ReturnType<typeof decodeSte> | null {
   const addr = steAddr(unit, sid);
   return addr === null ? null : decodeSte(new Uint32Array(unit.deps.memory.readBytes(addr, 64).buffer));
+}
+
+/**
+ * Whether the host made the stream a nested domain: its stage 2, with a guest stage 1 attached or
+ * not, or a stage 1 set to abort through attach. Anything else (the host's own stage 1, a plain
+ * abort or bypass) carries no VMID of the guest's.
+ */
+function isNestedDomain(unit: SmmuUnit, sid: number, ste: ReturnType<typeof decodeSte>): boolean {
+  if (ste.V !== 1) return false;
+  if (ste.Config === STE_CONFIG.S2_TRANS || ste.Config === STE_CONFIG.NESTED) return true;
+  return ste.Config === STE_CONFIG.ABORT && unit.attached.get(sid)?.config === 'abort';
 }
 
 function steAddr(unit: SmmuUnit, sid: number): number | null {
@@ -235,31 +254,48 @@ function commandsFor(
     return 0;
   }
   const g = a.granule_size;
-  if (g < 4096n || (g & (g - 1n)) !== 0n || a.archid > 0xffff) return 'EINVAL';
-  if (a.addr % 4096n !== 0n || a.nb_granules === 0n) return 'EINVAL';
+  if (g === 0n || (g & (g - 1n)) !== 0n || a.archid > 0xffff) return 'EINVAL';
+  if (a.addr % PAGE_BYTES !== 0n || a.nb_granules === 0n) return 'EINVAL';
   const leaf = a.flags & FLAG_LEAF ? 1 : 0;
-  // Range commands in 4 KiB granules (TG = 1): (NUM+1)·2^SCALE pages each, Linux's split.
-  let pages = (g / 4096n) * a.nb_granules;
-  let pfn = a.addr / 4096n;
-  if (pages > 2n ** 40n) {
+  // Without RIL: one single-address command per 4 KiB page. C.3 allows one per granule when the
+  // granule is a supported page size, but this model's command executor drops only the entries
+  // overlapping the 4 KiB at the command's address (as QEMU does), so in a nested stream whose
+  // guest block is cached as pieces cut by smaller stage-2 leaves, one command per granule would
+  // leave pieces behind. A granule below 4 KiB is rounded up to pages (C.3: "rounded down to the
+  // smallest" supported size). The range form counts 4 KiB pages (TG = 1) too.
+  const step = 1n;
+  // Steps covering every requested byte. The range is clipped at 2^64 rather than widened: no
+  // address lies past the last page, and the command's VA field cannot name one.
+  const first = (a.addr / PAGE_BYTES / step) * step;
+  const stepBytes = step * PAGE_BYTES;
+  const endBytes = a.addr + g * a.nb_granules;
+  let end = ((endBytes + stepBytes - 1n) / stepBytes) * step;
+  if (end > PFN_END) end = PFN_END;
+  let pages = end - first;
+  if (pages > MAX_RANGE_PAGES) {
     out.push(encodeCmd({ Op: CMD_OP.CMD_TLBI_NH_ASID, VMID: vmid, ASID: a.archid }));
     return 0;
   }
-  while (pages > 0n) {
-    if (!ril) {
+  if (!ril) {
+    for (let pfn = first; pfn < end; pfn += step) {
+      // TG = 0: the single-address form, whose TTL should be 0 (reference A.5).
       out.push(
         encodeCmd({
           Op: CMD_OP.CMD_TLBI_NH_VA,
           VMID: vmid,
           ASID: a.archid,
           Leaf: leaf,
+          TG: 0,
+          TTL: 0,
           ...cmdAddrFields(Number(pfn)),
         }),
       );
-      pfn += 1n;
-      pages -= 1n;
-      continue;
     }
+    return 0;
+  }
+  // Range commands of (NUM+1)·2^SCALE pages each, Linux's split.
+  let pfn = first;
+  while (pages > 0n) {
     let scale = 0;
     while (scale < 31 && ((pages >> BigInt(scale)) & 1n) === 0n) scale++;
     const chunks = pages >> BigInt(scale);

@@ -222,7 +222,10 @@ export class SmmuUnit implements IommuUnit {
     return report;
   }
 
-  /** Cold path: records a fault in the event queue, emits it, and (proposed profile) reports it to the host. */
+  /**
+   * Cold path: records a fault in the event queue, emits it, and (proposed profile) reports it to
+   * user space when its record reached the queue.
+   */
   #recordFault(f: FaultInfo): void {
     const outcome: RecordOutcome = f.record ? this.evtq.record(f) : 'not-recorded';
     const fetch =
@@ -246,7 +249,9 @@ export class SmmuUnit implements IommuUnit {
       notModelled: f.notModelled,
       reason: f.reason,
     });
-    if (this.options.profile === 'proposed' && this.attached.has(f.sid)) {
+    // The host driver learns of a fault only from its event record, so nothing is reported when
+    // CD.R / STE.S2R suppressed it or the queue was disabled, full or unwritable (reference A.6).
+    if (outcome === 'queued' && this.options.profile === 'proposed' && this.attached.has(f.sid)) {
       const fault = hostFaultOf(f);
       if (fault !== null) this.deps.faults.report(f.sid, fault);
     }
