@@ -398,7 +398,11 @@ export class VtdTranslator {
         (pi.slee ? PC_SLEE : 0) |
         (pi.slade ? PC_SLADE : 0) |
         (pi.fpd ? PC_FPD : 0);
-      const ictx = pi.pgtt === 4 ? 0 : c.iotlbContext(pi.did, sid, pi.pgtt === 2 ? SL_TAG : pasid);
+      // Second-level-only entries are tagged by DID alone (SL_TAG); QEMU's source-id-keyed
+      // IOTLB keys them by PASID too (vtd.md §4.2: {gfn, pasid, sid, level}), else two PASIDs of
+      // one device in different domains would share entries.
+      const slTag = c.iotlbBySid ? SL_TAG | pasid : SL_TAG;
+      const ictx = pi.pgtt === 4 ? 0 : c.iotlbContext(pi.did, sid, pi.pgtt === 2 ? slTag : pasid);
       pword = pi.did | (ictx << 16);
       slptPfn = pi.slptPfn;
       flptPfn = pi.flptPfn;

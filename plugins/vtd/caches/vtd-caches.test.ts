@@ -11,7 +11,7 @@ import { VTD_FAULT as F } from '../fault-reasons.js';
 import { attachDevice, createDomain, initRootTable, setPasidTableEntry } from '../setup.js';
 import { flMap, hostSpace, slMap, unmapPage } from '../structures/page-table-builder.js';
 import { EMPTY_PASID_ENTRY, PGTT } from '../structures/pasid-entry.js';
-import { ccDesc, devTlbDesc, iotlbDesc, pcDesc, pdevTlbDesc } from '../testing/descriptors.js';
+import { ccDesc, devTlbDesc, iotlbDesc, pcDesc, pdevTlbDesc, piotlbDesc } from '../testing/descriptors.js';
 import { type Fixture, makeFixture } from '../testing/test-unit.js';
 import { DEFAULT_CACHE_OPTIONS, QEMU_CACHE_OPTIONS, type VtdCacheOptions } from './cache-options.js';
 
@@ -244,5 +244,52 @@ describe('saved state', () => {
     fresh.hw.caches.loadState(saved);
     expect(fresh.hw.caches.devTlb[0x10]).toBeDefined();
     expect(fresh.hw.caches.devTlbCount).toBe(1);
+  });
+});
+
+describe('the qemu policy keys second-level entries by PASID as well (vtd.md §4.2)', () => {
+  /** One device: RID_PASID 0 second-level in DID 1 (0x100 -> 0x500), PASID 5 second-level in DID 2 (0x100 -> 0x600). */
+  function twoDomains() {
+    const f = makeFixture({ caches: QEMU_CACHE_OPTIONS });
+    initRootTable(f.hw, true);
+    const d1 = createDomain(f.hw, 1, 4, false);
+    const d2 = createDomain(f.hw, 2, 4, false);
+    const sid = 0x0310;
+    attachDevice(f.hw, sid, 1, 'sl');
+    attachDevice(f.hw, sid, 2, 'sl', { pasid: 5 });
+    const host = hostSpace(f.frames);
+    slMap(f.memory, host, d1.slptptr / 4096, 4, 0x100, 0x500, 12, { r: true, w: true });
+    slMap(f.memory, host, d2.slptptr / 4096, 4, 0x100, 0x600, 12, { r: true, w: true });
+    const req = new TranslationRequest();
+    const out = new TranslationResult();
+    const go = (pasid: number) => {
+      req.sid = sid;
+      req.pasid = pasid;
+      req.iovaPfn = 0x100;
+      req.access = ACCESS.READ;
+      expect(f.hw.translate(req, out)).toBe(0);
+      return { out: out.outPfn, hit: out.hit };
+    };
+    return { f, go };
+  }
+
+  it('two PASIDs of one device in different domains do not share an entry', () => {
+    const { go } = twoDomains();
+    expect(go(NO_PASID)).toEqual({ out: 0x500, hit: false });
+    expect(go(5)).toEqual({ out: 0x600, hit: false });
+    expect(go(NO_PASID)).toEqual({ out: 0x500, hit: true });
+    expect(go(5)).toEqual({ out: 0x600, hit: true });
+  });
+
+  it('a domain-selective invalidation drops its DID only; a PASID-selective P_IOTLB drops DID + PASID', () => {
+    const { f, go } = twoDomains();
+    go(NO_PASID);
+    go(5);
+    expect(f.hw.submitDescriptors([iotlbDesc(2, 1)]).error).toBeNull();
+    expect(go(NO_PASID).hit).toBe(false);
+    expect(go(5).hit).toBe(true);
+    expect(f.hw.submitDescriptors([piotlbDesc(2, 2, 5)]).error).toBeNull();
+    expect(go(5).hit).toBe(false);
+    expect(go(NO_PASID).hit).toBe(true);
   });
 });

@@ -280,8 +280,9 @@ export class VtdCaches {
   iotlbPages(did: number, vpn: number, pages: number, ih: boolean): number {
     let n = 0;
     for (const c of this.#iotlbContextsOf(did)) {
+      // SL_TAG, or SL_TAG | PASID in the source-id-keyed (qemu) IOTLB: second-level-only entries.
       n +=
-        this.#iotlbTag(c) === SL_TAG
+        this.#iotlbTag(c) >= SL_TAG
           ? this.iotlb.invalidateRange(c, vpn, pages)
           : this.iotlb.invalidateContext(c);
     }
@@ -302,10 +303,17 @@ export class VtdCaches {
     return this.#iotlbContextsOf(did).filter((c) => this.sidIds.second(c) === pasid);
   }
 
-  /** PASID-based IOTLB, PASID-selective: FL/nested entries of (DID, PASID); never SL-only or PT. */
+  /**
+   * PASID-based IOTLB, PASID-selective: FL/nested entries of (DID, PASID); never SL-only or PT.
+   * QEMU's IOTLB (qemu policy) drops every entry of DID + PASID, second-level-only ones too
+   * (vtd.md §4.2).
+   */
   piotlbPasid(did: number, pasid: number): number {
     let n = 0;
     for (const c of this.#pasidIotlbContexts(did, pasid)) n += this.iotlb.invalidateContext(c);
+    if (this.iotlbBySid)
+      for (const c of this.#iotlbContextsOf(did))
+        if (this.sidIds.second(c) === (SL_TAG | pasid)) n += this.iotlb.invalidateContext(c);
     const p = this.domainIds.find(did, pasid);
     if (p >= 0 && this.flPsc) n += this.flPsc.invalidateContext(p);
     return n;
