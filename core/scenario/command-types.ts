@@ -9,9 +9,7 @@ import type { PluginMeta } from '../plugin/contract.js';
 import type { Simulator } from '../sim/simulator.js';
 import type { CompiledCommand } from './compile.js';
 import { SCENARIO_ERROR_CODES, ScenarioError, type ScenarioProblem } from './errors.js';
-
-/** Scopes whose commands only the core handles (docs/scenarios.md). */
-const CORE_SCOPES = new Set(['core', 'device', 'uapi', 'workload']);
+import { CORE_SCOPES } from './validate.js';
 
 export function checkCommandTypes(
   file: string,

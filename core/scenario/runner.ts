@@ -113,7 +113,7 @@ export function runTarget(
     if (cmd.expect === undefined) refuseMalformed(scenario.file, cmd, caused);
     for (const message of checkStep(cmd.expect, result, caused)) {
       failures.push({
-        origin: `${cmd.origin}${cmd.label ? ` "${cmd.label}"` : ''} (${cmd.type}, seq ${seq})`,
+        origin: `${stepName(cmd)} (${cmd.type}, seq ${seq})`,
         seq,
         message,
       });
@@ -151,11 +151,16 @@ function refuseMalformed(file: string, cmd: CompiledCommand, caused: readonly Ev
   const failed = caused.find((r) => r.type === 'core.command.failed');
   if (failed === undefined) return;
   const { code, message } = failed.data as { code: string; message: string };
-  const where = `${cmd.origin}${cmd.label ? ` "${cmd.label}"` : ''}`;
+  const where = stepName(cmd);
   if (code === ERROR_CODES.PLUGIN_THREW)
     throw new ViommuError(ERROR_CODES.PLUGIN_THREW, `${file}: ${where}: ${cmd.type}: ${message}`);
   if (code !== ERROR_CODES.COMMAND_INVALID && code !== ERROR_CODES.COMMAND_UNKNOWN) return;
   throw new ScenarioError(SCENARIO_ERROR_CODES.INVALID, file, [
     { path: where, message: `${cmd.type}: ${message}` },
   ]);
+}
+
+/** A step as failures name it: its place in the scenario and its label, if any. */
+function stepName(cmd: CompiledCommand): string {
+  return `${cmd.origin}${cmd.label ? ` "${cmd.label}"` : ''}`;
 }

@@ -79,6 +79,8 @@ const HEX_FIELDS: { readonly [type: string]: readonly string[] } = {
   'flat.unmap': ['iova'],
 };
 const DEVICE_COMMANDS = /^(device\.|uapi\.(cache|gpasid|fault|page)\.)/;
+/** Scopes whose commands only the core handles; any other scope is a plugin's. */
+export const CORE_SCOPES: ReadonlySet<string> = new Set(['core', 'device', 'uapi', 'workload']);
 
 /** Validates `raw` (parsed JSON of `file`); throws ScenarioError naming every problem. */
 export function validateScenario(raw: unknown, file: string): Scenario {
@@ -254,7 +256,7 @@ function step(
   const data = s.data === undefined ? {} : ck.object(s.data, `${path}.data`);
   if (!type || !data) return undefined;
   const scope = type.slice(0, type.indexOf('.'));
-  if (!['core', 'device', 'uapi', 'workload'].includes(scope) && !plugins.has(scope)) {
+  if (!CORE_SCOPES.has(scope) && !plugins.has(scope)) {
     ck.add(
       `${path}.type`,
       `scope "${scope}" is neither a core scope nor the plugin of a target (${[...plugins].join(', ') || 'none'})`,

@@ -18,7 +18,7 @@ import {
   type TranslationResult,
 } from '../../core/model/translation.js';
 import { cacheVpn } from './caches/cache-vpn.js';
-import { SL_TAG } from './caches/vtd-caches.js';
+import { DEV_PRIV_TAG, SL_TAG } from './caches/vtd-caches.js';
 import type { VtdCaps } from './capabilities.js';
 import { VTD_FAULT as F, VTD_FAULT_KIND } from './fault-reasons.js';
 import type { VtdHardware } from './hardware.js';
@@ -666,7 +666,9 @@ export class VtdTranslator {
 
 /** Device-TLB context tag: the PASID (SL_TAG for none) and the privilege the translation was made for. */
 function devTag(req: TranslationRequest): number {
-  return (req.pasid === NO_PASID ? SL_TAG : req.pasid) + ((req.access & ACCESS.PRIV) !== 0 ? 0x200000 : 0);
+  return (
+    (req.pasid === NO_PASID ? SL_TAG : req.pasid) + ((req.access & ACCESS.PRIV) !== 0 ? DEV_PRIV_TAG : 0)
+  );
 }
 
 /** Scalable-mode reason of a second-level walk class. */

@@ -5,7 +5,6 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { isViommuError } from '../../errors/viommu-error.js';
 import type { Divergence } from '../../events/log/divergence.js';
 import { PluginHost } from '../../plugin/host.js';
 import { compareWithGolden, goldenBytes } from '../../replay/golden.js';
@@ -133,7 +132,7 @@ export function runScenarioFiles(
         const failures = [errorMessage(e)];
         entries.push({
           ...base,
-          status: isViommuError(e) ? 'error' : 'error',
+          status: 'error',
           failures,
           golden: 'not-checked',
           exit: exitCodeFor(e),

@@ -25,6 +25,8 @@ import { cacheVpn } from './cache-vpn.js';
 
 /** PASID tag of second-level-only entries (tagged by DID alone). */
 export const SL_TAG = 0x100000;
+/** Device-TLB contexts: added to the PASID tag of entries filled by privileged requests. */
+export const DEV_PRIV_TAG = 0x200000;
 /** Paging-structure caches: size code c caches a non-leaf entry of level c + 2 (covers 2^(9(c+1)) pages). */
 const PSC_SHIFTS = [9, 18, 27, 36];
 
@@ -342,7 +344,7 @@ export class VtdCaches {
     const t = this.devTlb[sid];
     if (t === undefined) return 0;
     const drop = (c: number, t2: number): number => {
-      const key = cacheVpn(vpn, (t2 & 0x1fffff) !== SL_TAG);
+      const key = cacheVpn(vpn, (t2 & ~DEV_PRIV_TAG) !== SL_TAG);
       return key < 0 ? 0 : t.invalidateRange(c, key, pages);
     };
     let n = 0;
@@ -350,7 +352,7 @@ export class VtdCaches {
       for (const c of this.devIds.withFirst(sid)) n += drop(c, this.devIds.second(c));
       return n;
     }
-    for (const priv of [0, 0x200000]) {
+    for (const priv of [0, DEV_PRIV_TAG]) {
       const c = this.devIds.find(sid, tag + priv);
       if (c >= 0) n += drop(c, tag);
     }
