@@ -8,7 +8,7 @@ const at = process.argv.indexOf('--outfile');
 const outfile = at > 0 && process.argv[at + 1] ? process.argv[at + 1] : 'dist/cli.js';
 
 await build({
-  entryPoints: ['core/cli/main.ts'],
+  entryPoints: ['cli/main.ts'],
   outfile,
   bundle: true,
   platform: 'node',

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ScaffoldError, scaffoldPlugin } from '../core/cli/plugin/new-plugin.js';
+import { ScaffoldError, scaffoldPlugin } from '../cli/plugin/new-plugin.js';
 import { CONTRACT_CASES } from '../core/testing/contract.js';
 
 const repo = resolve(import.meta.dirname, '..');

@@ -7,8 +7,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EXIT } from '../core/cli/scenario/context.js';
-import { runCli } from '../core/cli/scenario/run-cli.js';
+import { EXIT } from '../cli/scenario/context.js';
+import { runCli } from '../cli/scenario/run-cli.js';
 
 const repo = resolve(import.meta.dirname, '..');
 const flat = join(repo, 'scenarios', 'flat');

@@ -9,7 +9,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { BUILTIN_PLUGINS } from '../core/cli/builtin-plugins.js';
+import { BUILTIN_PLUGINS } from '../cli/builtin-plugins.js';
 import type { EventRecord, LogRecord } from '../core/events/log/records.js';
 import { PluginHost } from '../core/plugin/host.js';
 import { describeDivergence } from '../core/replay/describe.js';

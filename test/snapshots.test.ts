@@ -10,7 +10,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { BUILTIN_PLUGINS } from '../core/cli/builtin-plugins.js';
+import { BUILTIN_PLUGINS } from '../cli/builtin-plugins.js';
 import { recordDiff } from '../core/events/log/divergence.js';
 import type { LogContents } from '../core/events/log/read-types.js';
 import type { LogRecord } from '../core/events/log/records.js';

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runUapiCli } from '../core/cli/uapi/index.js';
+import { runUapiCli } from '../cli/uapi/index.js';
 import { bytesToHex } from '../core/model/hex.js';
 import { encode, fromJson } from '../core/uapi/codec.js';
 

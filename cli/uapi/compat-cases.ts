@@ -4,19 +4,19 @@
  * case turns on vendor flags, a stand-in vendor applies VT-d's first bind
  * checks (uapi.md §5.2 steps 2–4) with the kernel's constants; it is labelled so.
  */
-import { encode, encodeLayout, fromJson, layoutFromJson } from '../../uapi/codec.js';
-import { ERRNO, type UapiResult } from '../../uapi/errno.js';
+import { encode, encodeLayout, fromJson, layoutFromJson } from '../../core/uapi/codec.js';
+import { ERRNO, type UapiResult } from '../../core/uapi/errno.js';
 import {
   ACCEPT_ALL_OPS,
   iommuUapiCacheInvalidate,
   iommuUapiSvaBindGpasid,
   type UapiTarget,
-} from '../../uapi/iommu-core.js';
-import { KERNELS, type KernelName, type KernelVersion } from '../../uapi/kernel-versions.js';
-import { LEGACY_LAYOUTS } from '../../uapi/layouts.js';
-import { UAPI } from '../../uapi/uapi-constants.js';
-import { UserMemory } from '../../uapi/user-memory.js';
-import type { VendorOps } from '../../uapi/vendor-ops.js';
+} from '../../core/uapi/iommu-core.js';
+import { KERNELS, type KernelName, type KernelVersion } from '../../core/uapi/kernel-versions.js';
+import { LEGACY_LAYOUTS } from '../../core/uapi/layouts.js';
+import { UAPI } from '../../core/uapi/uapi-constants.js';
+import { UserMemory } from '../../core/uapi/user-memory.js';
+import type { VendorOps } from '../../core/uapi/vendor-ops.js';
 import { cliCall } from './cli-call.js';
 
 export interface CompatCase {

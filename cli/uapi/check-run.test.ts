@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ERRNO } from '../../uapi/errno.js';
-import { KERNEL_NAMES } from '../../uapi/kernel-versions.js';
+import { ERRNO } from '../../core/uapi/errno.js';
+import { KERNEL_NAMES } from '../../core/uapi/kernel-versions.js';
 import { runBatch } from './batch.js';
 import { CHECK_OPS, runCheck } from './check-run.js';
 

@@ -3,8 +3,8 @@
  * in order. A bad line becomes a result line with an "error" naming the file and
  * line; the caller turns any such line into exit code 4.
  */
-import { hexToBytes } from '../../model/hex.js';
-import { isKernelName, KERNEL_NAMES, type KernelName } from '../../uapi/kernel-versions.js';
+import { hexToBytes } from '../../core/model/hex.js';
+import { isKernelName, KERNEL_NAMES, type KernelName } from '../../core/uapi/kernel-versions.js';
 import { CHECK_OPS, isCheckOp, runCheck } from './check-run.js';
 
 const KEYS = new Set(['op', 'hex', 'readable', 'kernel', 'id']);

@@ -5,13 +5,13 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import type { Divergence } from '../../events/log/divergence.js';
-import { PluginHost } from '../../plugin/host.js';
-import { compareWithGolden, goldenBytes } from '../../replay/golden.js';
-import { encodeLog, LOG_EXTENSION, type LogFormat } from '../../replay/log-io.js';
-import { displayPath, loadScenarioFile, SCENARIO_SUFFIX } from '../../scenario/load.js';
-import { runName, runTarget } from '../../scenario/runner.js';
-import type { Scenario, TargetSpec } from '../../scenario/types.js';
+import type { Divergence } from '../../core/events/log/divergence.js';
+import { PluginHost } from '../../core/plugin/host.js';
+import { compareWithGolden, goldenBytes } from '../../core/replay/golden.js';
+import { encodeLog, LOG_EXTENSION, type LogFormat } from '../../core/replay/log-io.js';
+import { displayPath, loadScenarioFile, SCENARIO_SUFFIX } from '../../core/scenario/load.js';
+import { runName, runTarget } from '../../core/scenario/runner.js';
+import type { Scenario, TargetSpec } from '../../core/scenario/types.js';
 import type { CliContext } from './context.js';
 import { EXIT } from './context.js';
 import { errorMessage, exitCodeFor } from './errors.js';

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { readLogBytes } from '../../replay/log-io.js';
+import { readLogBytes } from '../../core/replay/log-io.js';
 import { EXIT } from './context.js';
 import { runCli } from './run-cli.js';
 

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 
 /**
  * The viommu-sim package root, found by walking up from this module (which is
- * core/cli/ when run from source, dist/ when bundled).
+ * cli/ when run from source, dist/ when bundled).
  */
 export function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));

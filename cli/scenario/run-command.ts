@@ -1,8 +1,8 @@
 /** `viommu run <scenario|dir>...`: run scenarios, check expectations and goldens, write logs, summarise. */
 import { existsSync, writeFileSync } from 'node:fs';
 import { type Command, Option } from 'commander';
-import { describeDivergence, divergenceJson } from '../../replay/describe.js';
-import { findScenarioFiles } from '../../scenario/load.js';
+import { describeDivergence, divergenceJson } from '../../core/replay/describe.js';
+import { findScenarioFiles } from '../../core/scenario/load.js';
 import { type CliContext, EXIT } from './context.js';
 import { reportFatal } from './errors.js';
 import { junitXml } from './junit.js';

@@ -4,9 +4,9 @@
  */
 import { basename } from 'node:path';
 import type { Command } from 'commander';
-import { PluginHost } from '../../plugin/host.js';
-import { describeDivergence, divergenceJson } from '../../replay/describe.js';
-import { replayRecords } from '../../replay/replay.js';
+import { PluginHost } from '../../core/plugin/host.js';
+import { describeDivergence, divergenceJson } from '../../core/replay/describe.js';
+import { replayRecords } from '../../core/replay/replay.js';
 import { type CliContext, EXIT } from './context.js';
 import { errorCode, errorMessage, exitCodeFor } from './errors.js';
 import { ProgressBar } from './progress.js';

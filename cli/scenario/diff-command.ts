@@ -1,8 +1,8 @@
 /** `viommu diff <a> <b>`: the first record where two logs part (either format, headers' volatile fields ignored). */
 import type { Command } from 'commander';
-import { firstDivergence } from '../../events/log/divergence.js';
-import { describeDivergence, divergenceJson } from '../../replay/describe.js';
-import { stableHeader } from '../../replay/log-io.js';
+import { firstDivergence } from '../../core/events/log/divergence.js';
+import { describeDivergence, divergenceJson } from '../../core/replay/describe.js';
+import { stableHeader } from '../../core/replay/log-io.js';
 import { type CliContext, EXIT } from './context.js';
 import { reportFatal } from './errors.js';
 import { openLogFile, readLogFile } from './read-log.js';

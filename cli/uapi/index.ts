@@ -5,10 +5,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { Argument, Command, CommanderError, Option } from 'commander';
-import { hexToBytes } from '../../model/hex.js';
-import { isKernelName, KERNEL_NAMES, type KernelName } from '../../uapi/kernel-versions.js';
-import { layoutReport } from '../../uapi/layout-report.js';
-import { HEADERS, type HeaderVersion } from '../../uapi/layouts.js';
+import { hexToBytes } from '../../core/model/hex.js';
+import { isKernelName, KERNEL_NAMES, type KernelName } from '../../core/uapi/kernel-versions.js';
+import { layoutReport } from '../../core/uapi/layout-report.js';
+import { HEADERS, type HeaderVersion } from '../../core/uapi/layouts.js';
 import { usage } from '../usage.js';
 import { runBatch } from './batch.js';
 import { CHECK_OPS, type CheckOp, runCheck } from './check-run.js';

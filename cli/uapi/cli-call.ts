@@ -3,7 +3,7 @@
  * with full 20-bit PASIDs, ATS and PRI, so no device property is what refuses
  * a payload and the core's own checks are what the user sees.
  */
-import type { UapiTarget } from '../../uapi/iommu-core.js';
+import type { UapiTarget } from '../../core/uapi/iommu-core.js';
 
 export function cliCall(name: string): UapiTarget['call'] {
   return {

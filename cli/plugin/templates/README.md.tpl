@@ -10,7 +10,7 @@ passes the contract suite as generated.
 
 It passes `npm run lint` as generated too; run `npm run format` on the files
 you change. Scenarios cannot use it until it is added to
-`core/cli/builtin-plugins.ts` and the CLI is rebuilt with `npm run build`:
+`cli/builtin-plugins.ts` and the CLI is rebuilt with `npm run build`:
 before that, `viommu run` skips its targets (`plugin "__NAME__" is not loaded`).
 Once it is listed, `npm test` wants a golden in `scenarios/` that runs on it
 (docs/plugins.md §6).

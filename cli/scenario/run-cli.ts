@@ -4,7 +4,7 @@
  * errors into exit codes (0 and 2) instead of process.exit.
  */
 import { Command, CommanderError } from 'commander';
-import type { AnyPlugin } from '../../plugin/host.js';
+import type { AnyPlugin } from '../../core/plugin/host.js';
 import { BUILTIN_PLUGINS } from '../builtin-plugins.js';
 import { type CliContext, EXIT } from './context.js';
 import { registerScenarioCommands } from './index.js';

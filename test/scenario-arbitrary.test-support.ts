@@ -8,14 +8,14 @@
  * templates say how, so one scenario runs on every plugin.
  */
 import fc from 'fast-check';
-import amdvi from '../../plugins/amdvi/index.js';
-import vtd from '../../plugins/vtd/index.js';
-import { iotlbDesc } from '../../plugins/vtd/testing/descriptors.js';
-import type { JsonObject } from '../plugin/contract.js';
-import { PluginHost } from '../plugin/host.js';
-import type { Scenario } from '../scenario/types.js';
-import { validateScenario } from '../scenario/validate.js';
-import { flatPlugin } from '../testing/flat-plugin.js';
+import type { JsonObject } from '../core/plugin/contract.js';
+import { PluginHost } from '../core/plugin/host.js';
+import type { Scenario } from '../core/scenario/types.js';
+import { validateScenario } from '../core/scenario/validate.js';
+import { flatPlugin } from '../core/testing/flat-plugin.js';
+import amdvi from '../plugins/amdvi/index.js';
+import vtd from '../plugins/vtd/index.js';
+import { iotlbDesc } from '../plugins/vtd/testing/descriptors.js';
 
 const SID = 16;
 const IOVA = 0x10_0000;

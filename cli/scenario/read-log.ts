@@ -1,11 +1,11 @@
 /** Reading a log file named on the command line; unreadable files become VIOMMU_ERR_INPUT (exit 4). */
 import { readFileSync } from 'node:fs';
-import { ViommuError } from '../../errors/viommu-error.js';
-import type { BinaryLogReader } from '../../events/log/binary-reader.js';
-import type { JsonlLogReader } from '../../events/log/jsonl-reader.js';
-import { openLog } from '../../events/log/read-log.js';
-import type { LogContents } from '../../events/log/read-types.js';
-import { readLogBytes } from '../../replay/log-io.js';
+import { ViommuError } from '../../core/errors/viommu-error.js';
+import type { BinaryLogReader } from '../../core/events/log/binary-reader.js';
+import type { JsonlLogReader } from '../../core/events/log/jsonl-reader.js';
+import { openLog } from '../../core/events/log/read-log.js';
+import type { LogContents } from '../../core/events/log/read-types.js';
+import { readLogBytes } from '../../core/replay/log-io.js';
 
 function fileBytes(path: string): Uint8Array {
   try {

@@ -4,7 +4,7 @@
  * and where the exit code goes.
  */
 
-import type { AnyPlugin } from '../../plugin/host.js';
+import type { AnyPlugin } from '../../core/plugin/host.js';
 import { BUILTIN_PLUGINS } from '../builtin-plugins.js';
 
 export const EXIT = {

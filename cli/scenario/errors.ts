@@ -1,5 +1,5 @@
 /** Mapping thrown errors to exit codes and messages (style-anchors §4.6). */
-import { ERROR_CODES, isViommuError } from '../../errors/viommu-error.js';
+import { ERROR_CODES, isViommuError } from '../../core/errors/viommu-error.js';
 import { type CliContext, EXIT } from './context.js';
 
 export function exitCodeFor(e: unknown): number {

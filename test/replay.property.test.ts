@@ -10,18 +10,18 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { firstBinaryDivergence, firstDivergence } from '../events/log/divergence.js';
-import { LogError } from '../events/log/errors.js';
-import { EventLogWriter } from '../events/log/event-log-writer.js';
-import { locateFrame } from '../events/log/frames.js';
-import { openLog } from '../events/log/read-log.js';
-import type { LogContents, ReadOptions } from '../events/log/read-types.js';
-import type { LogHeader, LogRecord } from '../events/log/records.js';
-import type { JsonObject, JsonValue } from '../plugin/contract.js';
-import { runTarget } from '../scenario/runner.js';
-import type { Scenario } from '../scenario/types.js';
-import { encodeLog, type LogFormat, readLogBytes } from './log-io.js';
-import { type ReplayResult, replayLog, replayRecords } from './replay.js';
+import { firstBinaryDivergence, firstDivergence } from '../core/events/log/divergence.js';
+import { LogError } from '../core/events/log/errors.js';
+import { EventLogWriter } from '../core/events/log/event-log-writer.js';
+import { locateFrame } from '../core/events/log/frames.js';
+import { openLog } from '../core/events/log/read-log.js';
+import type { LogContents, ReadOptions } from '../core/events/log/read-types.js';
+import type { LogHeader, LogRecord } from '../core/events/log/records.js';
+import type { JsonObject, JsonValue } from '../core/plugin/contract.js';
+import { encodeLog, type LogFormat, readLogBytes } from '../core/replay/log-io.js';
+import { type ReplayResult, replayLog, replayRecords } from '../core/replay/replay.js';
+import { runTarget } from '../core/scenario/runner.js';
+import type { Scenario } from '../core/scenario/types.js';
 import { scenarioArb, scenarioHost } from './scenario-arbitrary.test-support.js';
 
 const host = scenarioHost();

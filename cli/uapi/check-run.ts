@@ -4,18 +4,18 @@
  * checks with vendor ops that accept everything, and reports what happened.
  */
 
-import { toJson } from '../../uapi/codec.js';
-import { ERRNO, type ErrnoName } from '../../uapi/errno.js';
+import { toJson } from '../../core/uapi/codec.js';
+import { ERRNO, type ErrnoName } from '../../core/uapi/errno.js';
 import {
   ACCEPT_ALL_OPS,
   bindGpasidTraced,
   cacheInvalidateTraced,
   type UapiTarget,
   unbindGpasidTraced,
-} from '../../uapi/iommu-core.js';
-import { KERNELS, type KernelName } from '../../uapi/kernel-versions.js';
-import type { IommuGpasidBindData } from '../../uapi/structs.js';
-import { UserMemory } from '../../uapi/user-memory.js';
+} from '../../core/uapi/iommu-core.js';
+import { KERNELS, type KernelName } from '../../core/uapi/kernel-versions.js';
+import type { IommuGpasidBindData } from '../../core/uapi/structs.js';
+import { UserMemory } from '../../core/uapi/user-memory.js';
 import { cliCall } from './cli-call.js';
 
 export const CHECK_OPS = ['cache-invalidate', 'bind-gpasid', 'unbind-gpasid'] as const;

@@ -1,6 +1,6 @@
 /** `viommu inspect <log>`: what a log holds — header, counts by type, faults — and the records matching filters. */
 import type { Command } from 'commander';
-import type { LogRecord } from '../../events/log/records.js';
+import type { LogRecord } from '../../core/events/log/records.js';
 import { usage } from '../usage.js';
 import type { CliContext } from './context.js';
 import { EXIT } from './context.js';

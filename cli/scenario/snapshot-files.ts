@@ -1,11 +1,11 @@
 /** Snapshot files on the command line: written at checkpoints (`--snapshots DIR`), read for `replay --from`. */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { ViommuError } from '../../errors/viommu-error.js';
-import type { LogHeader } from '../../events/log/records.js';
-import type { PluginHost } from '../../plugin/host.js';
-import { decodeSnapshot, encodeSnapshot, type Snapshot, takeSnapshot } from '../../replay/snapshot.js';
-import type { Simulator } from '../../sim/simulator.js';
+import { ViommuError } from '../../core/errors/viommu-error.js';
+import type { LogHeader } from '../../core/events/log/records.js';
+import type { PluginHost } from '../../core/plugin/host.js';
+import { decodeSnapshot, encodeSnapshot, type Snapshot, takeSnapshot } from '../../core/replay/snapshot.js';
+import type { Simulator } from '../../core/sim/simulator.js';
 
 export const SNAPSHOT_EXTENSION = '.snap';
 

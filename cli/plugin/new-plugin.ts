@@ -43,7 +43,7 @@ export function scaffoldPlugin(opts: ScaffoldOptions): string[] {
     __UPPER__: words.join('_').toUpperCase(),
     __CORE__: coreImport,
   };
-  const templates = join(root, 'core', 'cli', 'plugin', 'templates');
+  const templates = join(root, 'cli', 'plugin', 'templates');
   mkdirSync(dir, { recursive: true });
   const written: string[] = [];
   for (const file of readdirSync(templates).sort()) {

@@ -1,5 +1,5 @@
 /** Plain-text renderings for the uapi commands (JSON output needs none). */
-import type { LayoutReportEntry } from '../../uapi/layout-report.js';
+import type { LayoutReportEntry } from '../../core/uapi/layout-report.js';
 import type { CheckResult } from './check-run.js';
 import type { CompatCase } from './compat-cases.js';
 

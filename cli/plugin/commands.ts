@@ -1,8 +1,8 @@
 /** `viommu plugin new` and `viommu plugins`. */
 import type { Command } from 'commander';
-import type { AnyPlugin } from '../../plugin/host.js';
-import { PluginHost } from '../../plugin/host.js';
-import { Simulator } from '../../sim/simulator.js';
+import type { AnyPlugin } from '../../core/plugin/host.js';
+import { PluginHost } from '../../core/plugin/host.js';
+import { Simulator } from '../../core/sim/simulator.js';
 import { ScaffoldError, scaffoldPlugin } from './new-plugin.js';
 
 export function registerPluginCommands(program: Command, builtins: () => readonly AnyPlugin[]): void {
