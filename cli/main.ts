@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * The `viommu` command. Every subcommand has --help; exit codes are
  * 0 ok, 1 expectation or replay mismatch, 2 usage, 3 plugin error,

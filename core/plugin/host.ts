@@ -3,7 +3,7 @@
  * declared dependencies present), then freezes. Each run gets its own child
  * container, and each unit a child of that, so nothing leaks between runs.
  */
-import { type DependencyContainer, container as rootContainer } from 'tsyringe';
+import type { DependencyContainer } from 'tsyringe';
 import { ERROR_CODES, ViommuError } from '../errors/viommu-error.js';
 import type { EventSink } from '../events/event-map.js';
 import {
@@ -12,6 +12,7 @@ import {
   type JsonObject,
   SUPPORTED_CONTRACT_VERSIONS,
 } from './contract.js';
+import { container as rootContainer } from './di.js';
 import { type FaultReporter, TOKENS, type UnitIdentity } from './tokens.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: plugins have their own option types

@@ -5,7 +5,7 @@
  * contract and the routing in core tests, and it is the shape
  * `viommu plugin new` starts a plugin from.
  */
-import { instanceCachingFactory } from 'tsyringe';
+
 import { type CacheCounters, emptyCounters } from '../cache/stats.js';
 import type { EventSink } from '../events/event-map.js';
 import { hex64, parseSafe } from '../model/hex.js';
@@ -21,6 +21,7 @@ import {
   type UnitStats,
 } from '../plugin/contract.js';
 import { definePlugin } from '../plugin/define-plugin.js';
+import { instanceCachingFactory } from '../plugin/di.js';
 import { type FaultReporter, resolve, TOKENS } from '../plugin/tokens.js';
 import { copyInto, refillMap } from '../state/stateful.js';
 import { type ErrnoCode, fail, ok, type UapiResult } from '../uapi/errno.js';
