@@ -14,6 +14,7 @@ export const ENTRY_POINTS = {
   index: 'core/index.ts',
   testing: 'core/testing/index.ts',
   'testing-setup': 'core/testing/setup.ts',
+  config: 'cli/config/define-config.ts',
   cli: 'cli/main.ts',
 };
 

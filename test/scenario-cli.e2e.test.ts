@@ -23,20 +23,22 @@ beforeAll(async () => {
   log = join(dir, 'out', 'flat', 'streaming-hits.flat.events.jsonl');
 });
 
-describe('viommu run -p / -t', () => {
-  it('a plugin filter that matches no target is a usage error naming the filter and the plugins there are', async () => {
-    const r = await runCli(['run', flat, '--no-golden', '--out', join(dir, 'o1'), '-p', 'nosuch']);
+describe('viommu run --only / -t', () => {
+  it('an --only filter that matches no target is a usage error naming the filter and the plugins there are', async () => {
+    const r = await runCli(['run', flat, '--no-golden', '--out', join(dir, 'o1'), '--only', 'nosuch']);
     expect(r.code).toBe(EXIT.USAGE);
-    expect(r.stderr).toContain('no target matches --plugin nosuch; the scenarios have plugins: flat');
+    expect(r.stderr).toContain(
+      'no target matches --only nosuch; the scenarios have plugins: flat; targets: flat',
+    );
   });
 
   it('so is a target filter, alone or with a plugin filter, and --json says ok: false', async () => {
     const t = await runCli(['run', flat, '--no-golden', '--out', join(dir, 'o2'), '-t', 'nosuch']);
     expect(t.code).toBe(EXIT.USAGE);
     expect(t.stderr).toContain('no target matches --target nosuch; the scenarios have targets: flat');
-    const both = await runCli(['run', flat, '--no-golden', '--json', '-p', 'flat', '-t', 'nosuch']);
+    const both = await runCli(['run', flat, '--no-golden', '--json', '--only', 'flat', '-t', 'nosuch']);
     expect(both.code).toBe(EXIT.USAGE);
-    expect(both.stderr).toContain('no target matches --plugin flat and --target nosuch');
+    expect(both.stderr).toContain('no target matches --only flat and --target nosuch');
     expect(JSON.parse(both.stdout).ok).toBe(false);
   });
 
@@ -47,7 +49,7 @@ describe('viommu run -p / -t', () => {
       '--no-golden',
       '--out',
       join(dir, 'o3'),
-      '-p',
+      '--only',
       'flat',
       '-t',
       'flat',
@@ -56,7 +58,7 @@ describe('viommu run -p / -t', () => {
     expect(ok.stdout).toMatch(/PASS flat\/streaming-hits@flat/);
     const empty = join(dir, 'no-scenarios');
     mkdirSync(empty);
-    const none = await runCli(['run', empty, '-p', 'nosuch']);
+    const none = await runCli(['run', empty, '--only', 'nosuch']);
     expect(none.code).toBe(EXIT.INPUT);
     expect(none.stderr).toContain('no *.scenario.json files found');
   });

@@ -3,6 +3,9 @@ import type { Command } from 'commander';
 import type { AnyPlugin } from '../../core/plugin/host.js';
 import { PluginHost } from '../../core/plugin/host.js';
 import { Simulator } from '../../core/sim/simulator.js';
+import { loadPlugins, type Plugins } from '../config/load-plugins.js';
+import { configOption, pluginOption } from '../config/plugin-options.js';
+import { errorMessage, exitCodeFor } from '../scenario/errors.js';
 import { ScaffoldError, scaffoldPlugin } from './new-plugin.js';
 
 export function registerPluginCommands(program: Command, builtins: () => readonly AnyPlugin[]): void {
@@ -34,10 +37,22 @@ export function registerPluginCommands(program: Command, builtins: () => readonl
 
   program
     .command('plugins')
-    .description('list the built-in plugins and what each unit models')
+    .description(
+      'list the plugins (built-in, from the config file, from --plugin), where each came from, and what each unit models',
+    )
     .option('--json', 'machine-readable output')
-    .action((o: { json?: boolean }) => {
-      const list = builtins().map((p) => {
+    .addOption(pluginOption())
+    .addOption(configOption())
+    .action(async (o: { json?: boolean; plugin?: string[]; config?: string }) => {
+      let loaded: Plugins;
+      try {
+        loaded = await loadPlugins(builtins(), process.cwd(), o);
+      } catch (e) {
+        process.stderr.write(`viommu: ${errorMessage(e)}\n`);
+        process.exitCode = exitCodeFor(e);
+        return;
+      }
+      const list = loaded.plugins.map(({ plugin: p, origin }) => {
         const host = new PluginHost().use(p);
         const sim = new Simulator(host, {
           seed: 0,
@@ -46,7 +61,7 @@ export function registerPluginCommands(program: Command, builtins: () => readonl
           units: [{ id: 'u0', plugin: p.meta.name }],
           devices: [],
         });
-        return { ...p.meta, capabilities: sim.units.get('u0')!.capabilities() };
+        return { ...p.meta, origin, capabilities: sim.units.get('u0')!.capabilities() };
       });
       if (o.json) {
         process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
@@ -54,7 +69,7 @@ export function registerPluginCommands(program: Command, builtins: () => readonl
       }
       for (const p of list) {
         const c = p.capabilities;
-        process.stdout.write(`${p.name} ${p.version}: ${p.description}\n`);
+        process.stdout.write(`${p.name} ${p.version} (${p.origin}): ${p.description}\n`);
         process.stdout.write(
           `  profile ${c.profile}; PASID bits ${c.pasidBits}; caches ${c.caches.join(', ') || 'none'}\n`,
         );

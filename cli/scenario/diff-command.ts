@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { firstDivergence } from '../../core/events/log/divergence.js';
 import { describeDivergence, divergenceJson } from '../../core/replay/describe.js';
 import { stableHeader } from '../../core/replay/log-io.js';
+import { configOption, pluginContext, pluginOption } from '../config/plugin-options.js';
 import { type CliContext, EXIT } from './context.js';
 import { reportFatal } from './errors.js';
 import { openLogFile, readLogFile } from './read-log.js';
@@ -14,7 +15,11 @@ export function registerDiff(program: Command, ctx: CliContext): void {
     .argument('<a>', 'first (expected) log')
     .argument('<b>', 'second (actual) log')
     .option('--json', 'machine-readable result on stdout')
-    .action((a: string, b: string, flags: { json?: boolean }) => {
+    // Accepted so one command line serves run, replay, inspect and diff; a diff runs no plugin.
+    .addOption(pluginOption())
+    .addOption(configOption())
+    .action(async (a: string, b: string, flags: { json?: boolean; plugin?: string[]; config?: string }) => {
+      if ((await pluginContext(ctx, flags)) === null) return;
       try {
         const la = readLogFile(a);
         // The second log is streamed: a binary one is compared without decoding its equal records.

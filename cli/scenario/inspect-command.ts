@@ -1,6 +1,7 @@
 /** `viommu inspect <log>`: what a log holds — header, counts by type, faults — and the records matching filters. */
 import type { Command } from 'commander';
 import type { LogRecord } from '../../core/events/log/records.js';
+import { configOption, pluginContext, pluginOption } from '../config/plugin-options.js';
 import { usage } from '../usage.js';
 import type { CliContext } from './context.js';
 import { EXIT } from './context.js';
@@ -14,6 +15,8 @@ interface InspectFlags {
   limit: string;
   json?: boolean;
   lenient?: boolean;
+  plugin?: string[];
+  config?: string;
 }
 
 /** "vtd.iotlb.*" or "vtd.iotlb" (prefix) or an exact type. */
@@ -33,7 +36,11 @@ export function registerInspect(program: Command, ctx: CliContext): void {
     .option('--limit <n>', 'records to list when filtering (0 = all)', '50')
     .option('--lenient', 'read a log cut short up to its last complete record')
     .option('--json', 'machine-readable result on stdout')
-    .action((file: string, flags: InspectFlags, cmd: Command) => {
+    // Accepted so one command line serves run, replay, inspect and diff; inspecting runs no plugin.
+    .addOption(pluginOption())
+    .addOption(configOption())
+    .action(async (file: string, flags: InspectFlags, cmd: Command) => {
+      if ((await pluginContext(ctx, flags)) === null) return;
       // Digits only, as --readable of `uapi check`: "abc", "-2" or "1.5" is a typo, not "all".
       if (!/^\d+$/.test(flags.limit))
         usage(cmd, `--limit must be a whole number of records (0 = all), got ${JSON.stringify(flags.limit)}`);

@@ -7,6 +7,8 @@ import type { Command } from 'commander';
 import { PluginHost } from '../../core/plugin/host.js';
 import { describeDivergence, divergenceJson } from '../../core/replay/describe.js';
 import { replayRecords } from '../../core/replay/replay.js';
+import { checkLogPlugins } from '../config/log-plugins.js';
+import { configOption, pluginContext, pluginOption } from '../config/plugin-options.js';
 import { type CliContext, EXIT } from './context.js';
 import { errorCode, errorMessage, exitCodeFor } from './errors.js';
 import { ProgressBar } from './progress.js';
@@ -20,9 +22,11 @@ interface ReplayFlags {
   json?: boolean;
   from?: string;
   snapshots?: string;
+  plugin?: string[];
+  config?: string;
 }
 
-export function registerReplay(program: Command, ctx: CliContext): void {
+export function registerReplay(program: Command, outer: CliContext): void {
   program
     .command('replay')
     .description('Replay logs on a fresh simulator and report the first record that does not reproduce')
@@ -30,7 +34,11 @@ export function registerReplay(program: Command, ctx: CliContext): void {
     .option('--json', 'machine-readable result on stdout')
     .option('--from <snapshot>', 'start at this snapshot (one log only): restore it, replay what follows')
     .option('--snapshots <dir>', 'write a snapshot at each checkpoint the replay verifies')
-    .action((logs: string[], flags: ReplayFlags) => {
+    .addOption(pluginOption())
+    .addOption(configOption())
+    .action(async (logs: string[], flags: ReplayFlags) => {
+      const ctx = (await pluginContext(outer, flags))?.ctx;
+      if (ctx === undefined) return;
       if (flags.from !== undefined && logs.length !== 1) {
         ctx.err('viommu: --from takes exactly one log (the one the snapshot was taken from)\n');
         ctx.exit(EXIT.USAGE);
@@ -44,6 +52,7 @@ export function registerReplay(program: Command, ctx: CliContext): void {
           if (host.names().length === 0) for (const p of ctx.plugins()) host.use(p);
           // Read record by record: a binary log's equal records are compared without being decoded.
           const reader = openLogFile(file);
+          for (const w of checkLogPlugins(host, reader.header, file)) ctx.err(`viommu: warning: ${w}\n`);
           const from =
             flags.from === undefined
               ? undefined

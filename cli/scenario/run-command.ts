@@ -1,8 +1,10 @@
 /** `viommu run <scenario|dir>...`: run scenarios, check expectations and goldens, write logs, summarise. */
 import { existsSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { describeDivergence, divergenceJson } from '../../core/replay/describe.js';
 import { findScenarioFiles } from '../../core/scenario/load.js';
+import { configOption, pluginContext, pluginOption } from '../config/plugin-options.js';
 import { type CliContext, EXIT } from './context.js';
 import { reportFatal } from './errors.js';
 import { junitXml } from './junit.js';
@@ -15,14 +17,16 @@ interface RunFlags {
   updateGoldens?: boolean;
   golden: boolean;
   target?: string;
-  plugin?: string;
+  only?: string;
+  plugin?: string[];
+  config?: string;
   json?: boolean;
   junit?: string;
   quiet?: boolean;
   snapshots?: string;
 }
 
-export function registerRun(program: Command, ctx: CliContext): void {
+export function registerRun(program: Command, outer: CliContext): void {
   program
     .command('run')
     .description(
@@ -39,7 +43,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
     .option('--update-goldens', 'same as --update')
     .option('--no-golden', 'do not compare with golden logs')
     .option('-t, --target <name>', 'only this target of each scenario (matching none: exit 2)')
-    .option('-p, --plugin <name>', 'only targets of this plugin (matching none: exit 2)')
+    .option('--only <name>', 'only targets of this plugin or with this name (matching none: exit 2)')
     .option('--json', 'machine-readable result on stdout')
     .option('--junit <file>', 'write a JUnit XML report')
     .option('-q, --quiet', 'print only failures and the summary')
@@ -47,7 +51,18 @@ export function registerRun(program: Command, ctx: CliContext): void {
       '--snapshots <dir>',
       'write a snapshot at each checkpoint (core.state.digest), for `viommu replay --from`',
     )
-    .action((paths: string[], flags: RunFlags) => {
+    .addOption(pluginOption())
+    .addOption(configOption())
+    .action(async (paths: string[], flags: RunFlags, cmd: Command) => {
+      const loaded = await pluginContext(outer, flags);
+      if (loaded === null) return;
+      const { ctx } = loaded;
+      // The config's defaults apply where the command line left commander's default.
+      const defaults = loaded.config?.config.run ?? {};
+      if (cmd.getOptionValueSource('out') === 'default' && defaults.out !== undefined)
+        flags.out = resolve(dirname(loaded.config!.file), defaults.out);
+      if (cmd.getOptionValueSource('format') === 'default' && defaults.format !== undefined)
+        flags.format = defaults.format;
       try {
         const files: string[] = [];
         for (const p of paths) {
@@ -61,7 +76,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
           update: Boolean(flags.update || flags.updateGoldens),
           golden: flags.golden,
           ...(flags.target ? { target: flags.target } : {}),
-          ...(flags.plugin ? { plugin: flags.plugin } : {}),
+          ...(flags.only ? { only: flags.only } : {}),
           progress: !flags.json,
           ...(flags.snapshots ? { snapshots: flags.snapshots } : {}),
         });
@@ -84,25 +99,21 @@ export function registerRun(program: Command, ctx: CliContext): void {
 }
 
 /**
- * A --plugin or --target that chooses none of the targets there are is a typo (usage, exit 2), not
+ * An --only or --target that chooses none of the targets there are is a typo (usage, exit 2), not
  * a green run of nothing: the message names the filter and what the scenarios have. When no
  * scenario loaded there is nothing to name, and the files are reported as invalid (exit 4).
  */
 function unmatchedFilter(flags: RunFlags, targets: RunFilesResult['targets']): string | null {
-  const { plugin, target } = flags;
-  if ((!plugin && !target) || targets.length === 0) return null;
-  if (targets.some((t) => (!plugin || t.plugin === plugin) && (!target || t.name === target))) return null;
+  const { only, target } = flags;
+  if ((!only && !target) || targets.length === 0) return null;
+  if (targets.some((t) => (!only || t.plugin === only || t.name === only) && (!target || t.name === target)))
+    return null;
   const distinct = (names: string[]) => [...new Set(names)].sort().join(', ');
   const given: string[] = [];
-  const have: string[] = [];
-  if (plugin) {
-    given.push(`--plugin ${plugin}`);
-    have.push(`plugins: ${distinct(targets.map((t) => t.plugin))}`);
-  }
-  if (target) {
-    given.push(`--target ${target}`);
-    have.push(`targets: ${distinct(targets.map((t) => t.name))}`);
-  }
+  if (only) given.push(`--only ${only}`);
+  if (target) given.push(`--target ${target}`);
+  const have = [`targets: ${distinct(targets.map((t) => t.name))}`];
+  if (only) have.unshift(`plugins: ${distinct(targets.map((t) => t.plugin))}`);
   return `no target matches ${given.join(' and ')}; the scenarios have ${have.join('; ')}`;
 }
 

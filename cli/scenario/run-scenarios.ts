@@ -12,6 +12,7 @@ import { encodeLog, LOG_EXTENSION, type LogFormat } from '../../core/replay/log-
 import { displayPath, loadScenarioFile, SCENARIO_SUFFIX } from '../../core/scenario/load.js';
 import { runName, runTarget } from '../../core/scenario/runner.js';
 import type { Scenario, TargetSpec } from '../../core/scenario/types.js';
+import { HOW_TO_LOAD } from '../config/log-plugins.js';
 import type { CliContext } from './context.js';
 import { EXIT } from './context.js';
 import { errorMessage, exitCodeFor } from './errors.js';
@@ -24,7 +25,8 @@ export interface RunFileOptions {
   readonly update: boolean;
   readonly golden: boolean;
   readonly target?: string;
-  readonly plugin?: string;
+  /** Only targets of this plugin or of this name. */
+  readonly only?: string;
   readonly progress: boolean;
   readonly simulatorVersion?: string;
   /** Write a snapshot at each checkpoint under this directory. */
@@ -57,7 +59,7 @@ export interface RunEntry {
 /** What runScenarioFiles did: one entry per run, and every target there was to choose from. */
 export interface RunFilesResult {
   readonly entries: RunEntry[];
-  /** Each target of each scenario that loaded, whether --target and --plugin chose it or not. */
+  /** Each target of each scenario that loaded, whether --target and --only chose it or not. */
   readonly targets: readonly { readonly name: string; readonly plugin: string }[];
 }
 
@@ -112,13 +114,13 @@ export function runScenarioFiles(
     for (const target of scenario.targets) {
       targets.push({ name: target.name, plugin: target.plugin });
       if (opts.target && target.name !== opts.target) continue;
-      if (opts.plugin && target.plugin !== opts.plugin) continue;
+      if (opts.only && target.plugin !== opts.only && target.name !== opts.only) continue;
       const base = { file: shown, scenario: scenario.id, target: target.name, plugin: target.plugin };
       if (!loaded.includes(target.plugin)) {
         entries.push({
           ...base,
           status: 'skipped',
-          failures: [`plugin "${target.plugin}" is not loaded`],
+          failures: [`plugin "${target.plugin}" is not loaded (${HOW_TO_LOAD})`],
           golden: 'not-checked',
           exit: EXIT.OK,
           ...empty,

@@ -27,6 +27,18 @@ describe('PluginHost', () => {
     expect(codeOf(() => host.use(flatPlugin))).toBe('VIOMMU_ERR_PLUGIN_DUPLICATE');
   });
 
+  it('remembers where each plugin came from and names both origins of a duplicate', () => {
+    const host = new PluginHost().use(flatPlugin, 'built-in').use(other('mine'), '--plugin ./mine.ts');
+    expect([host.origin('flat'), host.origin('mine'), host.origin('nosuch')]).toEqual([
+      'built-in',
+      '--plugin ./mine.ts',
+      undefined,
+    ]);
+    expect(() => host.use(flatPlugin, 'viommu.config.ts')).toThrow(
+      'plugin "flat" is registered twice (built-in, then viommu.config.ts)',
+    );
+  });
+
   it('rejects an unsupported contract version', () => {
     expect(codeOf(() => new PluginHost().use(other('future', { contractVersion: 99 })))).toBe(
       'VIOMMU_ERR_PLUGIN_CONTRACT_VERSION',

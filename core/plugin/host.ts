@@ -20,10 +20,15 @@ export type AnyPlugin = IommuPlugin<any>;
 
 export class PluginHost {
   readonly #plugins = new Map<string, AnyPlugin>();
+  readonly #origins = new Map<string, string>();
   #frozen = false;
 
-  /** Adds a plugin; throws VIOMMU_ERR_PLUGIN_* for a malformed or duplicate plugin. */
-  use(plugin: AnyPlugin): this {
+  /**
+   * Adds a plugin; throws VIOMMU_ERR_PLUGIN_* for a malformed or duplicate plugin. `origin` says
+   * where it came from ("built-in", "viommu.config.ts", "--plugin ./src/index.ts"), for listings
+   * and for the message when two plugins share a name.
+   */
+  use(plugin: AnyPlugin, origin = 'api'): this {
     if (this.#frozen)
       throw new ViommuError(
         ERROR_CODES.HOST_FROZEN,
@@ -41,8 +46,13 @@ export class PluginHost {
         'plugin must have meta.name, parseOptions() and register() (use definePlugin)',
       );
     }
-    if (this.#plugins.has(meta.name)) {
-      throw new ViommuError(ERROR_CODES.PLUGIN_DUPLICATE, `plugin "${meta.name}" is registered twice`);
+    const first = this.#origins.get(meta.name);
+    if (first !== undefined) {
+      const where = first === origin ? `(${origin})` : `(${first}, then ${origin})`;
+      throw new ViommuError(
+        ERROR_CODES.PLUGIN_DUPLICATE,
+        `plugin "${meta.name}" is registered twice ${where}`,
+      );
     }
     if (!SUPPORTED_CONTRACT_VERSIONS.includes(meta.contractVersion)) {
       throw new ViommuError(
@@ -51,6 +61,7 @@ export class PluginHost {
       );
     }
     this.#plugins.set(meta.name, plugin);
+    this.#origins.set(meta.name, origin);
     return this;
   }
 
@@ -83,6 +94,11 @@ export class PluginHost {
 
   names(): string[] {
     return [...this.#plugins.keys()];
+  }
+
+  /** Where the plugin called `name` came from (the `origin` given to use()), or undefined. */
+  origin(name: string): string | undefined {
+    return this.#origins.get(name);
   }
 
   /** A fresh container for one run; the caller registers the core services in it. */
