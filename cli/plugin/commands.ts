@@ -52,24 +52,34 @@ export function registerPluginCommands(program: Command, builtins: () => readonl
         process.exitCode = exitCodeFor(e);
         return;
       }
+      // A plugin whose unit cannot be built is listed with its error (exit 3); the others still are.
       const list = loaded.plugins.map(({ plugin: p, origin }) => {
-        const host = new PluginHost().use(p);
-        const sim = new Simulator(host, {
-          seed: 0,
-          kernel: 'v5.10',
-          memoryBytes: 1 << 20,
-          units: [{ id: 'u0', plugin: p.meta.name }],
-          devices: [],
-        });
-        return { ...p.meta, origin, capabilities: sim.units.get('u0')!.capabilities() };
+        try {
+          const host = new PluginHost().use(p, origin);
+          const sim = new Simulator(host, {
+            seed: 0,
+            kernel: 'v5.10',
+            memoryBytes: 1 << 20,
+            units: [{ id: 'u0', plugin: p.meta.name }],
+            devices: [],
+          });
+          return { ...p.meta, origin, capabilities: sim.units.get('u0')!.capabilities() };
+        } catch (e) {
+          process.exitCode = exitCodeFor(e);
+          return { ...p.meta, origin, error: errorMessage(e) };
+        }
       });
       if (o.json) {
         process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
         return;
       }
       for (const p of list) {
-        const c = p.capabilities;
         process.stdout.write(`${p.name} ${p.version} (${p.origin}): ${p.description}\n`);
+        if (!('capabilities' in p)) {
+          process.stdout.write(`  error: ${p.error}\n`);
+          continue;
+        }
+        const c = p.capabilities;
         process.stdout.write(
           `  profile ${c.profile}; PASID bits ${c.pasidBits}; caches ${c.caches.join(', ') || 'none'}\n`,
         );
