@@ -6,34 +6,85 @@ import { Simulator } from '../../core/sim/simulator.js';
 import { loadPlugins, type Plugins } from '../config/load-plugins.js';
 import { configOption, pluginOption } from '../config/plugin-options.js';
 import { errorMessage, exitCodeFor } from '../scenario/errors.js';
-import { ScaffoldError, scaffoldPlugin } from './new-plugin.js';
+import { usage } from '../usage.js';
+import { ScaffoldError, scaffoldPlugin, scaffoldStandalone } from './new-plugin.js';
+
+const NEW_PLUGIN_HELP = `
+Standalone (a project of its own, the usual route):
+  viommu plugin new myarch --standalone --dependency ../viommu-sim-0.1.0.tgz
+  cd myarch && npm install && npm test && npx viommu run scenarios
+  Its viommu.config.ts names the plugin; --plugin ./src/index.ts loads it without one.
+
+In this checkout (a plugin meant to ship with viommu-sim):
+  viommu plugin new myarch
+  npx vitest run plugins/myarch
+  viommu run <scenario> --plugin ./plugins/myarch/index.ts
+  To make it built-in, add it to cli/builtin-plugins.ts (the CLI's composition root; core needs no edit).`;
 
 export function registerPluginCommands(program: Command, builtins: () => readonly AnyPlugin[]): void {
   const plugin = program.command('plugin').description('work on architecture plugins');
   plugin
     .command('new <name>')
-    .description('scaffold a plugin folder that passes the contract suite as generated')
-    .option('--dir <dir>', 'folder to create (default: plugins/<name>)')
-    .option('--core <dir>', "the core folder the plugin imports from (default: this package's core/)")
+    .description(
+      'scaffold a plugin that passes the contract suite as generated: a folder in this checkout (plugins/<name>), or with --standalone a separate npm project depending on viommu-sim',
+    )
+    .option(
+      '--standalone',
+      'write a separate npm project (package.json, tsconfig, vitest, a scenario, viommu.config.ts)',
+    )
+    .option('--dir <dir>', 'folder to create (default: plugins/<name>, or ./<name> with --standalone)')
+    .option(
+      '--dependency <spec>',
+      'with --standalone: how the project depends on viommu-sim: a version, a tarball or folder path, a git URL (default: ^<this version>)',
+    )
+    .option(
+      '--core <dir>',
+      "in-repo only: the core folder the plugin imports from (default: this package's core/)",
+    )
     .option('--force', 'write into a folder that is not empty')
-    .action((name: string, o: { dir?: string; core?: string; force?: boolean }) => {
-      try {
-        const files = scaffoldPlugin({
-          name,
-          dir: o.dir ?? `plugins/${name}`,
-          ...(o.core ? { coreDir: o.core } : {}),
-          ...(o.force ? { force: true } : {}),
-        });
-        for (const f of files) process.stdout.write(`wrote ${f}\n`);
-        process.stdout.write(
-          `next: npx vitest run ${o.dir ?? `plugins/${name}`}  (and read docs/plugins.md)\n`,
-        );
-      } catch (e) {
-        if (!(e instanceof ScaffoldError)) throw e;
-        process.stderr.write(`viommu plugin new: ${e.message}\n`);
-        process.exitCode = 2;
-      }
-    });
+    .addHelpText('after', NEW_PLUGIN_HELP)
+    .action(
+      (
+        name: string,
+        o: { standalone?: boolean; dir?: string; dependency?: string; core?: string; force?: boolean },
+        cmd: Command,
+      ) => {
+        if (o.standalone && o.core)
+          usage(cmd, '--core is for the in-repo scaffold; a standalone project imports viommu-sim');
+        if (!o.standalone && o.dependency) usage(cmd, '--dependency needs --standalone');
+        try {
+          if (o.standalone) {
+            const dir = o.dir ?? name;
+            const files = scaffoldStandalone({
+              name,
+              dir,
+              ...(o.dependency ? { dependency: o.dependency } : {}),
+              ...(o.force ? { force: true } : {}),
+            });
+            for (const f of files) process.stdout.write(`wrote ${f}\n`);
+            process.stdout.write(
+              `next: cd ${dir} && npm install && npm test && npx viommu run scenarios  (see its README.md)\n`,
+            );
+            return;
+          }
+          const dir = o.dir ?? `plugins/${name}`;
+          const files = scaffoldPlugin({
+            name,
+            dir,
+            ...(o.core ? { coreDir: o.core } : {}),
+            ...(o.force ? { force: true } : {}),
+          });
+          for (const f of files) process.stdout.write(`wrote ${f}\n`);
+          process.stdout.write(
+            `next: npx vitest run ${dir}, then run a scenario on it: viommu run <scenario> --plugin ./${dir}/index.ts  (docs/plugins.md)\n`,
+          );
+        } catch (e) {
+          if (!(e instanceof ScaffoldError)) throw e;
+          process.stderr.write(`viommu plugin new: ${e.message}\n`);
+          process.exitCode = 2;
+        }
+      },
+    );
 
   program
     .command('plugins')

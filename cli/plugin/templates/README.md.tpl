@@ -8,12 +8,21 @@ passes the contract suite as generated.
 - `unit.ts`: the unit: `translate()`, commands, stats, snapshot, and `saveState`/`loadState` for snapshots.
 - `contract.test.ts`: runs the shared contract suite against it.
 
-It passes `npm run lint` as generated too; run `npm run format` on the files
-you change. Scenarios cannot use it until it is added to
-`cli/builtin-plugins.ts` and the CLI is rebuilt with `npm run build`:
-before that, `viommu run` skips its targets (`plugin "__NAME__" is not loaded`).
-Once it is listed, `npm test` wants a golden in `scenarios/` that runs on it
-(docs/plugins.md §6).
+It imports only the public API (`core/index.ts`, what `viommu-sim` exports)
+and the contract suite (`core/testing/index.ts`, `viommu-sim/testing`), so it
+can move to a project of its own unchanged. It passes `npm run lint` as
+generated too; run `npm run format` on the files you change.
+
+Run a scenario on it without editing anything else (`--plugin` loads a
+TypeScript module, no build step; a `viommu.config.ts` listing it does the same
+for every command):
+
+    npm run build
+    node dist/cli.js run my.scenario.json --plugin ./plugins/__NAME__/index.ts
+
+To ship it with viommu-sim, add it to `cli/builtin-plugins.ts` (the CLI's
+composition root; core needs no edit). From then on `npm test` wants a golden
+in `scenarios/` that runs on it (docs/plugins.md).
 
 Next steps (docs/plugins.md walks through each): replace the table format with
 your architecture's, key the TLB the way your hardware keys it (build it from

@@ -1,4 +1,4 @@
-import { runIommuContract } from '__CORE__/testing/contract.js';
+import { runIommuContract } from '__TESTING__';
 import plugin from './index.js';
 
 const TABLE = '0x100000';

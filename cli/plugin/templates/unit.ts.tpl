@@ -5,25 +5,31 @@
  * A direct-mapped TLB caches entries until invalidated, so a missing
  * invalidation is observable, as on real hardware.
  */
-import { type CacheCounters, emptyCounters } from '__CORE__/cache/stats.js';
-import type { EventSink } from '__CORE__/events/event-map.js';
-import type { PhysMemory } from '__CORE__/memory/phys-memory.js';
-import { parseSafe } from '__CORE__/model/hex.js';
-import { FAULT_KIND, type TranslationRequest, type TranslationResult } from '__CORE__/model/translation.js';
-import type {
-  DeviceConfig,
-  IommuUnit,
-  JsonObject,
-  JsonValue,
-  PageRequestInput,
-  UnitCapabilities,
-  UnitStats,
-} from '__CORE__/plugin/contract.js';
-import { copyInto } from '__CORE__/state/stateful.js';
-import { type ErrnoCode, fail, ok, type UapiResult } from '__CORE__/uapi/errno.js';
-import type { VendorOps } from '__CORE__/uapi/vendor-ops.js';
+import {
+  type CacheCounters,
+  copyInto,
+  type DeviceConfig,
+  type ErrnoCode,
+  type EventSink,
+  emptyCounters,
+  FAULT_KIND,
+  fail,
+  type IommuUnit,
+  type JsonObject,
+  type JsonValue,
+  ok,
+  type PageRequestInput,
+  type PhysMemory,
+  parseSafe,
+  type TranslationRequest,
+  type TranslationResult,
+  type UapiResult,
+  type UnitCapabilities,
+  type UnitStats,
+  type VendorOps,
+} from '__API__';
 
-declare module '__CORE__/events/event-map.js' {
+declare module '__API__' {
   interface SimEventMap {
     '__NAME__.fault.recorded': { sid: number; vpn: number; kind: number };
   }
