@@ -1,16 +1,23 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
-export default defineConfig({
+/** Slow: packs, installs from the registry and runs a standalone project (`npm run test:pack`). */
+const PACK_TEST = 'test/pack.e2e.test.ts';
+
+export default defineConfig(({ mode }) => ({
   test: {
-    include: [
-      'cli/**/*.test.ts',
-      'core/**/*.test.ts',
-      'plugins/**/*.test.ts',
-      'scenarios/**/*.test.ts',
-      'test/**/*.test.ts',
-    ],
+    include:
+      mode === 'pack'
+        ? [PACK_TEST]
+        : [
+            'cli/**/*.test.ts',
+            'core/**/*.test.ts',
+            'plugins/**/*.test.ts',
+            'scenarios/**/*.test.ts',
+            'test/**/*.test.ts',
+          ],
+    exclude: mode === 'pack' ? configDefaults.exclude : [...configDefaults.exclude, PACK_TEST],
     setupFiles: ['./core/testing/setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
   },
-});
+}));
