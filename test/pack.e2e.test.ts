@@ -74,6 +74,17 @@ describe('a standalone plugin project on the packed package', () => {
     expect(run.out).not.toMatch(/^SKIP/m);
     expect(run.status, run.out).toBe(0);
 
+    // In CI the scenario's missing golden fails, naming the command that records it.
+    const ci = sh('npx', ['viommu', 'run', 'scenarios'], project, { CI: 'true' });
+    const record = 'viommu run scenarios/map-translate-invalidate.scenario.json --target linear-io --update';
+    expect(ci.out).toContain(`missing, and CI is set; record it with: ${record}`);
+    expect(ci.status, ci.out).toBe(1);
+    const update = sh('npx', record.split(' '), project);
+    expect(update.status, update.out).toBe(0);
+    const recorded = sh('npx', ['viommu', 'run', 'scenarios'], project, { CI: 'true' });
+    expect(recorded.out).toMatch(/golden:match/);
+    expect(recorded.status, recorded.out).toBe(0);
+
     // Without the config file the plugin is not loaded, and --plugin loads it.
     renameSync(join(project, 'viommu.config.ts'), join(project, 'viommu.config.off'));
     const skipped = sh('npx', ['viommu', 'run', 'scenarios'], project);

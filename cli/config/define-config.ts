@@ -13,6 +13,13 @@ export interface RunDefaults {
   readonly out?: string;
   /** Log format (`--format`). */
   readonly format?: 'jsonl' | 'binary';
+  /** Reporters (`--reporter`, repeatable): default, json, junit, dot. */
+  readonly reporters?: readonly ('default' | 'json' | 'junit' | 'dot')[];
+  /**
+   * Where reporters write (`--output-file`), relative to the config file: `{ junit: 'reports/viommu.xml' }`,
+   * or one path when one reporter is chosen. A reporter without a file writes to stdout.
+   */
+  readonly outputFile?: string | Readonly<Partial<Record<'default' | 'json' | 'junit' | 'dot', string>>>;
 }
 
 export interface ViommuConfig {

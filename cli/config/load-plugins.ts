@@ -98,8 +98,23 @@ export async function loadConfig(file: string, shown = file): Promise<ViommuConf
       if (key === 'out' && typeof v !== 'string') throw configError(shown, 'run.out: expected a string');
       else if (key === 'format' && v !== 'jsonl' && v !== 'binary')
         throw configError(shown, 'run.format: expected "jsonl" or "binary"');
-      else if (key !== 'out' && key !== 'format')
-        throw configError(shown, `run.${key}: unknown field (known: out, format)`);
+      else if (
+        key === 'reporters' &&
+        (!Array.isArray(v) || v.some((r) => !['default', 'json', 'junit', 'dot'].includes(r as string)))
+      )
+        throw configError(shown, 'run.reporters: expected an array of "default", "json", "junit", "dot"');
+      else if (
+        key === 'outputFile' &&
+        typeof v !== 'string' &&
+        (typeof v !== 'object' ||
+          v === null ||
+          Object.entries(v).some(
+            ([k, f]) => !['default', 'json', 'junit', 'dot'].includes(k) || typeof f !== 'string',
+          ))
+      )
+        throw configError(shown, 'run.outputFile: expected a path or { <reporter>: path }');
+      else if (!['out', 'format', 'reporters', 'outputFile'].includes(key))
+        throw configError(shown, `run.${key}: unknown field (known: out, format, reporters, outputFile)`);
     }
   }
   return config as ViommuConfig;

@@ -134,7 +134,9 @@ describe('viommu run', () => {
   test('writes a JUnit report', async () => {
     const junit = join(dir, 'junit.xml');
     await runCli(['run', scenarioFile, '--no-golden', '--junit', junit, '--out', join(dir, 'o5')]);
-    expect(readFileSync(junit, 'utf8')).toMatch(/<testcase classname="flat" name="cli\/basic@flat"\/>/);
+    expect(readFileSync(junit, 'utf8')).toMatch(
+      /<testcase classname="flat" name="cli\/basic@flat" file="[^"]*basic\.scenario\.json" time="\d+\.\d{3}"\/>/,
+    );
   });
 
   test('a target whose plugin is not loaded is skipped; if all are, exit 3', async () => {

@@ -28,6 +28,14 @@ export interface CliContext {
   exit(code: number): void;
   /** Base for relative display paths. */
   readonly cwd: string;
+  /** The CI environment variable is set (not "false" or "0"): `viommu run` requires golden logs. */
+  readonly ci?: boolean;
+}
+
+/** The CI variable set to anything but an empty string, "false" or "0" (what CI services export). */
+export function isCi(env: NodeJS.ProcessEnv): boolean {
+  const v = env.CI;
+  return v !== undefined && v !== '' && v !== 'false' && v !== '0';
 }
 
 export function processContext(): CliContext {
@@ -40,5 +48,6 @@ export function processContext(): CliContext {
       process.exitCode = Math.max(Number(process.exitCode ?? 0), code);
     },
     cwd: process.cwd(),
+    ci: isCi(process.env),
   };
 }

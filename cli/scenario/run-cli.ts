@@ -20,6 +20,8 @@ export interface RunCliOptions {
   readonly plugins?: readonly AnyPlugin[];
   /** Pretend stderr is a terminal (progress bars). */
   readonly tty?: boolean;
+  /** Behave as with the CI variable set (a missing golden fails); default false, whatever the environment. */
+  readonly ci?: boolean;
 }
 
 /** `args` without the program name, e.g. ['run', 'scenarios', '--json']. */
@@ -40,6 +42,7 @@ export async function runCli(args: readonly string[], options: RunCliOptions = {
       code = Math.max(code, c);
     },
     cwd: options.cwd ?? process.cwd(),
+    ci: options.ci ?? false,
   };
   const program = new Command('viommu')
     .exitOverride()

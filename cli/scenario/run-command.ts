@@ -1,13 +1,22 @@
 /** `viommu run <scenario|dir>...`: run scenarios, check expectations and goldens, write logs, summarise. */
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { describeDivergence, divergenceJson } from '../../core/replay/describe.js';
-import { findScenarioFiles } from '../../core/scenario/load.js';
+import { displayPath, findScenarioFiles } from '../../core/scenario/load.js';
+import type { RunDefaults } from '../config/define-config.js';
 import { configOption, pluginContext, pluginOption } from '../config/plugin-options.js';
+import { usage } from '../usage.js';
 import { type CliContext, EXIT } from './context.js';
 import { reportFatal } from './errors.js';
-import { junitXml } from './junit.js';
+import {
+  chooseReporters,
+  dotReport,
+  junitReport,
+  REPORTER_NAMES,
+  type ReporterChoice,
+  ReporterUsageError,
+} from './reporters.js';
 import { type RunEntry, type RunFilesResult, runScenarioFiles } from './run-scenarios.js';
 
 interface RunFlags {
@@ -22,6 +31,8 @@ interface RunFlags {
   config?: string;
   json?: boolean;
   junit?: string;
+  reporter?: string[];
+  outputFile?: string[];
   quiet?: boolean;
   snapshots?: string;
 }
@@ -44,8 +55,24 @@ export function registerRun(program: Command, outer: CliContext): void {
     .option('--no-golden', 'do not compare with golden logs')
     .option('-t, --target <name>', 'only this target of each scenario (matching none: exit 2)')
     .option('--only <name>', 'only targets of this plugin or with this name (matching none: exit 2)')
-    .option('--json', 'machine-readable result on stdout')
-    .option('--junit <file>', 'write a JUnit XML report')
+    .addOption(
+      new Option(
+        '--reporter <name>',
+        'how to report: default (text and a table), json, junit (XML), dot (one character per run); repeatable',
+      )
+        .choices(REPORTER_NAMES)
+        .argParser(collect),
+    )
+    .option(
+      '--output-file <[name=]file>',
+      'write a reporter to a file instead of stdout: json=out.json, junit=report.xml, or a path when one reporter is chosen; repeatable',
+      collect,
+    )
+    .option('--json', 'machine-readable result on stdout (same as --reporter json)')
+    .option(
+      '--junit <file>',
+      'also write a JUnit XML report (same as --reporter junit --output-file junit=FILE)',
+    )
     .option('-q, --quiet', 'print only failures and the summary')
     .option(
       '--snapshots <dir>',
@@ -53,12 +80,33 @@ export function registerRun(program: Command, outer: CliContext): void {
     )
     .addOption(pluginOption())
     .addOption(configOption())
+    .addHelpText('after', RUN_HELP)
     .action(async (paths: string[], flags: RunFlags, cmd: Command) => {
-      const loaded = await pluginContext(outer, flags);
+      let reporters: ReporterChoice[];
+      try {
+        reporters = chooseReporters(flags);
+      } catch (e) {
+        if (!(e instanceof ReporterUsageError)) throw e;
+        usage(cmd, e.message);
+      }
+      // JSON on stdout: errors that end the command are JSON too, and no progress bar.
+      let jsonOut = reporters.some((r) => r.name === 'json' && r.file === null);
+      const loaded = await pluginContext(outer, { ...flags, json: jsonOut });
       if (loaded === null) return;
       const { ctx } = loaded;
       // The config's defaults apply where the command line left commander's default.
       const defaults = loaded.config?.config.run ?? {};
+      if (defaults.reporters !== undefined || defaults.outputFile !== undefined) {
+        try {
+          reporters = configReporters(flags, defaults, dirname(loaded.config!.file));
+        } catch (e) {
+          if (!(e instanceof ReporterUsageError)) throw e;
+          ctx.err(`viommu: ${displayPath(loaded.config!.file, ctx.cwd)}: run: ${e.message}\n`);
+          ctx.exit(EXIT.INPUT);
+          return;
+        }
+        jsonOut = reporters.some((r) => r.name === 'json' && r.file === null);
+      }
       if (cmd.getOptionValueSource('out') === 'default' && defaults.out !== undefined)
         flags.out = resolve(dirname(loaded.config!.file), defaults.out);
       if (cmd.getOptionValueSource('format') === 'default' && defaults.format !== undefined)
@@ -66,9 +114,9 @@ export function registerRun(program: Command, outer: CliContext): void {
       try {
         const files: string[] = [];
         for (const p of paths) {
-          if (!existsSync(p))
+          if (!existsSync(resolve(ctx.cwd, p)))
             throw Object.assign(new Error(`${p}: no such file or directory`), { code: 'ENOENT' });
-          files.push(...findScenarioFiles(p));
+          files.push(...findScenarioFiles(resolve(ctx.cwd, p)));
         }
         const { entries, targets } = runScenarioFiles(ctx, files, {
           ...(flags.out ? { out: flags.out } : {}),
@@ -77,8 +125,10 @@ export function registerRun(program: Command, outer: CliContext): void {
           golden: flags.golden,
           ...(flags.target ? { target: flags.target } : {}),
           ...(flags.only ? { only: flags.only } : {}),
-          progress: !flags.json,
+          progress: !jsonOut,
           ...(flags.snapshots ? { snapshots: flags.snapshots } : {}),
+          requireGoldens: ctx.ci === true,
+          updateCommand: (file, target) => updateCommand(ctx.cwd, file, target, flags),
         });
         let code = Math.max(EXIT.OK, ...entries.map((e) => e.exit));
         if (entries.length > 0 && entries.every((e) => e.status === 'skipped'))
@@ -86,16 +136,64 @@ export function registerRun(program: Command, outer: CliContext): void {
         if (files.length === 0) code = Math.max(code, EXIT.INPUT);
         const unmatched = unmatchedFilter(flags, targets);
         if (unmatched !== null) code = Math.max(code, EXIT.USAGE);
-        if (flags.junit) writeFileSync(flags.junit, junitXml(entries.map(junitCase)));
-        if (flags.json) ctx.out(`${JSON.stringify(jsonReport(entries, flags.out ?? null, code), null, 2)}\n`);
-        else printReport(ctx, entries, flags);
+        for (const r of reporters) {
+          const text =
+            r.name === 'json'
+              ? `${JSON.stringify(jsonReport(entries, flags.out ?? null, code), null, 2)}\n`
+              : r.name === 'junit'
+                ? junitReport(entries)
+                : r.name === 'dot'
+                  ? dotReport(entries)
+                  : defaultReport(entries, flags);
+          if (r.file === null) ctx.out(text);
+          else {
+            mkdirSync(dirname(resolve(ctx.cwd, r.file)), { recursive: true });
+            writeFileSync(resolve(ctx.cwd, r.file), text);
+          }
+        }
         if (files.length === 0) ctx.err('viommu: no *.scenario.json files found\n');
         if (unmatched !== null) ctx.err(`viommu: ${unmatched}\n`);
         ctx.exit(code);
       } catch (e) {
-        reportFatal(ctx, e, Boolean(flags.json));
+        reportFatal(ctx, e, jsonOut);
       }
     });
+}
+
+/** The reporters with the config's defaults: its reporters unless the command line names some, its files for those chosen. */
+function configReporters(flags: RunFlags, defaults: RunDefaults, base: string): ReporterChoice[] {
+  const fromFlags = Boolean(flags.reporter?.length || flags.json);
+  const names = fromFlags ? chooseReporters(flags).map((r) => r.name) : [...(defaults.reporters ?? [])];
+  const of = defaults.outputFile;
+  let outputFile = flags.outputFile ?? [];
+  if (outputFile.length === 0 && of !== undefined) {
+    outputFile =
+      typeof of === 'string'
+        ? [resolve(base, of)]
+        : Object.entries(of)
+            .filter(([name]) => names.includes(name as ReporterChoice['name']))
+            .map(([name, file]) => `${name}=${resolve(base, file!)}`);
+  }
+  return chooseReporters({ ...flags, outputFile }, fromFlags ? [] : names);
+}
+
+const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
+
+const RUN_HELP = `
+Reporters (vitest's spelling): the human summary on the terminal and a machine file for CI in one run:
+  viommu run scenarios --reporter default --reporter junit --output-file junit=reports/viommu.xml
+  viommu run scenarios --reporter json --output-file out.json
+
+Golden logs: each target's log is compared with <scenario>.<target>.events.jsonl beside the scenario.
+With the CI environment variable set, a missing golden fails (as vitest treats a missing snapshot);
+record it with --update. A mismatch ends with the command that re-records it.`;
+
+/** The shell words of \`viommu run\` that re-record one target's golden, with the plugins of this run. */
+function updateCommand(cwd: string, file: string, target: string, flags: RunFlags): string {
+  const words = ['viommu', 'run', displayPath(file, cwd), '--target', target, '--update'];
+  if (flags.config) words.push('--config', flags.config);
+  for (const p of flags.plugin ?? []) words.push('--plugin', p);
+  return words.map((w) => (/^[\w./@=:+-]+$/.test(w) ? w : `'${w.replaceAll("'", "'\\''")}'`)).join(' ');
 }
 
 /**
@@ -115,16 +213,6 @@ function unmatchedFilter(flags: RunFlags, targets: RunFilesResult['targets']): s
   const have = [`targets: ${distinct(targets.map((t) => t.name))}`];
   if (only) have.unshift(`plugins: ${distinct(targets.map((t) => t.plugin))}`);
   return `no target matches ${given.join(' and ')}; the scenarios have ${have.join('; ')}`;
-}
-
-function junitCase(e: RunEntry) {
-  const status = e.status === 'invalid' ? 'error' : e.status;
-  return {
-    suite: e.plugin === '-' ? 'invalid' : e.plugin,
-    name: `${e.scenario}@${e.target}`,
-    status,
-    ...(e.failures.length ? { message: e.failures[0], details: e.failures.join('\n') } : {}),
-  } as const;
 }
 
 interface PluginSummary {
@@ -179,14 +267,21 @@ function jsonReport(entries: readonly RunEntry[], out: string | null, code: numb
     ok: code === EXIT.OK,
     logs: out,
     summary,
-    runs: entries.map(({ divergence, exit: _exit, ...e }) => ({
+    runs: entries.map(({ divergence, exit: _exit, seconds: _seconds, ...e }) => ({
       ...e,
       divergence: divergence ? divergenceJson(divergence) : null,
     })),
   };
 }
 
-function printReport(ctx: CliContext, entries: readonly RunEntry[], flags: RunFlags): void {
+/** The default reporter: a line per run (failures and divergence under it), a table per plugin, the counts. */
+function defaultReport(entries: readonly RunEntry[], flags: RunFlags): string {
+  let text = '';
+  const ctx = {
+    out: (t: string) => {
+      text += t;
+    },
+  };
   for (const e of entries) {
     const mark = e.status === 'passed' ? 'PASS' : e.status === 'skipped' ? 'SKIP' : 'FAIL';
     if (!flags.quiet || (e.status !== 'passed' && e.status !== 'skipped')) {
@@ -194,10 +289,14 @@ function printReport(ctx: CliContext, entries: readonly RunEntry[], flags: RunFl
       ctx.out(`${mark} ${e.scenario}@${e.target} (${e.commands} commands, ${e.events} events${golden})\n`);
     }
     if (e.status === 'passed') continue;
-    for (const f of e.failures.slice(0, 10)) ctx.out(`     ${f.split('\n').join('\n     ')}\n`);
-    if (e.failures.length > 10) ctx.out(`     ... ${e.failures.length - 10} more\n`);
     if (e.divergence)
       ctx.out(`     ${describeDivergence(e.divergence, 'golden', 'run').split('\n').join('\n     ')}\n`);
+    // The first nine and the last (a golden's, if any: it ends with the command that re-records it).
+    const shown = e.failures.length > 10 ? [...e.failures.slice(0, 9), e.failures.at(-1)!] : e.failures;
+    shown.forEach((f, i) => {
+      if (i === 9 && e.failures.length > 10) ctx.out(`     ... ${e.failures.length - 10} more\n`);
+      ctx.out(`     ${f.split('\n').join('\n     ')}\n`);
+    });
   }
   const rows = summarise(entries).map((s) => [
     s.plugin,
@@ -234,4 +333,5 @@ function printReport(ctx: CliContext, entries: readonly RunEntry[], flags: RunFl
     const n = entries.reduce((sum, e) => sum + e.snapshots.length, 0);
     ctx.out(`snapshots: ${n} written under ${flags.snapshots}\n`);
   }
+  return text;
 }

@@ -31,6 +31,10 @@ export interface RunFileOptions {
   readonly simulatorVersion?: string;
   /** Write a snapshot at each checkpoint under this directory. */
   readonly snapshots?: string;
+  /** A missing golden fails (CI is set), as vitest treats a missing snapshot in CI. */
+  readonly requireGoldens?: boolean;
+  /** The command that re-records one target's golden, ending a golden failure's message. */
+  readonly updateCommand?: (scenarioFile: string, target: string) => string;
 }
 
 export type RunStatus = 'passed' | 'failed' | 'skipped' | 'invalid' | 'error';
@@ -54,6 +58,8 @@ export interface RunEntry {
   readonly iotlbLookups: number;
   /** Exit code this entry asks for. */
   readonly exit: number;
+  /** Wall-clock seconds the run took (JUnit's time; not in --json, which stays byte-identical). */
+  readonly seconds?: number;
 }
 
 /** What runScenarioFiles did: one entry per run, and every target there was to choose from. */
@@ -129,7 +135,9 @@ export function runScenarioFiles(
       }
       bar.update(fi, files.length, runName(scenario, target));
       try {
-        entries.push(runOne(ctx, host, path, scenario, target, opts, base));
+        const start = performance.now();
+        const entry = runOne(ctx, host, path, scenario, target, opts, base);
+        entries.push({ ...entry, seconds: (performance.now() - start) / 1000 });
       } catch (e) {
         const failures = [errorMessage(e)];
         entries.push({
@@ -172,8 +180,16 @@ function runOne(
     writeFileSync(gpath, goldenBytes(run.header, run.records));
     golden = 'updated';
   } else if (opts.golden) {
-    if (!existsSync(gpath)) golden = 'missing';
-    else {
+    const rerecord = () =>
+      opts.updateCommand?.(path, target.name) ??
+      `viommu run ${displayPath(path, ctx.cwd)} --target ${target.name} --update`;
+    if (!existsSync(gpath)) {
+      golden = 'missing';
+      if (opts.requireGoldens)
+        failures.push(
+          `golden ${displayPath(gpath, ctx.cwd)}: missing, and CI is set; record it with: ${rerecord()}`,
+        );
+    } else {
       const cmp = compareWithGolden(
         run.header,
         run.records,
@@ -184,7 +200,7 @@ function runOne(
       divergence = cmp.divergence;
       if (!cmp.ok)
         failures.push(
-          `golden ${displayPath(gpath, ctx.cwd)}: ${cmp.headerProblem ?? `differs at seq ${cmp.divergence?.seq}`}`,
+          `golden ${displayPath(gpath, ctx.cwd)}: ${cmp.headerProblem ?? `differs at seq ${cmp.divergence?.seq}`}; if the change is meant, re-record it with: ${rerecord()}`,
         );
     }
   }
