@@ -15,6 +15,7 @@ export const ENTRY_POINTS = {
   testing: 'core/testing/index.ts',
   'testing-setup': 'core/testing/setup.ts',
   config: 'cli/config/define-config.ts',
+  plugins: 'cli/builtin-plugins.ts',
   cli: 'cli/main.ts',
 };
 

@@ -2,11 +2,11 @@
  * The standalone route, as a plugin author takes it: pack viommu-sim, scaffold a plugin project
  * in a temporary folder that depends on the tarball, `npm install` it from the registry, then its
  * `npm test`, `npx viommu run scenarios` (config file), the same with `--plugin ./src/index.ts`
- * and no config, and a strict `tsc --noEmit`. Slow (a build and an install): `npm run test:pack`,
+ * and no config, the README's library program, and a strict `tsc --noEmit`. Slow (a build and an install): `npm run test:pack`,
  * outside the default run; .ci/run calls it.
  */
 import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -29,7 +29,11 @@ function sh(cmd: string, args: readonly string[], cwd: string, env: NodeJS.Proce
     env: { ...baseEnv, NO_COLOR: '1', ...env },
     maxBuffer: 64 << 20,
   });
-  return { status: r.status, out: `$ ${cmd} ${args.join(' ')}\n${r.stdout}\n${r.stderr}${r.error ?? ''}` };
+  return {
+    status: r.status,
+    stdout: r.stdout,
+    out: `$ ${cmd} ${args.join(' ')}\n${r.stdout}\n${r.stderr}${r.error ?? ''}`,
+  };
 }
 
 describe('a standalone plugin project on the packed package', () => {
@@ -95,6 +99,30 @@ describe('a standalone plugin project on the packed package', () => {
     expect(flag.out).not.toMatch(/^SKIP/m);
     expect(flag.status, flag.out).toBe(0);
     renameSync(join(project, 'viommu.config.off'), join(project, 'viommu.config.ts'));
+
+    // The README's library program, type-checked with the project below and run on the package.
+    copyFileSync(join(repo, 'examples/run-scenario.ts'), join(project, 'src/run-scenario.ts'));
+    const scenario = join(work, 'streaming-hits.scenario.json');
+    copyFileSync(join(repo, 'scenarios/flat/streaming-hits.scenario.json'), scenario);
+    const bundle = sh(
+      'npx',
+      [
+        'esbuild',
+        'src/run-scenario.ts',
+        '--bundle',
+        '--platform=node',
+        '--format=esm',
+        '--packages=external',
+      ],
+      project,
+    );
+    expect(bundle.status, bundle.out).toBe(0);
+    writeFileSync(join(project, 'run-scenario.mjs'), bundle.stdout);
+    const library = sh(process.execPath, ['run-scenario.mjs', scenario], project);
+    expect(library.out).toContain(
+      'flat: 513 translations, 0 faults, IOTLB 497/513 hits, 0 failed expectations',
+    );
+    expect(library.status, library.out).toBe(0);
 
     // strict, noUncheckedIndexedAccess, exactOptionalPropertyTypes, skipLibCheck false: the
     // project's sources and configs against viommu-sim's declarations (and vitest's).
