@@ -1,8 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { Command } from 'commander';
 import { afterAll, describe, expect, it } from 'vitest';
+import { registerPluginCommands } from '../cli/plugin/commands.js';
 import {
   dependencySpec,
   ScaffoldError,
@@ -159,6 +161,25 @@ describe('viommu plugin new', () => {
     );
     expect(dependencySpec(repo, join(repo, 'p'), '1.2.3')).toBe('file:..');
     expect(() => dependencySpec(join(work, 'missing.tgz'), project, '1.2.3')).toThrow(/no such file/);
+  });
+
+  it('refuses --core with --standalone and --dependency without it (usage, exit 2)', async () => {
+    let err = '';
+    const program = new Command().exitOverride().configureOutput({
+      writeErr: (t) => {
+        err += t;
+      },
+      writeOut: () => undefined,
+    });
+    registerPluginCommands(program, () => []);
+    const dir = join(work, 'usage');
+    const parse = (args: string[]) =>
+      program.parseAsync(['plugin', 'new', 'u', '--dir', dir, ...args], { from: 'user' });
+    await expect(parse(['--standalone', '--core', 'core'])).rejects.toMatchObject({ exitCode: 2 });
+    expect(err).toMatch(/--core is for the in-repo scaffold/);
+    await expect(parse(['--dependency', '1.0.0'])).rejects.toMatchObject({ exitCode: 2 });
+    expect(err).toMatch(/--dependency needs --standalone/);
+    expect(existsSync(dir)).toBe(false);
   });
 
   it('refuses a bad name and a non-empty folder', () => {

@@ -78,7 +78,7 @@ export function junitReport(entries: readonly RunEntry[]): string {
       name: `${e.scenario}@${e.target}`,
       file: e.file,
       seconds: e.seconds ?? 0,
-      status: e.status === 'invalid' ? 'error' : e.status === 'error' ? 'error' : e.status,
+      status: e.status === 'invalid' ? 'error' : e.status,
       ...(e.failures.length ? { message: e.failures[0]!, details: e.failures.join('\n') } : {}),
     })),
   );
@@ -88,7 +88,8 @@ export function junitReport(entries: readonly RunEntry[]): string {
 export function dotReport(entries: readonly RunEntry[]): string {
   const mark = { passed: '.', failed: 'F', invalid: 'E', error: 'E', skipped: 's' } as const;
   const dots = entries.map((e) => mark[e.status]).join('');
-  const lines = [dots.replace(/(.{80})/g, '$1\n')];
+  // 80 to a line; none when nothing ran.
+  const lines: string[] = [...(dots.match(/.{1,80}/g) ?? [])];
   for (const e of entries) {
     if (e.status === 'passed' || e.status === 'skipped') continue;
     lines.push(`${mark[e.status]} ${e.scenario}@${e.target}: ${e.failures[0] ?? e.status}`);
