@@ -77,6 +77,13 @@ describe('reporters', () => {
     expect(JSON.parse(readFileSync(out, 'utf8')).summary[0].plugin).toBe('flat');
     const dot = await runCli(['run', file, '--reporter', 'dot']);
     expect(dot.stdout).toBe('.\n1 runs: 1 passed, 0 failed, 0 skipped\n');
+    // A failed expectation: F, then the run and its first failure, then the counts.
+    writeFileSync(file, readFileSync(file, 'utf8').replace('"translations": 513', '"translations": 514'));
+    const failed = await runCli(['run', file, '--reporter', 'dot', '--no-golden']);
+    expect(failed.code).toBe(EXIT.MISMATCH);
+    expect(failed.stdout).toMatch(
+      /^F\nF flat\/streaming-hits@flat: .*translations.*\n1 runs: 0 passed, 1 failed, 0 skipped\n$/,
+    );
   });
 
   it('refuses combinations that would mix machine output into stdout or leave a file unassigned', async () => {
