@@ -188,7 +188,7 @@ Golden logs: each target's log is compared with <scenario>.<target>.events.jsonl
 With the CI environment variable set, a missing golden fails (as vitest treats a missing snapshot);
 record it with --update. A mismatch ends with the command that re-records it.`;
 
-/** The shell words of \`viommu run\` that re-record one target's golden, with the plugins of this run. */
+/** The shell words of `viommu run` that re-record one target's golden, with the plugins of this run. */
 function updateCommand(cwd: string, file: string, target: string, flags: RunFlags): string {
   const words = ['viommu', 'run', displayPath(file, cwd), '--target', target, '--update'];
   if (flags.config) words.push('--config', flags.config);
