@@ -189,11 +189,14 @@ describe('viommu run: malformed command data', () => {
   });
 
   it('a plugin that throws during a step is a plugin error (exit 3), naming the file and step', async () => {
-    const file = withStep({ label: 'boom', type: 'flat.crash.now', data: {} }, 'plugin-threw');
+    const file = withStep(
+      { label: 'boom', type: 'flat.crash.now', data: { message: 'asked to crash' } },
+      'plugin-threw',
+    );
     const r = await runCli(['run', file, '--no-golden', '--out', join(dir, 'o9')]);
     expect(r.code, r.stdout + r.stderr).toBe(EXIT.PLUGIN);
     expect(r.stdout + r.stderr).toMatch(
-      /plugin-threw\.scenario\.json: steps\[\d+\] "boom": flat\.crash\.now: /,
+      /plugin-threw\.scenario\.json: steps\[\d+\] "boom" \(flat\.crash\.now, seq \d+\): plugin error: plugin "flat" threw: flat: asked to crash/,
     );
   });
 

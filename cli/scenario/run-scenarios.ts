@@ -176,7 +176,9 @@ function runOne(
   let golden: RunEntry['golden'] = 'not-checked';
   let divergence: Divergence | null = null;
   const gpath = goldenPath(path, target.name);
-  if (opts.update) {
+  if (run.error !== null) {
+    // A run cut short by a plugin error is neither compared with nor written as a golden.
+  } else if (opts.update) {
     writeFileSync(gpath, goldenBytes(run.header, run.records));
     golden = 'updated';
   } else if (opts.golden) {
@@ -214,7 +216,7 @@ function runOne(
   const failed = failures.length > 0;
   return {
     ...base,
-    status: failed ? 'failed' : 'passed',
+    status: run.error !== null ? 'error' : failed ? 'failed' : 'passed',
     failures,
     golden,
     divergence,
@@ -225,6 +227,6 @@ function runOne(
     translations: run.stats.translations,
     iotlbHits: run.iotlb.hits,
     iotlbLookups: run.iotlb.lookups,
-    exit: failed ? EXIT.MISMATCH : EXIT.OK,
+    exit: run.error !== null ? EXIT.PLUGIN : failed ? EXIT.MISMATCH : EXIT.OK,
   };
 }

@@ -16,8 +16,10 @@ export interface SimEventMap {
   'core.command.completed':
     | { ok: true; errno: null; value: JsonValue }
     | { ok: false; errno: string; detail: string };
-  /** A command's handler threw: the command failed, the run goes on. */
+  /** A command was refused as malformed (a bad field, an unknown type): it failed with EINVAL, the run goes on. */
   'core.command.failed': { code: string; message: string };
+  /** A plugin threw during a command (not an errno): the last record of its run. */
+  'core.plugin.failed': { plugin: string; unit: string | null; code: string; message: string };
   /** Something the kernel (or the hardware) does silently, made visible. */
   'core.diagnostic.noted': { unit: string; what: string; detail: JsonObject };
   /** A fault or page request reached the device's registered fault handler (iommu_report_device_fault). */

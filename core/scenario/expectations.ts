@@ -29,6 +29,9 @@ export function checkStep(
   events: readonly EventRecord[],
 ): string[] {
   const out: string[] = [];
+  // A plugin's exception is not an outcome: whatever `e` says, it does not hold.
+  const crashed = events.find((r) => r.type === 'core.plugin.failed');
+  if (crashed) return [`plugin error: ${show(crashed.data)}`];
   const failed = events.find((r) => r.type === 'core.command.failed');
   if (!e) {
     if (failed) out.push(`command threw: ${show(failed.data)}`);

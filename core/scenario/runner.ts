@@ -3,15 +3,18 @@
  * config, executes every command, checks each step's expectation against the
  * command's result and the events it caused, then the run's expectations
  * against the unit's counters. Records go to the given sinks (a log writer)
- * and are kept for the caller (golden comparison, reports).
+ * and are kept for the caller (golden comparison, reports). A plugin that
+ * throws ends the target's run there with `error` set (never a failed step
+ * an expectation could accept).
  */
 
-import { ERROR_CODES, ViommuError } from '../errors/viommu-error.js';
+import { ERROR_CODES } from '../errors/viommu-error.js';
 import type { EventRecord, LogHeader, LogRecord } from '../events/log/records.js';
 import { LOG_FORMAT, LOG_FORMAT_VERSION } from '../events/log/records.js';
 import type { JsonValue, UnitStats } from '../plugin/contract.js';
 import type { PluginHost } from '../plugin/host.js';
 import { createSimulator } from '../replay/sim-factory.js';
+import { isPluginFailure } from '../sim/plugin-failure.js';
 import type { RecordSink, Simulator } from '../sim/simulator.js';
 import { checkCommandTypes } from './command-types.js';
 import { type CompiledCommand, compileTarget, DIGEST_COMMAND } from './compile.js';
@@ -45,6 +48,11 @@ export interface TargetRun {
   readonly header: LogHeader;
   readonly records: readonly LogRecord[];
   readonly failures: readonly Failure[];
+  /**
+   * A plugin threw (never an errno): the run stopped at that command, whose records end with
+   * `core.plugin.failed`. The target's result is an error (exit 3), whatever the steps expected.
+   */
+  readonly error: { readonly plugin: string; readonly seq: number; readonly message: string } | null;
   readonly stats: UnitStats;
   /** Records of each type. */
   readonly counts: ReadonlyMap<string, number>;
@@ -105,9 +113,24 @@ export function runTarget(
   checkCommandTypes(scenario.file, compiled.commands, sim, host.get(target.plugin).meta);
   const failures: Failure[] = [];
   const total = compiled.commands.length;
-  compiled.commands.forEach((cmd, i) => {
+  let error: TargetRun['error'] = null;
+  for (let i = 0; i < total && error === null; i++) {
+    const cmd = compiled.commands[i];
     const start = records.length;
-    const result = sim.execute({ type: cmd.type, data: cmd.data });
+    let result: ReturnType<Simulator['execute']>;
+    try {
+      result = sim.execute({ type: cmd.type, data: cmd.data });
+    } catch (e) {
+      if (!isPluginFailure(e)) throw e;
+      // The target stops here whatever the step expected; its records so far are kept.
+      error = { plugin: e.plugin, seq: e.seq, message: e.detail };
+      failures.push({
+        origin: `${scenario.file}: ${stepName(cmd)} (${cmd.type}, seq ${e.seq})`,
+        seq: e.seq,
+        message: `plugin error: plugin "${e.plugin}" threw: ${e.detail}`,
+      });
+      break;
+    }
     const seq = records[start].seq;
     const caused = records.slice(start + 1) as EventRecord[];
     if (cmd.expect === undefined) refuseMalformed(scenario.file, cmd, caused);
@@ -120,11 +143,14 @@ export function runTarget(
     }
     if (cmd.type === DIGEST_COMMAND) options.onCheckpoint?.(sim, header);
     options.onProgress?.(i + 1, total);
-  });
+  }
   const unit = sim.units.values().next().value!;
   const stats = unit.stats();
-  for (const e of [scenario.expect, target.expect]) {
-    for (const message of checkRun(e, stats, counts)) failures.push({ origin: 'expect', message });
+  // After a plugin error the unit's counters describe a run cut short: run expectations are not judged.
+  if (error === null) {
+    for (const e of [scenario.expect, target.expect]) {
+      for (const message of checkRun(e, stats, counts)) failures.push({ origin: 'expect', message });
+    }
   }
   const commands = records.filter((r) => r.kind === 'command').length;
   return {
@@ -133,6 +159,7 @@ export function runTarget(
     header,
     records,
     failures,
+    error,
     stats,
     counts,
     commands,
@@ -144,16 +171,14 @@ export function runTarget(
 /**
  * A step without an expectation whose command the simulator refused as malformed (an unknown
  * type, a missing or misspelled field) makes the scenario invalid: exit 4, naming the file and
- * the step, as a load-time error would. One whose plugin threw is a plugin error: exit 3. With
- * an expectation, the expectation judges.
+ * the step, as a load-time error would. With an expectation, the expectation judges. (A plugin
+ * that threw never gets here: see PluginFailure.)
  */
 function refuseMalformed(file: string, cmd: CompiledCommand, caused: readonly EventRecord[]): void {
   const failed = caused.find((r) => r.type === 'core.command.failed');
   if (failed === undefined) return;
   const { code, message } = failed.data as { code: string; message: string };
   const where = stepName(cmd);
-  if (code === ERROR_CODES.PLUGIN_THREW)
-    throw new ViommuError(ERROR_CODES.PLUGIN_THREW, `${file}: ${where}: ${cmd.type}: ${message}`);
   if (code !== ERROR_CODES.COMMAND_INVALID && code !== ERROR_CODES.COMMAND_UNKNOWN) return;
   throw new ScenarioError(SCENARIO_ERROR_CODES.INVALID, file, [
     { path: where, message: `${cmd.type}: ${message}` },

@@ -3,6 +3,7 @@ import type { LogRecord } from '../events/log/records.js';
 import { PluginHost } from '../plugin/host.js';
 import { flatPlugin } from '../testing/flat-plugin.js';
 import type { SimConfig } from './config.js';
+import { PluginFailure } from './plugin-failure.js';
 import { Simulator } from './simulator.js';
 
 const config: SimConfig = {
@@ -103,15 +104,44 @@ describe('Simulator records', () => {
 });
 
 describe('Simulator containment', () => {
-  it('a plugin that throws fails only its command and records why', () => {
+  it('a plugin that throws is not an errno: the failure is recorded, then thrown as a PluginFailure', () => {
     const records: LogRecord[] = [];
     const s = sim(records);
-    const r = s.execute({ type: 'flat.crash.now', data: { unit: 'a' } });
-    expect(r.ok).toBe(false);
-    const failed = records.find((x) => x.type === 'core.command.failed');
-    expect(failed?.data).toEqual({ code: 'VIOMMU_ERR_PLUGIN_THREW', message: 'flat: asked to crash' });
+    let thrown: unknown;
+    try {
+      s.execute({ type: 'flat.crash.now', data: { unit: 'a', message: 'asked to crash' } });
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toBeInstanceOf(PluginFailure);
+    expect(thrown).toMatchObject({
+      plugin: 'flat',
+      seq: 1,
+      command: 'flat.crash.now',
+      code: 'VIOMMU_ERR_PLUGIN_THREW',
+    });
+    expect(records.map((r) => r.type)).toEqual(['flat.crash.now', 'core.plugin.failed']);
+    expect(records[1]).toMatchObject({
+      cause: 1,
+      data: { plugin: 'flat', unit: 'a', code: 'VIOMMU_ERR_PLUGIN_THREW', message: 'flat: asked to crash' },
+    });
+    // The simulator itself is not left mid-command: the next command gets its own seq and cause.
     s.execute({ type: 'flat.map', data: { unit: 'a', iova: '0x1000', pa: '0x9000' } });
-    expect(dma(s, 'nic', '0x1000').ok).toBe(true);
+    expect(records.at(-1)).toMatchObject({ type: 'core.command.completed', cause: 3 });
+  });
+
+  it('a command refused as malformed (a ViommuError of command kind) stays an EINVAL result', () => {
+    const records: LogRecord[] = [];
+    const s = sim(records);
+    expect(s.execute({ type: 'device.dma.access', data: { device: 'nope', iova: '0x0' } })).toMatchObject({
+      ok: false,
+      errno: 'EINVAL',
+    });
+    expect(records.map((r) => r.type)).toEqual([
+      'device.dma.access',
+      'core.command.failed',
+      'core.command.completed',
+    ]);
   });
 
   it('a throwing observer does not stop the bus or the run', () => {

@@ -4,8 +4,10 @@
  * by type, architecture commands by their scope to the unit they name),
  * every event it causes is appended after it with `cause` = its seq, and a
  * result event closes it. Records go to the log sink and then to the bus, in
- * one deterministic order. A handler that throws does not stop the run: its
- * command gets a failed result and a `core.command.failed` event.
+ * one deterministic order. A command refused as malformed (a ViommuError of
+ * COMMAND_INVALID / COMMAND_UNKNOWN) gets an EINVAL result and a
+ * `core.command.failed` event; any other exception is a plugin failure:
+ * `core.plugin.failed` is recorded and execute() throws a PluginFailure.
  */
 import type { DependencyContainer } from 'tsyringe';
 import { ERROR_CODES, isViommuError, ViommuError } from '../errors/viommu-error.js';
@@ -25,6 +27,7 @@ import { COMMAND_HANDLERS, type CommandHandler } from './commands/index.js';
 import { DEFAULT_TIMING, deviceConfig, type SimConfig, type TimingSpec } from './config.js';
 import { FaultRouting } from './fault-routing.js';
 import { FieldReads } from './field-reads.js';
+import { isCommandRejection, PluginFailure, unitOfCommand } from './plugin-failure.js';
 import { SeededRng } from './rng.js';
 
 /** A run's state between commands (Simulator.saveState); structured-clone data. */
@@ -240,8 +243,17 @@ export class Simulator {
     try {
       result = this.#dispatch(cmd);
     } catch (e) {
-      const code = isViommuError(e) ? e.code : ERROR_CODES.PLUGIN_THREW;
       const message = e instanceof Error ? e.message : String(e);
+      if (!isCommandRejection(e)) {
+        // Not an errno: recorded, then thrown past every expectation (see plugin-failure.ts).
+        const unit = unitOfCommand(cmd.type, cmd.data, this.units, this.devices);
+        const plugin = unit?.plugin ?? 'core';
+        const code = isViommuError(e) ? e.code : ERROR_CODES.PLUGIN_THREW;
+        this.emit('core.plugin.failed', { plugin, unit: unit?.id ?? null, code, message });
+        this.#cause = saved;
+        throw new PluginFailure(plugin, seq, cmd.type, e);
+      }
+      const code = (e as ViommuError).code;
       this.emit('core.command.failed', { code, message });
       result = { ok: false, errno: 'EINVAL', detail: `${code}: ${message}` };
     }

@@ -7,6 +7,7 @@
  */
 
 import { type CacheCounters, emptyCounters } from '../cache/stats.js';
+import { ERROR_CODES, ViommuError } from '../errors/viommu-error.js';
 import type { EventSink } from '../events/event-map.js';
 import { hex64, parseSafe } from '../model/hex.js';
 import { FAULT_KIND, type TranslationRequest, type TranslationResult } from '../model/translation.js';
@@ -172,6 +173,18 @@ export class FlatUnit implements IommuUnit {
   }
 
   command(type: string, data: JsonObject): UapiResult<JsonValue> {
+    try {
+      return this.#command(type, data);
+    } catch (e) {
+      // A bad field (parseSafe's RangeError) is the command's fault: EINVAL naming the field. Any
+      // other exception is a bug of this plugin, and the run reports it as a plugin error.
+      if (e instanceof RangeError)
+        throw new ViommuError(ERROR_CODES.COMMAND_INVALID, `${type}: ${e.message}`);
+      throw e;
+    }
+  }
+
+  #command(type: string, data: JsonObject): UapiResult<JsonValue> {
     switch (type) {
       case 'flat.map': {
         const pasid = typeof data.pasid === 'number' ? data.pasid : -1;
@@ -194,7 +207,9 @@ export class FlatUnit implements IommuUnit {
         this.#cacheKey.fill(ABSENT);
         return ok(null);
       case 'flat.crash.now':
-        throw new Error('flat: asked to crash');
+        // A plugin bug on demand, for plugin-error tests; without `message` it is a plain EINVAL.
+        if (typeof data.message !== 'string') return fail('EINVAL', 'flat.crash.now: needs "message"');
+        throw new Error(`flat: ${data.message}`);
       default:
         return fail('EOPNOTSUPP', `flat: unknown command "${type}"`);
     }

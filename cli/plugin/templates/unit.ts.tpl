@@ -11,6 +11,7 @@ import {
   type DeviceConfig,
   type ErrnoCode,
   type EventSink,
+  ERROR_CODES,
   emptyCounters,
   FAULT_KIND,
   fail,
@@ -27,6 +28,7 @@ import {
   type UnitCapabilities,
   type UnitStats,
   type VendorOps,
+  ViommuError,
 } from '__API__';
 
 declare module '__API__' {
@@ -161,6 +163,18 @@ export class __CLASS__Unit implements IommuUnit {
   }
 
   command(type: string, data: JsonObject): UapiResult<JsonValue> {
+    try {
+      return this.#command(type, data);
+    } catch (e) {
+      // A bad field (parseSafe's RangeError) is the command's fault: EINVAL naming the field. Any
+      // other exception is a bug of this plugin, and the run reports it as a plugin error.
+      if (e instanceof RangeError)
+        throw new ViommuError(ERROR_CODES.COMMAND_INVALID, `${type}: ${e.message}`);
+      throw e;
+    }
+  }
+
+  #command(type: string, data: JsonObject): UapiResult<JsonValue> {
     switch (type) {
       case '__NAME__.table.set':
         this.#tableBase = parseSafe(data.base, 'base');
