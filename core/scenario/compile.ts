@@ -6,6 +6,7 @@
  * the other workloads become one `workload.dma.run` command each, and a
  * `core.state.digest` checkpoint is put after every `checkpointEvery` commands.
  */
+import { checkPayload } from '../events/log/payload-check.js';
 import { hex64 } from '../model/hex.js';
 import type { JsonObject, JsonValue } from '../plugin/contract.js';
 import type { SimConfig } from '../sim/config.js';
@@ -53,6 +54,12 @@ export function compileTarget(scenario: Scenario, target: TargetSpec): CompiledR
   };
   push(target.setup, `targets[${ti}].setup`, true);
   push(scenario.steps, 'steps', false);
+  // What the log could not record is refused here, naming the file and the step (a template's
+  // placeholder can put a deep `with` value deeper still).
+  for (const c of out) {
+    const p = checkPayload(c.data, 'data');
+    if (p !== null) problems.push({ path: `${c.origin}: ${c.type}: ${p.path}`, message: p.problem });
+  }
   if (problems.length > 0) throw new ScenarioError(SCENARIO_ERROR_CODES.INVALID, scenario.file, problems);
   return {
     config,
@@ -75,7 +82,8 @@ function withCheckpoints(cmds: readonly CompiledCommand[], every: number): Compi
   return out;
 }
 
-const SETUP_EXPECT: StepExpectation = { ok: true };
+/** The expectation of set-up steps and of a template's inner commands when none is written: success. */
+export const SETUP_EXPECT: StepExpectation = { ok: true };
 
 function expand(
   s: StepSpec,

@@ -6,7 +6,7 @@
 import { ViommuError } from '../errors/viommu-error.js';
 
 export const SCENARIO_ERROR_CODES = {
-  /** The file is not readable or not JSON. */
+  /** The file is not readable, or not strict JSON (syntax, BOM, duplicate key, too deep or large). */
   UNREADABLE: 'VIOMMU_ERR_SCENARIO_UNREADABLE',
   /** The JSON does not follow the scenario format. */
   INVALID: 'VIOMMU_ERR_SCENARIO_INVALID',
@@ -16,6 +16,15 @@ export interface ScenarioProblem {
   /** Field path inside the file, e.g. `steps[3].data.iova` ("" for the whole file). */
   readonly path: string;
   readonly message: string;
+  /** 1-based line and column in the file, when the problem is one of JSON text. */
+  readonly line?: number;
+  readonly column?: number;
+}
+
+/** `file line L column C: path: message`, or `file: path: message`. */
+function describeProblem(file: string, p: ScenarioProblem): string {
+  const where = p.line !== undefined ? `${file} line ${p.line} column ${p.column ?? 1}:` : `${file}:`;
+  return `${where} ${p.path ? `${p.path}: ` : ''}${p.message}`;
 }
 
 export class ScenarioError extends ViommuError {
@@ -27,7 +36,7 @@ export class ScenarioError extends ViommuError {
     file: string,
     problems: readonly ScenarioProblem[],
   ) {
-    super(code, problems.map((p) => `${file}: ${p.path ? `${p.path}: ` : ''}${p.message}`).join('\n'));
+    super(code, problems.map((p) => describeProblem(file, p)).join('\n'));
     this.name = 'ScenarioError';
     this.file = file;
     this.problems = problems;

@@ -1,25 +1,31 @@
 /**
  * Reading scenario files: one file, or every `*.scenario.json` under a
- * directory (sorted, so runs are in a stable order). JSON syntax errors name
- * the line and column; format errors come from validate.ts.
+ * directory (sorted, so runs are in a stable order). JSON problems (syntax,
+ * a BOM, duplicate keys, too deep or too large) name the line, column and
+ * path; format errors come from validate.ts.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { DEFAULT_JSON_LIMITS, JsonInputError, parseStrictJson } from '../json/strict-json.js';
+import type { JsonValue } from '../plugin/contract.js';
 import { SCENARIO_ERROR_CODES, ScenarioError } from './errors.js';
 import type { Scenario } from './types.js';
 import { validateScenario } from './validate.js';
 
 export const SCENARIO_SUFFIX = '.scenario.json';
 
-/** Parses scenario JSON text; `file` is the name used in messages. */
+/**
+ * Parses scenario JSON text strictly (no BOM, no duplicate keys, nesting and size limited: see
+ * core/json/strict-json.ts) and validates it; `file` is the name used in messages.
+ */
 export function parseScenario(text: string, file: string): Scenario {
-  let raw: unknown;
+  let raw: JsonValue;
   try {
-    raw = JSON.parse(text);
+    raw = parseStrictJson(text, file);
   } catch (e) {
-    throw new ScenarioError(SCENARIO_ERROR_CODES.UNREADABLE, file, [
-      { path: '', message: jsonProblem(text, e) },
-    ]);
+    if (!(e instanceof JsonInputError)) throw e;
+    const { line, column, path, message } = e.problem;
+    throw new ScenarioError(SCENARIO_ERROR_CODES.UNREADABLE, file, [{ path, message, line, column }]);
   }
   return validateScenario(raw, file);
 }
@@ -28,6 +34,9 @@ export function parseScenario(text: string, file: string): Scenario {
 export function loadScenarioFile(path: string, shownAs = path): Scenario {
   let text: string;
   try {
+    const size = statSync(path).size;
+    if (size > DEFAULT_JSON_LIMITS.maxChars)
+      throw new Error(`${size} bytes is larger than the limit of ${DEFAULT_JSON_LIMITS.maxChars}`);
     text = readFileSync(path, 'utf8');
   } catch (e) {
     throw new ScenarioError(SCENARIO_ERROR_CODES.UNREADABLE, shownAs, [
@@ -56,15 +65,4 @@ export function findScenarioFiles(pathOrDir: string): string[] {
 /** Relative path with forward slashes, for stable messages and ids. */
 export function displayPath(path: string, base = process.cwd()): string {
   return relative(base, path).split('\\').join('/') || path;
-}
-
-function jsonProblem(text: string, e: unknown): string {
-  const msg = e instanceof Error ? e.message : String(e);
-  const m = /position (\d+)/.exec(msg);
-  if (!m) return `not valid JSON: ${msg}`;
-  const pos = Number(m[1]);
-  const before = text.slice(0, pos);
-  const line = before.split('\n').length;
-  const col = pos - before.lastIndexOf('\n');
-  return `not valid JSON at line ${line} column ${col}: ${msg.replace(/ in JSON at position \d+.*$/, '')}`;
 }

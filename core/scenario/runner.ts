@@ -17,7 +17,7 @@ import { createSimulator } from '../replay/sim-factory.js';
 import { isPluginFailure } from '../sim/plugin-failure.js';
 import type { RecordSink, Simulator } from '../sim/simulator.js';
 import { checkCommandTypes } from './command-types.js';
-import { type CompiledCommand, compileTarget, DIGEST_COMMAND } from './compile.js';
+import { type CompiledCommand, compileTarget, DIGEST_COMMAND, SETUP_EXPECT } from './compile.js';
 import { SCENARIO_ERROR_CODES, ScenarioError } from './errors.js';
 import { checkRun, checkStep, iotlbCounters } from './expectations.js';
 import type { Scenario, TargetSpec } from './types.js';
@@ -133,7 +133,7 @@ export function runTarget(
     }
     const seq = records[start].seq;
     const caused = records.slice(start + 1) as EventRecord[];
-    if (cmd.expect === undefined) refuseMalformed(scenario.file, cmd, caused);
+    if (cmd.expect === undefined || cmd.expect === SETUP_EXPECT) refuseMalformed(scenario.file, cmd, caused);
     for (const message of checkStep(cmd.expect, result, caused)) {
       failures.push({
         origin: `${stepName(cmd)} (${cmd.type}, seq ${seq})`,
@@ -169,7 +169,8 @@ export function runTarget(
 }
 
 /**
- * A step without an expectation whose command the simulator refused as malformed (an unknown
+ * A step without a written expectation (a set-up step or a template's inner command expects
+ * success implicitly) whose command the simulator refused as malformed (an unknown
  * type, a missing or misspelled field) makes the scenario invalid: exit 4, naming the file and
  * the step, as a load-time error would. With an expectation, the expectation judges. (A plugin
  * that threw never gets here: see PluginFailure.)

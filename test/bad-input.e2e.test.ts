@@ -1,0 +1,144 @@
+/**
+ * Every family of bad scenario input gets exit 4 and a message that names the file and where in
+ * it (line and column for JSON text, a JSON path for values): text that is not JSON, a BOM,
+ * duplicate keys, nesting and size past the limits, bad fields in set-up steps and templates.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { EXIT } from '../cli/scenario/context.js';
+import { runCli } from '../cli/scenario/run-cli.js';
+
+const repo = resolve(import.meta.dirname, '..');
+const BASE_TEXT = readFileSync(join(repo, 'scenarios', 'flat', 'streaming-hits.scenario.json'), 'utf8');
+const dir = mkdtempSync(join(tmpdir(), 'viommu-bad-input-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+// biome-ignore lint/suspicious/noExplicitAny: a scenario being damaged on purpose
+type Raw = any;
+const base = (): Raw => JSON.parse(BASE_TEXT);
+
+/** Runs `viommu run <name>.scenario.json` (shown by its bare name) and returns exit code and output. */
+async function run(name: string, text: string): Promise<{ code: number; out: string }> {
+  writeFileSync(join(dir, `${name}.scenario.json`), text);
+  const r = await runCli(
+    ['run', join(dir, `${name}.scenario.json`), '--no-golden', '--out', join(dir, 'out'), '--json'],
+    {
+      cwd: dir,
+    },
+  );
+  const report = JSON.parse(r.stdout) as { runs: { status: string; failures: string[] }[] };
+  return { code: r.code, out: report.runs.flatMap((x) => x.failures).join('\n') };
+}
+
+describe('scenario text', () => {
+  it('that is not JSON: the line and column', async () => {
+    const text = BASE_TEXT.replace('"seed": 7,', '"seed": 7,,');
+    const r = await run('syntax', text);
+    expect(r.code).toBe(EXIT.INPUT);
+    expect(r.out).toBe(
+      'syntax.scenario.json line 8 column 13: not valid JSON: expected a "quoted" property name (no trailing commas) (after seed)',
+    );
+  });
+
+  it('with a byte-order mark', async () => {
+    const r = await run('bom', `\ufeff${BASE_TEXT}`);
+    expect(r.code).toBe(EXIT.INPUT);
+    expect(r.out).toBe(
+      'bom.scenario.json line 1 column 1: starts with a byte-order mark (U+FEFF): save the file as UTF-8 without BOM',
+    );
+  });
+
+  it('with a duplicate key: its path (JSON.parse would keep the last one silently)', async () => {
+    const text = BASE_TEXT.replace('"access": "r" }', '"access": "r", "access": "w" }');
+    const r = await run('dup', text);
+    expect(r.code).toBe(EXIT.INPUT);
+    expect(r.out).toBe(
+      'dup.scenario.json line 22 column 69: steps[0].data.access: duplicate key "access" (JSON.parse would silently keep the last one)',
+    );
+  });
+
+  it('a million arrays deep in the description: refused at the depth limit, no stack overflow', async () => {
+    const s = base();
+    const text = JSON.stringify(s).replace(
+      '"title":',
+      `"description":${'['.repeat(1e6)}${']'.repeat(1e6)},"title":`,
+    );
+    const r = await run('deep-description', text);
+    expect(r.code).toBe(EXIT.INPUT);
+    expect(r.out).toMatch(
+      /^deep-description\.scenario\.json line 1 column \d+: description(\[0\]){63}: nested deeper than 64 levels$/,
+    );
+  });
+
+  it('nested too deep in step data: the file and the step, not a log stream', async () => {
+    const s = base();
+    let nest: Raw = 1;
+    for (let i = 0; i < 70; i++) nest = { x: nest };
+    s.steps[0].data.nest = nest;
+    const r = await run('deep-step', JSON.stringify(s));
+    expect(r.code).toBe(EXIT.INPUT);
+    expect(r.out).toMatch(
+      /^deep-step\.scenario\.json line 1 column \d+: steps\[0\]\.data\.nest(\.x){60}: nested deeper than 64 levels$/,
+    );
+  });
+
+  it('a template placeholder that puts a deep value deeper than a log can record', async () => {
+    const s = base();
+    let deep: Raw = 1;
+    for (let i = 0; i < 58; i++) deep = [deep];
+    s.targets[0].templates = {
+      m: [
+        {
+          type: 'flat.map',
+          data: { iova: '0x1000', pa: '0x2000', a: { b: { c: { d: { e: { f: { g: { h: '$v' } } } } } } } },
+        },
+      ],
+    };
+    s.steps.unshift({ use: 'm', with: { v: deep } });
+    const r = await run('deep-template', JSON.stringify(s));
+    expect(r.code).toBe(EXIT.INPUT);
+    expect(r.out).toMatch(
+      /^deep-template\.scenario\.json: steps\[0\] \(template "m"\[0\]\): flat\.map: data\.a\.b\.c\.d\.e\.f\.g\.h(\[0\]){56}: nested deeper than 64 levels$/,
+    );
+  });
+
+  it('larger than the size limit', async () => {
+    const s = base();
+    s.description = 'x'.repeat(16 * 1024 * 1024);
+    const r = await run('huge', JSON.stringify(s));
+    expect(r.code).toBe(EXIT.INPUT);
+    expect(r.out).toMatch(
+      /^huge\.scenario\.json: cannot read: \d+ bytes is larger than the limit of 16777216$/,
+    );
+  });
+});
+
+describe('bad fields where a step expects success implicitly', () => {
+  it('a misspelled field in a set-up step: exit 4 naming the file and the step, not a failed expectation', async () => {
+    const s = base();
+    s.targets[0].setup[0].data.prem = 3;
+    const r = await run('setup-typo', JSON.stringify(s));
+    expect(r.code).toBe(EXIT.INPUT);
+    expect(r.out).toBe(
+      'setup-typo.scenario.json: targets[0].setup[0]: flat.map: unknown field "prem" (read: pasid, iova, pa, pages, perm)',
+    );
+  });
+
+  it("a bad field in a template's data, used by a step with an expectation", async () => {
+    const s = base();
+    s.targets[0].templates = {
+      m: [
+        { type: 'flat.map', data: { iova: '$iova', pa: '0x2000', prem: 1 } },
+        { type: 'flat.tlb.flush', data: {} },
+      ],
+    };
+    s.steps.unshift({ use: 'm', with: { iova: '0x5000' }, expect: { ok: true } });
+    const r = await run('template-bad', JSON.stringify(s));
+    expect(r.code).toBe(EXIT.INPUT);
+    expect(r.out).toMatch(
+      /^template-bad\.scenario\.json: steps\[0\] \(template "m"\[0\]\): flat\.map: unknown field "prem"/,
+    );
+  });
+});
