@@ -142,3 +142,75 @@ describe('bad fields where a step expects success implicitly', () => {
     );
   });
 });
+
+describe('a log header that does not describe a valid run', () => {
+  /** Replays the flat streaming log with its header's config changed by `edit`. */
+  async function replayWith(
+    name: string,
+    edit: (config: Raw) => void,
+  ): Promise<{ code: number; out: string }> {
+    const r = await runCli([
+      'run',
+      join(repo, 'scenarios', 'flat'),
+      '--no-golden',
+      '--out',
+      join(dir, 'logs'),
+    ]);
+    expect(r.code).toBe(EXIT.OK);
+    const lines = readFileSync(join(dir, 'logs', 'flat', 'streaming-hits.flat.events.jsonl'), 'utf8').split(
+      '\n',
+    );
+    const header = JSON.parse(lines[0]!);
+    edit(header.config);
+    lines[0] = JSON.stringify(header);
+    writeFileSync(join(dir, `${name}.events.jsonl`), lines.join('\n'));
+    const rr = await runCli(['replay', join(dir, `${name}.events.jsonl`)], { cwd: dir });
+    return { code: rr.code, out: rr.stdout + rr.stderr };
+  }
+
+  it('a device\'s misspelled key: exit 4 with the file, line and field (was exit 3, unit "undefined")', async () => {
+    const r = await replayWith('unit-typo', (c) => {
+      c.devices[0].uint = c.devices[0].unit;
+      delete c.devices[0].unit;
+    });
+    expect(r.code).toBe(EXIT.INPUT);
+    expect(r.out).toContain(
+      'unit-typo.events.jsonl line 1: header: config.devices[0].uint: unknown key (known: name, unit, sid, pci, pasidBits, ats, pri, auxDomain)',
+    );
+  });
+
+  it('a device on a unit the config does not have', async () => {
+    const r = await replayWith('no-unit', (c) => {
+      c.devices[0].unit = 'flat9';
+    });
+    expect(r.code).toBe(EXIT.INPUT);
+    expect(r.out).toContain(
+      'no-unit.events.jsonl line 1: header: config.devices[0].unit: names no unit of this config (units: flat0)',
+    );
+  });
+
+  it('unit options the plugin refuses', async () => {
+    const r = await replayWith('bad-option', (c) => {
+      c.units[0].options = { cacheEntries: 3 };
+    });
+    expect(r.code).toBe(EXIT.INPUT);
+    expect(r.out).toContain(
+      'bad-option.events.jsonl line 1: header: config.units[0].options: plugin "flat" refuses them: flat options.cacheEntries: expected a power of two, got 3',
+    );
+  });
+
+  it('an unknown kernel, and a missing seed', async () => {
+    const k = await replayWith('kernel', (c) => {
+      c.kernel = 'v9.99';
+    });
+    expect(k.code).toBe(EXIT.INPUT);
+    expect(k.out).toContain(
+      'kernel.events.jsonl line 1: header: config.kernel: unknown kernel "v9.99" (known: v5.10',
+    );
+    const s = await replayWith('seed', (c) => {
+      delete c.seed;
+    });
+    expect(s.code).toBe(EXIT.INPUT);
+    expect(s.out).toContain('seed.events.jsonl line 1: header: config.seed: expected an integer');
+  });
+});

@@ -90,7 +90,7 @@ export function replayRecords(
   options: ReplayOptions = {},
 ): ReplayResult {
   const file = options.file ?? '<log>';
-  const config = configFromHeader(header, file);
+  const config = configFromHeader(header, file, host);
   for (const u of config.units) {
     if (!host.names().includes(u.plugin)) {
       throw new ViommuError(

@@ -9,6 +9,7 @@ import type { PluginHost } from '../plugin/host.js';
 import { DIGEST_COMMAND, WORKLOAD_COMMAND } from '../scenario/compile.js';
 import { workloadDmaRun } from '../scenario/workload-command.js';
 import type { SimConfig } from '../sim/config.js';
+import { checkSimConfig } from '../sim/config-check.js';
 import { type RecordSink, Simulator } from '../sim/simulator.js';
 import { stateDigestCommand } from './digest.js';
 
@@ -23,21 +24,25 @@ export function createSimulator(
   return sim;
 }
 
-/** The SimConfig recorded in a header; throws VIOMMU_ERR_LOG_CORRUPT naming the field when it is not one. */
-export function configFromHeader(header: LogHeader, file = '<log>'): SimConfig {
-  const c = header.config as { [k: string]: unknown } | null;
-  const bad = (field: string, what: string): never => {
+/**
+ * The SimConfig recorded in a header. Throws VIOMMU_ERR_LOG_CORRUPT (exit 4) naming the file,
+ * the line and the field when it does not describe a valid run: an unknown or misspelled key, a
+ * device naming no unit, a bad value, or (given the host) options a loaded plugin refuses.
+ */
+export function configFromHeader(header: LogHeader, file = '<log>', host?: PluginHost): SimConfig {
+  const parserOf = (name: string) => {
+    if (!host?.names().includes(name)) return undefined;
+    const plugin = host.get(name);
+    return (raw: Parameters<typeof plugin.parseOptions>[0]) => plugin.parseOptions(raw);
+  };
+  const found = checkSimConfig(header.config, parserOf);
+  if (found !== null) {
+    const field = found.path ? `config.${found.path}` : 'config';
     throw new LogError(
       LOG_ERROR_CODES.CORRUPT,
-      { file, line: 1, field: `config.${field}` },
-      `expected ${what} to rebuild the run`,
+      { file, line: 1, field },
+      `header: ${field}: ${found.problem}`,
     );
-  };
-  if (typeof c !== 'object' || c === null || Array.isArray(c)) return bad('', 'an object');
-  if (typeof c.seed !== 'number') bad('seed', 'a number');
-  if (typeof c.kernel !== 'string') bad('kernel', 'a string');
-  if (typeof c.memoryBytes !== 'number') bad('memoryBytes', 'a number');
-  if (!Array.isArray(c.units)) bad('units', 'an array');
-  if (!Array.isArray(c.devices)) bad('devices', 'an array');
-  return c as unknown as SimConfig;
+  }
+  return header.config as unknown as SimConfig;
 }

@@ -166,7 +166,7 @@ export function restoreSnapshot(
       );
     }
   }
-  const sim = createSimulator(host, configFromHeader(snap.meta.header, file), sinks);
+  const sim = createSimulator(host, configFromHeader(snap.meta.header, file, host), sinks);
   sim.loadState(snap.state);
   const digest = stateDigest(sim).digest;
   if (digest !== snap.meta.digest) {
