@@ -4,13 +4,14 @@
  * record and toggles EVTQ_PROD.OVFLG (spec 7.4); a record that cannot be written
  * (memory not backed) toggles GERROR.EVTQ_ABT_ERR, as QEMU does. Cold path.
  */
+
+import { writeField } from '../../core/bits/layout.js';
 import type { PhysMemory } from '../../core/memory/phys-memory.js';
 import { NO_PASID } from '../../core/model/translation.js';
 import type { FaultInfo } from './fault-info.js';
 import { SMMU_EVENT } from './faults.js';
 import type { RegisterFile } from './register-file.js';
 import { EVENT_BYTES, EVENT_FETCH_ADDR, encodeEvent } from './structures/event-record.js';
-import { writeField } from './structures/layout.js';
 import { CR0, GERROR, PROD_OVFLG, queueBaseAddr, queueFull, queueLog2Size } from './structures/registers.js';
 
 /** Where a fault's record went. */

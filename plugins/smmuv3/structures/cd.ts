@@ -3,7 +3,7 @@
  * translation regime of one substream. Only dw0..dw2 affect address
  * translation; MAIR/AMAIR in dw3.. are memory attributes, not modelled.
  */
-import { type Decoded, decodeLayout, encodeLayout, type Layout } from './layout.js';
+import { type Decoded, decodeLayout, encodeLayout, type Layout } from '../../../core/bits/layout.js';
 
 export const CD_BYTES = 64;
 export const CD_WORDS = 16;

@@ -3,7 +3,7 @@
  * One layout holds every operand at its bit position; each opcode uses a
  * subset. CMD_CFGI_ALL is CMD_CFGI_STE_RANGE with Range = 31.
  */
-import { type Decoded, decodeLayout, encodeLayout, type Layout } from './layout.js';
+import { type Decoded, decodeLayout, encodeLayout, type Layout } from '../../../core/bits/layout.js';
 
 export const CMD_BYTES = 16;
 export const CMD_WORDS = 4;

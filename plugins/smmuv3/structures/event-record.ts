@@ -3,7 +3,7 @@
  * The input address is split into its two 32-bit halves so that a 64-bit
  * address stays exact; IPA and fetch address share dw3 with different low bits.
  */
-import { type Decoded, decodeLayout, encodeLayout, type Layout } from './layout.js';
+import { type Decoded, decodeLayout, encodeLayout, type Layout } from '../../../core/bits/layout.js';
 
 export const EVENT_BYTES = 32;
 export const EVENT_WORDS = 8;

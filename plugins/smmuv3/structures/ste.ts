@@ -3,7 +3,7 @@
  * dw0..dw3 carry what this model uses. Plus the level-1 stream-table
  * descriptor of a 2-level stream table (spec 5.1; reference A.1).
  */
-import { type Decoded, decodeLayout, encodeLayout, type Layout } from './layout.js';
+import { type Decoded, decodeLayout, encodeLayout, type Layout } from '../../../core/bits/layout.js';
 
 export const STE_BYTES = 64;
 export const STE_WORDS = 16;

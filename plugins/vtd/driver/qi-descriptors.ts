@@ -1,23 +1,15 @@
 /**
  * Encoders of the 256-bit queued-invalidation descriptors the driver submits
- * (reference/vtd.md §5, reference/uapi.md §5.1). Each returns four qwords
- * [qw0, qw1, qw2, qw3] as bigints: UAPI calls are a cold path.
+ * (reference/vtd.md §5, reference/uapi.md §5.1), through the one codec of
+ * invalidation/descriptor.ts. Each returns four qwords [qw0, qw1, qw2, qw3] as
+ * bigints: UAPI calls are a cold path. A field the kernel's QI_* macro shifts
+ * in without a mask is encoded unmasked, so its overflow lands where Linux
+ * puts it.
  */
+import { encodeQi, QI } from '../invalidation/descriptor.js';
 
 export type QiDescriptor = readonly [bigint, bigint, bigint, bigint];
-
-/** VT-d 6.5.2 descriptor types. */
-export const QI_TYPE = {
-  CONTEXT_CACHE: 0x1,
-  IOTLB: 0x2,
-  DEV_IOTLB: 0x3,
-  IEC: 0x4,
-  WAIT: 0x5,
-  PASID_IOTLB: 0x6,
-  PASID_CACHE: 0x7,
-  PASID_DEV_IOTLB: 0x8,
-  PAGE_GROUP_RESPONSE: 0x9,
-} as const;
+type QiDescriptor4 = [bigint, bigint, bigint, bigint];
 
 /** Granularities as the driver names them (QI_GRAN_*, QI_PC_*, QI_DEV_IOTLB_GRAN_*). */
 export const QI_GRAN = {
@@ -32,7 +24,6 @@ export const QI_GRAN = {
 } as const;
 
 const PAGE_MASK = ~0xfffn & ((1n << 64n) - 1n);
-const U64 = (1n << 64n) - 1n;
 
 export interface PiotlbRequest {
   readonly did: number;
@@ -50,15 +41,18 @@ export interface PiotlbRequest {
  */
 export function encodePiotlb(r: PiotlbRequest): QiDescriptor | null {
   if (r.npages === 0n) return null;
-  const pasid = BigInt(r.pasid >>> 0) << 32n;
-  const did = BigInt(r.did & 0xffff) << 16n;
+  // QI_EIOTLB_PASID shifts the u32 PASID in unmasked; QI_EIOTLB_DID masks the DID.
+  const common = { did: r.did & 0xffff, pasid: r.pasid >>> 0 };
   if (r.npages === -1n) {
-    return [BigInt(QI_TYPE.PASID_IOTLB) | (BigInt(QI_GRAN.NONG_PASID) << 4n) | did | pasid, 0n, 0n, 0n];
+    return encodeQi(QI.PASID_IOTLB, { ...common, g: QI_GRAN.NONG_PASID }, 4, ['pasid']) as QiDescriptor4;
   }
-  const am = BigInt(ceilLog2(r.npages) & 0x3f);
-  const qw0 = BigInt(QI_TYPE.PASID_IOTLB) | (BigInt(QI_GRAN.PSI_PASID) << 4n) | did | pasid;
-  const qw1 = (r.addr & PAGE_MASK) | (r.ih ? 1n << 6n : 0n) | am;
-  return [qw0, qw1, 0n, 0n];
+  const am = ceilLog2(r.npages) & 0x3f;
+  return encodeQi(
+    QI.PASID_IOTLB,
+    { ...common, g: QI_GRAN.PSI_PASID, addr: r.addr & PAGE_MASK, ih: r.ih, am },
+    4,
+    ['pasid'],
+  ) as QiDescriptor4;
 }
 
 export interface PasidDevIotlbRequest {
@@ -79,44 +73,44 @@ export interface PasidDevIotlbRequest {
  */
 export function encodePasidDevIotlb(r: PasidDevIotlbRequest): QiDescriptor {
   const pfsid = r.pfsid & 0xffff;
-  const qw0 =
-    BigInt(QI_TYPE.PASID_DEV_IOTLB) |
-    (BigInt(r.qdep & 0x1f) << 4n) |
-    (BigInt(pfsid & 0xf) << 12n) |
-    (BigInt(r.sid & 0xffff) << 16n) |
-    (BigInt(r.pasid & 0xfffff) << 32n) |
-    (BigInt(pfsid >>> 4) << 52n);
-  let qw1 = r.addr & PAGE_MASK;
+  let addr = r.addr & PAGE_MASK;
   if (r.sizeOrder > 0) {
     const k = BigInt(r.sizeOrder);
-    qw1 |= ((1n << k) - 1n) << 12n;
-    qw1 &= ~(1n << (11n + k)) & U64;
-    qw1 |= 1n << 11n;
+    addr |= ((1n << k) - 1n) << 12n;
+    addr &= ~(1n << (11n + k)) & PAGE_MASK;
   }
-  return [qw0, qw1, 0n, 0n];
+  return encodeQi(
+    QI.PASID_DEVICE_TLB,
+    {
+      qdep: r.qdep & 0x1f,
+      pfsidLo: pfsid & 0xf,
+      sid: r.sid & 0xffff,
+      pasid: r.pasid & 0xfffff,
+      pfsidHi: pfsid >>> 4,
+      s: r.sizeOrder > 0,
+      addr,
+    },
+    4,
+  ) as QiDescriptor4;
 }
 
-/** PASID-cache invalidation (type 0x7): qw0 = type | G<<4 | DID<<16 | PASID<<32. */
+/** PASID-cache invalidation (type 0x7): G, DID, and the PASID shifted in unmasked (QI_PC_PASID). */
 export function encodePasidCache(did: number, pasid: number, granularity: number): QiDescriptor {
-  const qw0 =
-    BigInt(QI_TYPE.PASID_CACHE) |
-    (BigInt(granularity & 0x3) << 4n) |
-    (BigInt(did & 0xffff) << 16n) |
-    (BigInt(pasid >>> 0) << 32n);
-  return [qw0, 0n, 0n, 0n];
+  return encodeQi(QI.PASID_CACHE, { g: granularity & 0x3, did: did & 0xffff, pasid: pasid >>> 0 }, 4, [
+    'pasid',
+  ]) as QiDescriptor4;
 }
 
 /**
- * Invalidation wait (type 0x5) without status write (SW=0, IF=0): FN bit 6,
- * PD bit 7 (page-request drain), status data 63:32 (unused without SW).
+ * Invalidation wait (type 0x5) without status write (SW=0, IF=0): FN (fence), PD (page-request
+ * drain), status data (unused without SW).
  */
 export function encodeWait(fence: boolean, pageRequestDrain: boolean, statusData = 0): QiDescriptor {
-  const qw0 =
-    BigInt(QI_TYPE.WAIT) |
-    (fence ? 1n << 6n : 0n) |
-    (pageRequestDrain ? 1n << 7n : 0n) |
-    (BigInt(statusData >>> 0) << 32n);
-  return [qw0, 0n, 0n, 0n];
+  return encodeQi(
+    QI.INVALIDATION_WAIT,
+    { fn: fence, pd: pageRequestDrain, statusData: statusData >>> 0 },
+    4,
+  ) as QiDescriptor4;
 }
 
 /** ceil(log2(n)) for n >= 1 (the kernel's ilog2(roundup_pow_of_two(n))). */

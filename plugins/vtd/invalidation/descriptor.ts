@@ -1,45 +1,170 @@
 /**
- * Queued-invalidation descriptor layouts (reference/vtd.md §5): type codes,
- * fields and the reserved-bit masks the hardware checks. A descriptor is 2
- * qwords (128-bit) or 4 qwords (256-bit, IQA.DW = 1).
+ * The queued-invalidation descriptor codec (VT-d 6.5.2, reference/vtd.md §5):
+ * one declarative layout per descriptor type, from which everything else is
+ * derived — the type codes, the reserved-bit masks the hardware checks, the
+ * 256-bit-only set — and through which the driver encodes (qi-descriptors.ts,
+ * page-group responses), the hardware decodes (queued-invalidation.ts) and
+ * tests build descriptors (testing/descriptors.ts).
+ *
+ * A descriptor is 2 qwords (128-bit) or 4 (256-bit, IQA.DW = 1), held as
+ * bigints where software handles it and as eight 32-bit words
+ * (descriptorWords) where the hardware decodes it, so that decoding is number
+ * arithmetic. Field positions are `{ dw: qword, msb, lsb }` as in core/bits;
+ * `addr` fields (ADDR 63:12, status address 63:2) are kept in place.
  */
+import { type FieldSpec, getField, type Layout } from '../../../core/bits/index.js';
 
-export const QI_TYPE = {
-  CONTEXT_CACHE: 0x1,
-  IOTLB: 0x2,
-  DEVICE_TLB: 0x3,
-  INTERRUPT_ENTRY_CACHE: 0x4,
-  INVALIDATION_WAIT: 0x5,
-  PASID_IOTLB: 0x6,
-  PASID_CACHE: 0x7,
-  PASID_DEVICE_TLB: 0x8,
-  PAGE_GROUP_RESPONSE: 0x9,
-} as const;
+export interface QiLayout {
+  /** Type code: qw0 bits 3:0 (bits 11:9, type[6:4], are zero for every type modelled). */
+  readonly type: number;
+  /** Exists only in the 256-bit form (the PASID-granular types and page group responses). */
+  readonly only256?: true;
+  /** qw2/qw3 carry data (a page group response's private data) rather than reserved zeros. */
+  readonly data23?: true;
+  readonly fields: Layout;
+}
 
-/** Reserved bits of qw0 and qw1 per type (type[6:4] in qw0 11:9 is checked separately). */
-export const QI_RSVD: { readonly [type: number]: readonly [bigint, bigint] } = {
-  // G 5:4, DID 31:16, SID 47:32, FM 49:48.
-  1: [0xfffc_0000_0000_f1c0n, 0xffff_ffff_ffff_ffffn],
-  // G 5:4, DW 6, DR 7, DID 31:16; qw1 AM 5:0, IH 6, ADDR 63:12.
-  2: [0xffff_ffff_0000_f100n, 0xf80n],
-  // PFSID 15:12 and 63:52, MIP/QDEP 20:16, SID 47:32; qw1 S 0, ADDR 63:12.
-  3: [0x000f_0000_ffe0_01f0n, 0xffen],
-  // G 4, IM 31:27, IIDX 47:32.
-  4: [0xffff_0000_07ff_f1e0n, 0xffff_ffff_ffff_ffffn],
-  // IF 4, SW 5, FN 6, PD 7, status data 63:32; qw1 status address 63:2.
-  5: [0x0000_0000_ffff_f100n, 0x3n],
-  // G 5:4, DID 31:16, PASID 51:32; qw1 AM 5:0, IH 6, ADDR 63:12.
-  6: [0xfff0_0000_0000_f1c0n, 0xf80n],
-  // G 5:4, DID 31:16, PASID 51:32.
-  7: [0xfff0_0000_0000_f1c0n, 0xffff_ffff_ffff_ffffn],
-  // QDEP 8:4, PFSID 15:12 and 63:52, SID 31:16, PASID 51:32; qw1 G 0, S 11, ADDR 63:12.
-  8: [0x0n, 0x7fen],
-  // PASID-present 4, PDP 5, code 15:12, RID 31:16, PASID 51:32; qw1 LPIG 2, PRG index 11:3.
-  9: [0xfff0_0000_0000_01c0n, 0xffff_ffff_ffff_f003n],
+const f = (dw: number, msb: number, lsb: number): FieldSpec => ({ dw, msb, lsb });
+const at = (dw: number, msb: number, lsb: number): FieldSpec => ({ dw, msb, lsb, addr: true });
+
+/** qw0 3:0 and 11:9: the type, in every descriptor. */
+export const QI_TYPE_FIELDS = { type: f(0, 3, 0), typeHi: f(0, 11, 9) } as const;
+
+/** VT-d 6.5.2.x: every descriptor type the queue knows, field by field. */
+export const QI = {
+  /** 6.5.2.1 Context-cache invalidate: G 01 global, 10 domain, 11 device (SID under FM). */
+  CONTEXT_CACHE: {
+    type: 0x1,
+    fields: { g: f(0, 5, 4), did: f(0, 31, 16), sid: f(0, 47, 32), fm: f(0, 49, 48) },
+  },
+  /** 6.5.2.3 IOTLB invalidate: G 01 global, 10 domain, 11 page-selective (AM, IH, ADDR). */
+  IOTLB: {
+    type: 0x2,
+    fields: {
+      g: f(0, 5, 4),
+      dw: f(0, 6, 6),
+      dr: f(0, 7, 7),
+      did: f(0, 31, 16),
+      am: f(1, 5, 0),
+      ih: f(1, 6, 6),
+      addr: at(1, 63, 12),
+    },
+  },
+  /** 6.5.2.5 Device-TLB invalidate: ADDR with the PCIe ATS size bit S. */
+  DEVICE_TLB: {
+    type: 0x3,
+    fields: {
+      pfsidLo: f(0, 15, 12),
+      qdep: f(0, 20, 16),
+      sid: f(0, 47, 32),
+      pfsidHi: f(0, 63, 52),
+      s: f(1, 0, 0),
+      addr: at(1, 63, 12),
+    },
+  },
+  /** 6.5.2.7 Interrupt-entry-cache invalidate: G 0 global, 1 index-selective. */
+  INTERRUPT_ENTRY_CACHE: {
+    type: 0x4,
+    fields: { g: f(0, 4, 4), im: f(0, 31, 27), iidx: f(0, 47, 32) },
+  },
+  /** 6.5.2.8 Invalidation wait: IF, SW (write status data to the status address), FN, PD. */
+  INVALIDATION_WAIT: {
+    type: 0x5,
+    fields: {
+      if: f(0, 4, 4),
+      sw: f(0, 5, 5),
+      fn: f(0, 6, 6),
+      pd: f(0, 7, 7),
+      statusData: f(0, 63, 32),
+      statusAddr: at(1, 63, 2),
+    },
+  },
+  /** 6.5.2.4 PASID-based IOTLB invalidate: G 10 all in PASID, 11 page-selective within it. */
+  PASID_IOTLB: {
+    type: 0x6,
+    only256: true,
+    fields: {
+      g: f(0, 5, 4),
+      did: f(0, 31, 16),
+      pasid: f(0, 51, 32),
+      am: f(1, 5, 0),
+      ih: f(1, 6, 6),
+      addr: at(1, 63, 12),
+    },
+  },
+  /** 6.5.2.2 PASID-cache invalidate: G 00 domain, 01 PASID-selective, 11 global. */
+  PASID_CACHE: {
+    type: 0x7,
+    only256: true,
+    fields: { g: f(0, 5, 4), did: f(0, 31, 16), pasid: f(0, 51, 32) },
+  },
+  /** 6.5.2.6 PASID-based device-TLB invalidate: G (all PASIDs) qw1 bit 0, S bit 11. */
+  PASID_DEVICE_TLB: {
+    type: 0x8,
+    only256: true,
+    fields: {
+      qdep: f(0, 8, 4),
+      pfsidLo: f(0, 15, 12),
+      sid: f(0, 31, 16),
+      pasid: f(0, 51, 32),
+      pfsidHi: f(0, 63, 52),
+      g: f(1, 0, 0),
+      s: f(1, 11, 11),
+      addr: at(1, 63, 12),
+    },
+  },
+  /** 6.5.2.10 Page group response: the answer to a page request group; qw2/qw3 private data. */
+  PAGE_GROUP_RESPONSE: {
+    type: 0x9,
+    only256: true,
+    data23: true,
+    fields: {
+      pasidPresent: f(0, 4, 4),
+      pdp: f(0, 5, 5),
+      code: f(0, 15, 12),
+      rid: f(0, 31, 16),
+      pasid: f(0, 51, 32),
+      lpig: f(1, 2, 2),
+      prgIndex: f(1, 11, 3),
+    },
+  },
+} as const satisfies { readonly [name: string]: QiLayout };
+
+export type QiName = keyof typeof QI;
+
+/** Type codes by name (VT-d 6.5.2), derived from QI. */
+export const QI_TYPE = Object.fromEntries(Object.entries(QI).map(([n, l]) => [n, l.type])) as {
+  readonly [K in QiName]: (typeof QI)[K]['type'];
 };
 
+/** Layouts by type code. */
+export const QI_BY_TYPE: ReadonlyMap<number, QiLayout> = new Map(Object.values(QI).map((l) => [l.type, l]));
+
+const U64 = (1n << 64n) - 1n;
+
+/** The bits of a field, in place in its qword. */
+function fieldMask(spec: FieldSpec): bigint {
+  return ((1n << BigInt(spec.msb - spec.lsb + 1)) - 1n) << BigInt(spec.lsb);
+}
+
+/**
+ * Reserved bits of qw0 and qw1 per type: every bit no field claims (type[6:4] in qw0 11:9 is
+ * checked separately, before the type is known).
+ */
+export const QI_RSVD: { readonly [type: number]: readonly [bigint, bigint] } = Object.fromEntries(
+  Object.values(QI).map((l: QiLayout) => {
+    const used = [fieldMask(QI_TYPE_FIELDS.type) | fieldMask(QI_TYPE_FIELDS.typeHi), 0n];
+    for (const spec of Object.values(l.fields)) if (spec.dw < 2) used[spec.dw]! |= fieldMask(spec);
+    return [l.type, [U64 & ~used[0]!, U64 & ~used[1]!] as const];
+  }),
+);
+
 /** Descriptor types that exist only in the 256-bit form. */
-export const QI_256_ONLY: ReadonlySet<number> = new Set([0x6, 0x7, 0x8, 0x9]);
+export const QI_256_ONLY: ReadonlySet<number> = new Set(
+  Object.values(QI as { readonly [n: string]: QiLayout })
+    .filter((l) => l.only256)
+    .map((l) => l.type),
+);
 
 /**
  * QI_RSVD as 32-bit words, per type [qw0 31:0, qw0 63:32, qw1 31:0, qw1 63:32], for checking a
@@ -51,6 +176,48 @@ export const QI_RSVD_WORDS: { readonly [type: number]: readonly number[] } = Obj
     [Number(q0 & 0xffff_ffffn), Number(q0 >> 32n), Number(q1 & 0xffff_ffffn), Number(q1 >> 32n)],
   ]),
 );
+
+/** A field's value as software gives it to encodeQi. Booleans are 1 and 0. */
+export type QiValue = number | bigint | boolean;
+
+/**
+ * Builds a descriptor of `layout` (2 or `qwords` qwords) from field values. A field is masked to
+ * its width unless named in `unmasked`: then the value is shifted in whole, as the kernel's
+ * unmasked QI_* macros do (`((u64)pasid) << 32`), spilling into the bits above. `addr` fields
+ * take the value in place (a byte address), other fields the value itself.
+ */
+export function encodeQi<L extends QiLayout>(
+  layout: L,
+  values: { readonly [K in keyof L['fields']]?: QiValue },
+  qwords: 2 | 4,
+  unmasked: readonly (keyof L['fields'])[] = [],
+): bigint[] {
+  const d: bigint[] = qwords === 4 ? [BigInt(layout.type), 0n, 0n, 0n] : [BigInt(layout.type), 0n];
+  for (const name of Object.keys(values) as (keyof L['fields'] & string)[]) {
+    const v = values[name];
+    if (v === undefined || v === false) continue;
+    const spec = layout.fields[name];
+    if (spec === undefined) throw new RangeError(`QI ${layout.type}: unknown field "${name}"`);
+    if (spec.dw >= qwords) throw new RangeError(`QI ${layout.type}: ${name} is beyond qw${qwords - 1}`);
+    const raw = BigInt(v === true ? 1 : v);
+    const placed = spec.addr ? raw : raw << BigInt(spec.lsb);
+    d[spec.dw] = (d[spec.dw]! | (unmasked.includes(name) ? placed : placed & fieldMask(spec))) & U64;
+  }
+  return d;
+}
+
+/** Every field of a descriptor by the layout of its type (cold path: allocates). Address fields in place. */
+export function decodeQi<L extends QiLayout>(
+  layout: L,
+  d: readonly bigint[],
+): { -readonly [K in keyof L['fields']]: bigint } {
+  const out: { [k: string]: bigint } = {};
+  for (const [name, spec] of Object.entries(layout.fields)) {
+    const q = d[spec.dw] ?? 0n;
+    out[name] = spec.addr ? q & fieldMask(spec) : (q & fieldMask(spec)) >> BigInt(spec.lsb);
+  }
+  return out as { -readonly [K in keyof L['fields']]: bigint };
+}
 
 /**
  * Splits a descriptor's qwords into little-endian 32-bit words (`out[2k]` = qword k bits 31:0,
@@ -75,19 +242,19 @@ export function descriptorWords(d: readonly bigint[], out: Uint32Array): void {
 
 const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
-/**
- * Bits [lsb, lsb + width) of a descriptor held as words, `lsb` counted across qwords (qword k
- * bit b is 64k + b). The field must lie within one 32-bit word, as every QI field but the
- * addresses does (pageOf reads those).
- */
-export function bits(w: Uint32Array, lsb: number, width: number): number {
-  const v = w[lsb >>> 5]! >>> (lsb & 31);
-  return width >= 32 ? v : v & ((1 << width) - 1);
+/** A field (at most 32 bits wide) of a descriptor held as words. */
+export function qiField(w: Uint32Array, spec: FieldSpec): number {
+  return getField(w, spec.dw * 64 + spec.lsb, spec.msb - spec.lsb + 1);
 }
 
-/** Bits 63:12 of qword `k` (an address field) as a page number. */
-export function pageOf(w: Uint32Array, k: number): number {
-  return w[2 * k + 1]! * 2 ** 20 + (w[2 * k]! >>> 12);
+/** An ADDR 63:12 field of a descriptor held as words, as a page number (exact to 2^52 pages). */
+export function qiPage(w: Uint32Array, spec: FieldSpec): number {
+  return w[2 * spec.dw + 1]! * 2 ** 20 + (w[2 * spec.dw]! >>> 12);
+}
+
+/** An address field of a descriptor's qwords, in place (low bits zero). */
+export function qiAddr(d: readonly bigint[], spec: FieldSpec): bigint {
+  return (d[spec.dw] ?? 0n) & fieldMask(spec);
 }
 
 /**

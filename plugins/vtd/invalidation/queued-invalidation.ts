@@ -9,14 +9,27 @@ import { SL_TAG } from '../caches/vtd-caches.js';
 import type { VtdHardware } from '../hardware.js';
 import {
   atsRange,
-  bits,
   descriptorWords,
-  pageOf,
+  QI,
   QI_256_ONLY,
+  QI_BY_TYPE,
   QI_RSVD,
   QI_RSVD_WORDS,
   QI_TYPE,
+  QI_TYPE_FIELDS,
+  qiAddr,
+  qiField,
+  qiPage,
 } from './descriptor.js';
+
+const CC = QI.CONTEXT_CACHE.fields;
+const IOTLB = QI.IOTLB.fields;
+const DT = QI.DEVICE_TLB.fields;
+const WAIT = QI.INVALIDATION_WAIT.fields;
+const PIOTLB = QI.PASID_IOTLB.fields;
+const PC = QI.PASID_CACHE.fields;
+const PDT = QI.PASID_DEVICE_TLB.fields;
+const PGR = QI.PAGE_GROUP_RESPONSE.fields;
 
 export interface SubmitResult {
   readonly processed: number;
@@ -107,8 +120,9 @@ export class QueuedInvalidation {
     if (d.length === 4 && !this.#hw.caps.smts) return '256-bit descriptor without ECAP.SMTS';
     const w = this.#w;
     descriptorWords(d, w);
-    const type = bits(w, 0, 4);
-    if (bits(w, 9, 3) !== 0) return `unknown descriptor type 0x${((bits(w, 9, 3) << 4) | type).toString(16)}`;
+    const type = qiField(w, QI_TYPE_FIELDS.type);
+    const typeHi = qiField(w, QI_TYPE_FIELDS.typeHi);
+    if (typeHi !== 0) return `unknown descriptor type 0x${((typeHi << 4) | type).toString(16)}`;
     const rsvd = QI_RSVD_WORDS[type];
     if (rsvd === undefined) return `unknown descriptor type 0x${type.toString(16)}`;
     if (QI_256_ONLY.has(type) && d.length !== 4)
@@ -117,7 +131,7 @@ export class QueuedInvalidation {
       return `reserved bits set in qw0 (0x${(d[0]! & QI_RSVD[type]![0]).toString(16)})`;
     if ((w[2]! & rsvd[2]!) !== 0 || (w[3]! & rsvd[3]!) !== 0)
       return `reserved bits set in qw1 (0x${(d[1]! & QI_RSVD[type]![1]).toString(16)})`;
-    if (d.length === 4 && type !== QI_TYPE.PAGE_GROUP_RESPONSE && (d[2] !== 0n || d[3] !== 0n)) {
+    if (d.length === 4 && !QI_BY_TYPE.get(type)!.data23 && (d[2] !== 0n || d[3] !== 0n)) {
       return 'reserved bits set in qw2/qw3';
     }
     switch (type) {
@@ -126,19 +140,20 @@ export class QueuedInvalidation {
       case QI_TYPE.IOTLB:
         return this.#iotlb(w);
       case QI_TYPE.DEVICE_TLB:
-        return this.#devTlb(bits(w, 32, 16), SL_TAG, d[1]!);
+        return this.#devTlb(qiField(w, DT.sid), SL_TAG, qiAddr(d, DT.addr), qiField(w, DT.s) === 1);
       case QI_TYPE.INTERRUPT_ENTRY_CACHE:
         return null; // interrupt remapping is not modelled; the descriptor is valid and has nothing to drop
       case QI_TYPE.INVALIDATION_WAIT:
-        return this.#wait(w, d[1]!);
+        return this.#wait(w, qiAddr(d, WAIT.statusAddr));
       case QI_TYPE.PASID_IOTLB:
         return this.#piotlb(w);
       case QI_TYPE.PASID_CACHE:
         return this.#pasidCache(w);
-      case QI_TYPE.PASID_DEVICE_TLB:
-        return bits(w, 64, 1) === 1
-          ? this.#devTlb(bits(w, 16, 16), 'all', d[1]!)
-          : this.#devTlb(bits(w, 16, 16), bits(w, 32, 20), d[1]!);
+      case QI_TYPE.PASID_DEVICE_TLB: {
+        const all = qiField(w, PDT.g) === 1;
+        const tag = all ? 'all' : qiField(w, PDT.pasid);
+        return this.#devTlb(qiField(w, PDT.sid), tag, qiAddr(d, PDT.addr), qiField(w, PDT.s) === 1);
+      }
       default:
         return this.#pageResponse(w, d);
     }
@@ -164,18 +179,23 @@ export class QueuedInvalidation {
   }
 
   #contextCache(w: Uint32Array): string | null {
-    const g = bits(w, 4, 2);
+    const g = qiField(w, CC.g);
     const c = this.#hw.caches;
     if (g === 0) return 'context-cache invalidation with granularity 0 (reserved)';
     if (g === 3) {
-      const sid = bits(w, 32, 16);
-      this.#emit('context', 'device', { sid, did: bits(w, 16, 16) }, c.contextDevice(sid, bits(w, 48, 2)));
+      const sid = qiField(w, CC.sid);
+      this.#emit(
+        'context',
+        'device',
+        { sid, did: qiField(w, CC.did) },
+        c.contextDevice(sid, qiField(w, CC.fm)),
+      );
     } else {
       // Domain-selective is performed as global (the actual granularity the spec lets hardware report).
       this.#emit(
         'context',
         g === 1 ? 'global' : 'domain-as-global',
-        { did: g === 2 ? bits(w, 16, 16) : undefined },
+        { did: g === 2 ? qiField(w, CC.did) : undefined },
         c.contextGlobal(),
       );
     }
@@ -183,8 +203,8 @@ export class QueuedInvalidation {
   }
 
   #iotlb(w: Uint32Array): string | null {
-    const g = bits(w, 4, 2);
-    const did = bits(w, 16, 16);
+    const g = qiField(w, IOTLB.g);
+    const did = qiField(w, IOTLB.did);
     const c = this.#hw.caches;
     if (g === 0) return 'IOTLB invalidation with granularity 0 (reserved)';
     if (g === 1) {
@@ -192,11 +212,11 @@ export class QueuedInvalidation {
       return null;
     }
     if (g === 3 && this.#hw.caps.psi) {
-      const am = bits(w, 64, 6);
+      const am = qiField(w, IOTLB.am);
       if (am > this.#hw.caps.mamv) return `address mask ${am} above CAP.MAMV ${this.#hw.caps.mamv}`;
       const pages = 2 ** am;
-      const vpn = Math.floor(pageOf(w, 1) / pages) * pages;
-      const ih = bits(w, 64 + 6, 1) !== 0;
+      const vpn = Math.floor(qiPage(w, IOTLB.addr) / pages) * pages;
+      const ih = qiField(w, IOTLB.ih) !== 0;
       this.#emit('iotlb', ih ? 'page-leaf' : 'page', { did, vpn, pages }, c.iotlbPages(did, vpn, pages, ih));
       return null;
     }
@@ -206,20 +226,20 @@ export class QueuedInvalidation {
   }
 
   #piotlb(w: Uint32Array): string | null {
-    const g = bits(w, 4, 2);
-    const did = bits(w, 16, 16);
-    const pasid = bits(w, 32, 20);
+    const g = qiField(w, PIOTLB.g);
+    const did = qiField(w, PIOTLB.did);
+    const pasid = qiField(w, PIOTLB.pasid);
     const c = this.#hw.caches;
     if (g === 2) {
       this.#emit('iotlb', 'pasid', { did, pasid }, c.piotlbPasid(did, pasid));
       return null;
     }
     if (g !== 3) return `PASID-based IOTLB invalidation with granularity ${g} (reserved)`;
-    const am = bits(w, 64, 6);
+    const am = qiField(w, PIOTLB.am);
     if (am > this.#hw.caps.mamv) return `address mask ${am} above CAP.MAMV ${this.#hw.caps.mamv}`;
     const pages = 2 ** am;
-    const vpn = Math.floor(pageOf(w, 1) / pages) * pages;
-    const ih = bits(w, 64 + 6, 1) !== 0;
+    const vpn = Math.floor(qiPage(w, PIOTLB.addr) / pages) * pages;
+    const ih = qiField(w, PIOTLB.ih) !== 0;
     this.#emit(
       'iotlb',
       ih ? 'pasid-page-leaf' : 'pasid-page',
@@ -230,9 +250,9 @@ export class QueuedInvalidation {
   }
 
   #pasidCache(w: Uint32Array): string | null {
-    const g = bits(w, 4, 2);
-    const did = bits(w, 16, 16);
-    const pasid = bits(w, 32, 20);
+    const g = qiField(w, PC.g);
+    const did = qiField(w, PC.did);
+    const pasid = qiField(w, PC.pasid);
     const c = this.#hw.caches;
     if (g === 2) return 'PASID-cache invalidation with granularity 2 (reserved)';
     if (g === 3) this.#emit('pasid', 'global', {}, c.pasidGlobal());
@@ -241,11 +261,8 @@ export class QueuedInvalidation {
     return null;
   }
 
-  #devTlb(sid: number, tag: number | 'all', qw1: bigint): string | null {
-    const { vpn, pages } = atsRange(
-      qw1 & ~0xfffn,
-      (qw1 >> 11n) % 2n === 1n || (tag === SL_TAG && (qw1 & 1n) === 1n),
-    );
+  #devTlb(sid: number, tag: number | 'all', addr: bigint, s: boolean): string | null {
+    const { vpn, pages } = atsRange(addr, s);
     const n = this.#hw.caches.devTlbInvalidate(sid, tag, vpn, pages);
     this.#emit(
       'devTlb',
@@ -256,16 +273,16 @@ export class QueuedInvalidation {
     return null;
   }
 
-  #wait(w: Uint32Array, qw1: bigint): string | null {
-    const sw = bits(w, 5, 1) !== 0;
-    const intr = bits(w, 4, 1) !== 0;
+  #wait(w: Uint32Array, statusAddress: bigint): string | null {
+    const sw = qiField(w, WAIT.sw) !== 0;
+    const intr = qiField(w, WAIT.if) !== 0;
     let statusAddr: string | null = null;
     let statusData: number | null = null;
     if (sw) {
-      const pa = Number(qw1 & ~3n);
+      const pa = Number(statusAddress);
       if (!this.#hw.memory.isBacked(pa, 4))
-        return `wait descriptor status address ${hex64(qw1 & ~3n)} is not backed`;
-      statusData = bits(w, 32, 32);
+        return `wait descriptor status address ${hex64(statusAddress)} is not backed`;
+      statusData = qiField(w, WAIT.statusData);
       this.#hw.memory.write32(pa, statusData);
       statusAddr = hex64(BigInt(pa));
     }
@@ -276,14 +293,14 @@ export class QueuedInvalidation {
   }
 
   #pageResponse(w: Uint32Array, d: readonly bigint[]): string | null {
-    const pasidPresent = bits(w, 4, 1) !== 0;
-    const pdp = bits(w, 5, 1) !== 0;
+    const pasidPresent = qiField(w, PGR.pasidPresent) !== 0;
+    const pdp = qiField(w, PGR.pdp) !== 0;
     const r: PageGroupResponse = {
-      sid: bits(w, 16, 16),
-      pasid: pasidPresent ? bits(w, 32, 20) : null,
-      grpid: bits(w, 64 + 3, 9),
-      code: bits(w, 12, 4),
-      last: bits(w, 64 + 2, 1) !== 0,
+      sid: qiField(w, PGR.rid),
+      pasid: pasidPresent ? qiField(w, PGR.pasid) : null,
+      grpid: qiField(w, PGR.prgIndex),
+      code: qiField(w, PGR.code),
+      last: qiField(w, PGR.lpig) !== 0,
       privateData: pdp ? [d[2]!, d[3]!] : null,
     };
     this.#hw.events.emit('vtd.page-response.sent', {

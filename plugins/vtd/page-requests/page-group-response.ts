@@ -1,12 +1,11 @@
 /**
  * Page group response descriptor (queued-invalidation type 0x9), the answer to
- * a page request group (reference/vtd.md §5, reference/uapi.md §5.1):
- *   qw0: 3:0 type, 4 PASID present, 5 private data present, 15:12 response code,
- *        31:16 requester id, 51:32 PASID
- *   qw1: 2 LPIG, 11:3 page request group index
- *   qw2, qw3: private data (echoed back to the device).
+ * a page request group (reference/vtd.md §5, reference/uapi.md §5.1); its
+ * layout is QI.PAGE_GROUP_RESPONSE in invalidation/descriptor.ts, qw2 and qw3
+ * carry the private data echoed back to the device.
  */
 import type { QiDescriptor } from '../driver/qi-descriptors.js';
+import { decodeQi, encodeQi, QI } from '../invalidation/descriptor.js';
 
 /** VT-d response codes (PCIe PRG response): only 0 and 1 are what Linux means to send. */
 export const VTD_PAGE_RESP = { SUCCESS: 0x0, INVALID: 0x1, FAILURE: 0xf } as const;
@@ -26,44 +25,46 @@ export interface PageGroupResponse {
   readonly privateData: readonly [bigint, bigint];
 }
 
-/** Builds the descriptor exactly as the driver ORs its fields together. */
+/**
+ * Builds the descriptor exactly as the driver ORs its fields together: the response code, the
+ * PASID and the group index are shifted in unmasked (QI_PGRP_RESP_CODE, QI_PGRP_PASID,
+ * QI_PGRP_IDX), the requester id masked.
+ */
 export function encodePageGroupResponse(r: PageGroupResponse): QiDescriptor {
-  const qw0 =
-    0x9n |
-    (r.pasidPresent ? 1n << 4n : 0n) |
-    (r.privateDataPresent ? 1n << 5n : 0n) |
-    (BigInt(r.code >>> 0) << 12n) |
-    (BigInt(r.rid & 0xffff) << 16n) |
-    (BigInt(r.pasid >>> 0) << 32n);
-  const qw1 = (r.lpig ? 1n << 2n : 0n) | (BigInt(r.prgIndex >>> 0) << 3n);
-  return [qw0, qw1, r.privateData[0], r.privateData[1]];
+  const d = encodeQi(
+    QI.PAGE_GROUP_RESPONSE,
+    {
+      pasidPresent: r.pasidPresent,
+      pdp: r.privateDataPresent,
+      code: r.code >>> 0,
+      rid: r.rid & 0xffff,
+      pasid: r.pasid >>> 0,
+      lpig: r.lpig,
+      prgIndex: r.prgIndex >>> 0,
+    },
+    4,
+    ['code', 'pasid', 'prgIndex'],
+  );
+  return [d[0]!, d[1]!, r.privateData[0], r.privateData[1]];
 }
 
-export interface DecodedPageGroupResponse {
+/** A response read back by the layout's widths: `code` is 4 bits here, whatever was written. */
+export interface DecodedPageGroupResponse extends PageGroupResponse {
   readonly type: number;
-  readonly rid: number;
-  readonly pasidPresent: boolean;
-  readonly pasid: number;
-  readonly privateDataPresent: boolean;
-  readonly code: number;
-  readonly lpig: boolean;
-  readonly prgIndex: number;
-  readonly privateData: readonly [bigint, bigint];
 }
 
 /** Reads the fields back by their architectural widths. */
 export function decodePageGroupResponse(qw: readonly bigint[]): DecodedPageGroupResponse {
-  const qw0 = qw[0] ?? 0n;
-  const qw1 = qw[1] ?? 0n;
+  const f = decodeQi(QI.PAGE_GROUP_RESPONSE, qw);
   return {
-    type: Number(qw0 & 0xfn),
-    pasidPresent: ((qw0 >> 4n) & 1n) === 1n,
-    privateDataPresent: ((qw0 >> 5n) & 1n) === 1n,
-    code: Number((qw0 >> 12n) & 0xfn),
-    rid: Number((qw0 >> 16n) & 0xffffn),
-    pasid: Number((qw0 >> 32n) & 0xfffffn),
-    lpig: ((qw1 >> 2n) & 1n) === 1n,
-    prgIndex: Number((qw1 >> 3n) & 0x1ffn),
+    type: Number((qw[0] ?? 0n) & 0xfn),
+    pasidPresent: f.pasidPresent === 1n,
+    privateDataPresent: f.pdp === 1n,
+    code: Number(f.code),
+    rid: Number(f.rid),
+    pasid: Number(f.pasid),
+    lpig: f.lpig === 1n,
+    prgIndex: Number(f.prgIndex),
     privateData: [qw[2] ?? 0n, qw[3] ?? 0n],
   };
 }

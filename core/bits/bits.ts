@@ -1,6 +1,7 @@
 /**
- * Bit-field access over SMMUv3 structures held as little-endian 32-bit words
- * (STE = 16 words, CD = 16, command = 4, event record = 8). Bit positions are
+ * Bit-field access over hardware structures held as little-endian 32-bit words
+ * (SMMUv3: STE = 16 words, CD = 16, command = 4, event record = 8; VT-d: a
+ * queued-invalidation descriptor = 4 or 8). Bit positions are
  * absolute across the structure: dword N bit b is bit 64·N + b, so a table row
  * "dw2 bits 37:32" reads as field(w, 2 * 64 + 32, 6). Numbers only, no BigInt:
  * the same helpers serve cold decoders and the walker.
