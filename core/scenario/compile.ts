@@ -12,6 +12,7 @@ import type { JsonObject, JsonValue } from '../plugin/contract.js';
 import type { SimConfig } from '../sim/config.js';
 import { SeededRng } from '../sim/rng.js';
 import { SCENARIO_ERROR_CODES, ScenarioError, type ScenarioProblem } from './errors.js';
+import { hasReferences, withIndex } from './language.js';
 import type { Scenario, StepExpectation, StepSpec, TargetSpec, WorkloadSpec } from './types.js';
 
 export const WORKLOAD_COMMAND = 'workload.dma.run';
@@ -24,6 +25,10 @@ export interface CompiledCommand {
   readonly origin: string;
   readonly label?: string;
   readonly expect?: StepExpectation;
+  /** The step's `as`: the runner keeps this command's result under that name. */
+  readonly as?: string;
+  /** Its data holds `${name}` references the runner resolves before running it. */
+  readonly refs?: true;
 }
 
 export interface CompiledRun {
@@ -56,9 +61,11 @@ export function compileTarget(scenario: Scenario, target: TargetSpec): CompiledR
   push(scenario.steps, 'steps', false);
   // What the log could not record is refused here, naming the file and the step (a template's
   // placeholder can put a deep `with` value deeper still).
-  for (const c of out) {
+  for (let i = 0; i < out.length; i++) {
+    const c = out[i]!;
     const p = checkPayload(c.data, 'data');
     if (p !== null) problems.push({ path: `${c.origin}: ${c.type}: ${p.path}`, message: p.problem });
+    if (hasReferences(c.data)) out[i] = { ...c, refs: true };
   }
   if (problems.length > 0) throw new ScenarioError(SCENARIO_ERROR_CODES.INVALID, scenario.file, problems);
   return {
@@ -93,19 +100,28 @@ function expand(
   out: CompiledCommand[],
   problems: ScenarioProblem[],
 ): void {
+  if (s.kind === 'repeat') {
+    for (let k = 0; k < s.count; k++) {
+      expand(withIndex(s.step, s.index, k), `${path}.step (${s.index}=${k})`, setup, target, out, problems);
+    }
+    return;
+  }
   const label = s.label !== undefined ? { label: s.label } : {};
+  const as = s.as !== undefined ? { as: s.as } : {};
   const expect = s.expect ?? (setup ? SETUP_EXPECT : undefined);
   if (s.kind === 'command') {
-    out.push({ type: s.type, data: s.data, origin: path, ...label, ...(expect ? { expect } : {}) });
+    out.push({ type: s.type, data: s.data, origin: path, ...label, ...as, ...(expect ? { expect } : {}) });
   } else if (s.kind === 'use') {
     const cmds = useTemplate(target, s.use, s.with, path, problems);
-    // The step's expectation applies to the last command of the template; the others must succeed.
+    // The step's expectation (and name) apply to the last command of the template; the others must succeed.
     cmds.forEach((c, i) => {
-      const e = i === cmds.length - 1 ? expect : SETUP_EXPECT;
+      const last = i === cmds.length - 1;
+      const e = last ? expect : SETUP_EXPECT;
       out.push({
         ...c,
         origin: `${path} (template "${s.use}"[${i}])`,
         ...label,
+        ...(last ? as : {}),
         ...(e ? { expect: e } : {}),
       });
     });
@@ -117,6 +133,7 @@ function expand(
       data: s.workload as unknown as JsonObject,
       origin: path,
       ...label,
+      ...as,
       ...(expect ? { expect } : {}),
     });
   }

@@ -9,6 +9,7 @@ import { join, relative } from 'node:path';
 import { DEFAULT_JSON_LIMITS, JsonInputError, parseStrictJson } from '../json/strict-json.js';
 import type { JsonValue } from '../plugin/contract.js';
 import { SCENARIO_ERROR_CODES, ScenarioError } from './errors.js';
+import { checkNames } from './language.js';
 import type { Scenario } from './types.js';
 import { validateScenario } from './validate.js';
 
@@ -27,7 +28,10 @@ export function parseScenario(text: string, file: string): Scenario {
     const { line, column, path, message } = e.problem;
     throw new ScenarioError(SCENARIO_ERROR_CODES.UNREADABLE, file, [{ path, message, line, column }]);
   }
-  return validateScenario(raw, file);
+  const scenario = validateScenario(raw, file);
+  const problems = checkNames(scenario);
+  if (problems.length > 0) throw new ScenarioError(SCENARIO_ERROR_CODES.INVALID, file, problems);
+  return scenario;
 }
 
 /** Reads and validates one scenario file. `shownAs` is how messages name it (default: the path). */

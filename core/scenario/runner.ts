@@ -11,7 +11,7 @@
 import { ERROR_CODES } from '../errors/viommu-error.js';
 import type { EventRecord, LogHeader, LogRecord } from '../events/log/records.js';
 import { LOG_FORMAT, LOG_FORMAT_VERSION } from '../events/log/records.js';
-import type { JsonValue, UnitStats } from '../plugin/contract.js';
+import type { JsonObject, JsonValue, UnitStats } from '../plugin/contract.js';
 import type { PluginHost } from '../plugin/host.js';
 import { createSimulator } from '../replay/sim-factory.js';
 import { isPluginFailure } from '../sim/plugin-failure.js';
@@ -20,6 +20,7 @@ import { checkCommandTypes } from './command-types.js';
 import { type CompiledCommand, compileTarget, DIGEST_COMMAND, SETUP_EXPECT } from './compile.js';
 import { SCENARIO_ERROR_CODES, ScenarioError } from './errors.js';
 import { checkRun, checkStep, iotlbCounters } from './expectations.js';
+import { resolveReferences } from './language.js';
 import type { Scenario, TargetSpec } from './types.js';
 
 /** Simulator version written in headers when the caller gives none (volatile: goldens ignore it). */
@@ -114,12 +115,15 @@ export function runTarget(
   const failures: Failure[] = [];
   const total = compiled.commands.length;
   let error: TargetRun['error'] = null;
+  /** Results of the steps named with `as`, for `${name}` references (language.ts). */
+  const named = new Map<string, JsonValue>();
   for (let i = 0; i < total && error === null; i++) {
-    const cmd = compiled.commands[i];
+    const cmd = compiled.commands[i]!;
     const start = records.length;
+    const data = cmd.refs ? resolved(scenario.file, cmd, named) : cmd.data;
     let result: ReturnType<Simulator['execute']>;
     try {
-      result = sim.execute({ type: cmd.type, data: cmd.data });
+      result = sim.execute({ type: cmd.type, data });
     } catch (e) {
       if (!isPluginFailure(e)) throw e;
       // The target stops here whatever the step expected; its records so far are kept.
@@ -131,8 +135,12 @@ export function runTarget(
       });
       break;
     }
-    const seq = records[start].seq;
+    const seq = records[start]!.seq;
     const caused = records.slice(start + 1) as EventRecord[];
+    if (cmd.as !== undefined) {
+      if (result.ok) named.set(cmd.as, result.value ?? null);
+      else named.delete(cmd.as);
+    }
     if (cmd.expect === undefined || cmd.expect === SETUP_EXPECT) refuseMalformed(scenario.file, cmd, caused);
     for (const message of checkStep(cmd.expect, result, caused)) {
       failures.push({
@@ -184,6 +192,25 @@ function refuseMalformed(file: string, cmd: CompiledCommand, caused: readonly Ev
   throw new ScenarioError(SCENARIO_ERROR_CODES.INVALID, file, [
     { path: where, message: `${cmd.type}: ${message}` },
   ]);
+}
+
+/**
+ * `cmd`'s data with its `${name}` references resolved from the named results so far. A name whose
+ * step failed (or a path its result does not have) makes the scenario invalid: exit 4, naming the
+ * file and the step.
+ */
+function resolved(file: string, cmd: CompiledCommand, named: ReadonlyMap<string, JsonValue>): JsonObject {
+  try {
+    return resolveReferences(cmd.data, (n) => named.get(n)) as JsonObject;
+  } catch (e) {
+    const why = (e as Error).message;
+    throw new ScenarioError(SCENARIO_ERROR_CODES.INVALID, file, [
+      {
+        path: `${stepName(cmd)}.data`,
+        message: `${why} (a step named with "as" has a value only if it succeeded)`,
+      },
+    ]);
+  }
 }
 
 /** A step as failures name it: its place in the scenario and its label, if any. */

@@ -82,27 +82,28 @@ export interface WorkloadSpec {
   readonly events?: 'summary' | 'each';
 }
 
+/** What every kind of step may carry besides its form. */
+interface StepCommon {
+  readonly label?: string;
+  readonly expect?: StepExpectation;
+  /** Names the step's result for `${name}` references in later steps (see language.ts). */
+  readonly as?: string;
+}
+
 /** One entry of `steps` or a target's `setup`, as written. */
 export type StepSpec =
+  | (StepCommon & { readonly kind: 'command'; readonly type: string; readonly data: JsonObject })
+  | (StepCommon & { readonly kind: 'use'; readonly use: string; readonly with: JsonObject })
+  | (StepCommon & { readonly kind: 'workload'; readonly workload: WorkloadSpec })
   | {
-      readonly kind: 'command';
-      readonly type: string;
-      readonly data: JsonObject;
+      /** `step` run `count` times with `${index}` = 0..count-1. */
+      readonly kind: 'repeat';
+      readonly count: number;
+      readonly index: string;
+      readonly step: StepSpec;
       readonly label?: string;
-      readonly expect?: StepExpectation;
-    }
-  | {
-      readonly kind: 'use';
-      readonly use: string;
-      readonly with: JsonObject;
-      readonly label?: string;
-      readonly expect?: StepExpectation;
-    }
-  | {
-      readonly kind: 'workload';
-      readonly workload: WorkloadSpec;
-      readonly label?: string;
-      readonly expect?: StepExpectation;
+      readonly as?: undefined;
+      readonly expect?: undefined;
     };
 
 export interface TemplateCommand {

@@ -8,6 +8,7 @@ import { isErrnoName } from '../uapi/errno.js';
 import { KERNEL_NAMES } from '../uapi/kernel-versions.js';
 import { Checker } from './check.js';
 import { SCENARIO_ERROR_CODES, ScenarioError } from './errors.js';
+import { NAME } from './language.js';
 import { encodePayload } from './payload.js';
 import {
   type Bound,
@@ -46,7 +47,7 @@ const TOP_KEYS = [
 ];
 const TARGET_KEYS = ['name', 'plugin', 'options', 'devices', 'setup', 'templates', 'expect'];
 const DEVICE_KEYS = ['name', 'sid', 'pci', 'pasidBits', 'ats', 'pri', 'auxDomain'];
-const STEP_KEYS = ['type', 'data', 'use', 'with', 'workload', 'label', 'expect'];
+const STEP_KEYS = ['type', 'data', 'use', 'with', 'workload', 'repeat', 'step', 'as', 'label', 'expect'];
 const STEP_EXPECT_KEYS = ['ok', 'errno', 'value', 'events', 'noEvents'];
 const RUN_EXPECT_KEYS = ['stats', 'counts'];
 const STATS_KEYS = ['translations', 'faults', 'memReads', 'hitRate'];
@@ -139,6 +140,7 @@ export function validateScenario(raw: unknown, file: string): Scenario {
       if (!s) return;
       const dev =
         s.kind === 'workload' ? s.workload.device : s.kind === 'command' ? s.data.device : undefined;
+      if (s.kind === 'repeat') return; // its step is checked when expanded
       if (typeof dev === 'string' && !devs.has(dev))
         ck.add(`steps[${si}]`, `device "${dev}" is not declared by targets[${ti}] ("${t.name}")`);
       if (s.kind === 'use' && !t.templates[s.use])
@@ -235,13 +237,32 @@ function step(
   ck.noUnknownKeys(s, path, template ? ['type', 'data'] : STEP_KEYS);
   const label = s.label === undefined ? undefined : ck.string(s.label, `${path}.label`);
   const expect = s.expect === undefined ? undefined : stepExpect(ck, s.expect, `${path}.expect`);
-  const extra = { ...(label !== undefined ? { label } : {}), ...(expect ? { expect } : {}) };
-  const forms = ['type', 'use', 'workload'].filter((k) => s[k] !== undefined);
+  // `as` names the step's result, or a repeat's index (language.ts).
+  const as =
+    s.as === undefined ? undefined : ck.string(s.as, `${path}.as`, NAME, 'a name (letters, digits, _)');
+  const extra = {
+    ...(label !== undefined ? { label } : {}),
+    ...(expect ? { expect } : {}),
+    ...(as !== undefined && s.repeat === undefined ? { as } : {}),
+  };
+  const forms = ['type', 'use', 'workload', 'repeat'].filter((k) => s[k] !== undefined);
   if (forms.length !== 1) {
     return ck.add(
       path,
-      `expected exactly one of "type" (a command), "use" (a template) or "workload", got ${forms.length ? forms.join(' and ') : 'none'}`,
+      `expected exactly one of "type" (a command), "use" (a template), "workload" or "repeat", got ${forms.length ? forms.join(' and ') : 'none'}`,
     );
+  }
+  if (s.step !== undefined && s.repeat === undefined) ck.add(`${path}.step`, '"step" goes with "repeat"');
+  if (s.repeat !== undefined) {
+    const count = ck.int(s.repeat, `${path}.repeat`, 1, 1e6);
+    if (s.as === undefined) ck.add(`${path}.as`, 'a repeat names its index: "as": "i"');
+    if (s.expect !== undefined) ck.add(`${path}.expect`, 'put the expectation on the repeated "step"');
+    const inner =
+      s.step === undefined
+        ? ck.add(`${path}.step`, 'missing: the step to repeat')
+        : step(ck, s.step, `${path}.step`, plugins, template);
+    if (count === undefined || as === undefined || inner === undefined) return undefined;
+    return { kind: 'repeat', count, index: as, step: inner, ...(label !== undefined ? { label } : {}) };
   }
   if (s.use !== undefined) {
     const use = ck.string(s.use, `${path}.use`);
@@ -272,10 +293,16 @@ function commandData(
   path: string,
   template: boolean,
 ): JsonObject {
-  for (const f of HEX_FIELDS[type] ?? []) ck.hex(data[f], `${path}.${f}`, template);
+  // A "${name}" reference (language.ts) is resolved when the command runs: checked then.
+  const ref = (v: JsonValue | undefined): boolean => typeof v === 'string' && v.includes('${');
+  for (const f of HEX_FIELDS[type] ?? []) if (!ref(data[f])) ck.hex(data[f], `${path}.${f}`, template);
   if (DEVICE_COMMANDS.test(type) && !(template && typeof data.device === 'string'))
     ck.string(data.device, `${path}.device`);
-  if (type === 'device.dma.access' && !(template && String(data.access).startsWith('$'))) {
+  if (
+    type === 'device.dma.access' &&
+    !ref(data.access) &&
+    !(template && String(data.access).startsWith('$'))
+  ) {
     ck.string(data.access, `${path}.access`, ACCESS, 'access letters from "rwxp"');
   }
   if (data.payload === undefined) return data;
@@ -294,7 +321,7 @@ function workload(ck: Checker, raw: JsonValue, path: string): WorkloadSpec | und
   ck.oneOf(w.kind, `${path}.kind`, WORKLOAD_KINDS);
   ck.int(w.seed, `${path}.seed`, 0, 0xffff_ffff);
   ck.string(w.device, `${path}.device`);
-  ck.hex(w.iova, `${path}.iova`, false);
+  if (!(typeof w.iova === 'string' && w.iova.includes('${'))) ck.hex(w.iova, `${path}.iova`, false);
   ck.int(w.pages, `${path}.pages`, 1, 1 << 30);
   ck.int(w.count, `${path}.count`, 0, 1e8);
   if (w.access !== undefined) ck.string(w.access, `${path}.access`, ACCESS, 'access letters from "rwxp"');
