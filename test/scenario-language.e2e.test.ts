@@ -185,3 +185,49 @@ describe('as and ${name.field}', () => {
     );
   });
 });
+
+describe('expect keyed by target name', () => {
+  const two = (expect: object) => ({
+    format: 'viommu-scenario',
+    version: 1,
+    id: 'lang/per-target',
+    title: 'one step, two targets, two expectations',
+    targets: ['a', 'b'].map((name, i) => ({
+      name,
+      plugin: 'flat',
+      devices: [{ name: 'd0', sid: 1 }],
+      setup: [{ type: 'flat.map', data: { iova: '0x1000', pa: `0x${5 + i}000` } }],
+    })),
+    steps: [{ type: 'device.dma.access', data: { device: 'd0', iova: '0x1010', access: 'r' }, expect }],
+  });
+
+  it('gives each target its own expectation', async () => {
+    const r = await run(
+      'per-target',
+      two({ a: { value: { out: '0x0000000000005010' } }, b: { value: { out: '0x0000000000006010' } } }),
+    );
+    expect(r.code, r.out).toBe(EXIT.OK);
+    expect(r.out).toMatch(/PASS lang\/per-target@a[\s\S]*PASS lang\/per-target@b/);
+  });
+
+  it("judges each target by its own: b's wrong expectation fails b only", async () => {
+    const r = await run(
+      'per-target-wrong',
+      two({ a: { value: { out: '0x0000000000005010' } }, b: { value: { out: '0x0000000000005010' } } }),
+    );
+    expect(r.code).toBe(EXIT.MISMATCH);
+    expect(r.out).toMatch(/PASS lang\/per-target@a/);
+    expect(r.out).toMatch(
+      /FAIL lang\/per-target@b[\s\S]*expected value matching \{"out":"0x0000000000005010"\}/,
+    );
+  });
+
+  it('a key that is neither a target nor an expectation key is refused with its path', async () => {
+    const r = await run('per-target-typo', two({ a: { ok: true }, c: { ok: true } }));
+    expect(r.code).toBe(EXIT.INPUT);
+    expect(r.out).toContain(
+      'per-target-typo.scenario.json: steps[0].expect.c: not a target of this scenario (a, b) nor an expectation key',
+    );
+    expect(r.out).not.toContain('expect.a');
+  });
+});

@@ -108,7 +108,8 @@ function expand(
   }
   const label = s.label !== undefined ? { label: s.label } : {};
   const as = s.as !== undefined ? { as: s.as } : {};
-  const expect = s.expect ?? (setup ? SETUP_EXPECT : undefined);
+  const expect =
+    (s.expectByTarget ? s.expectByTarget[target.name] : s.expect) ?? (setup ? SETUP_EXPECT : undefined);
   if (s.kind === 'command') {
     out.push({ type: s.type, data: s.data, origin: path, ...label, ...as, ...(expect ? { expect } : {}) });
   } else if (s.kind === 'use') {

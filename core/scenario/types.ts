@@ -86,6 +86,8 @@ export interface WorkloadSpec {
 interface StepCommon {
   readonly label?: string;
   readonly expect?: StepExpectation;
+  /** A shared step's expectation per target name, instead of `expect` (a target not named has none). */
+  readonly expectByTarget?: { readonly [target: string]: StepExpectation };
   /** Names the step's result for `${name}` references in later steps (see language.ts). */
   readonly as?: string;
 }
@@ -104,6 +106,7 @@ export type StepSpec =
       readonly label?: string;
       readonly as?: undefined;
       readonly expect?: undefined;
+      readonly expectByTarget?: undefined;
     };
 
 export interface TemplateCommand {

@@ -131,7 +131,7 @@ export function validateScenario(raw: unknown, file: string): Scenario {
   });
   const plugins = new Set(targets.map((t) => t.plugin));
   const steps = (top.steps === undefined ? [] : (ck.array(top.steps, 'steps') ?? [])).map((s, i) =>
-    step(ck, s, `steps[${i}]`, plugins, false),
+    step(ck, s, `steps[${i}]`, plugins, false, names),
   );
   // Devices and templates named by shared steps must exist on every target.
   targets.forEach((t, ti) => {
@@ -225,24 +225,58 @@ function device(ck: Checker, raw: JsonValue, path: string): DeviceSpecInput | un
   return d as unknown as DeviceSpecInput;
 }
 
+/**
+ * An `expect` keyed by target name (every key names a target of the scenario, none is an
+ * expectation key): each target's own expectation for the step. Otherwise undefined.
+ */
+function perTarget(
+  ck: Checker,
+  raw: JsonValue | undefined,
+  targets: ReadonlySet<string>,
+  path: string,
+): JsonObject | undefined {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
+  const keys = Object.keys(raw);
+  if (!keys.some((k) => targets.has(k)) || keys.some((k) => STEP_EXPECT_KEYS.includes(k))) return undefined;
+  for (const k of keys) {
+    if (!targets.has(k))
+      ck.add(
+        `${path}.${k}`,
+        `not a target of this scenario (${[...targets].join(', ')}) nor an expectation key`,
+      );
+  }
+  return raw as JsonObject;
+}
+
 function step(
   ck: Checker,
   raw: JsonValue,
   path: string,
   plugins: ReadonlySet<string>,
   template: boolean,
+  /** Target names of the scenario, for an `expect` keyed by target (shared steps only). */
+  targets?: ReadonlySet<string>,
 ): StepSpec | undefined {
   const s = ck.object(raw, path);
   if (!s) return undefined;
   ck.noUnknownKeys(s, path, template ? ['type', 'data'] : STEP_KEYS);
   const label = s.label === undefined ? undefined : ck.string(s.label, `${path}.label`);
-  const expect = s.expect === undefined ? undefined : stepExpect(ck, s.expect, `${path}.expect`);
+  const byTarget = targets !== undefined ? perTarget(ck, s.expect, targets, `${path}.expect`) : undefined;
+  const expectByTarget =
+    byTarget === undefined
+      ? undefined
+      : Object.fromEntries(
+          Object.entries(byTarget).map(([t, e]) => [t, stepExpect(ck, e, `${path}.expect.${t}`) ?? {}]),
+        );
+  const expect =
+    s.expect === undefined || byTarget !== undefined ? undefined : stepExpect(ck, s.expect, `${path}.expect`);
   // `as` names the step's result, or a repeat's index (language.ts).
   const as =
     s.as === undefined ? undefined : ck.string(s.as, `${path}.as`, NAME, 'a name (letters, digits, _)');
   const extra = {
     ...(label !== undefined ? { label } : {}),
     ...(expect ? { expect } : {}),
+    ...(expectByTarget ? { expectByTarget } : {}),
     ...(as !== undefined && s.repeat === undefined ? { as } : {}),
   };
   const forms = ['type', 'use', 'workload', 'repeat'].filter((k) => s[k] !== undefined);
@@ -260,7 +294,7 @@ function step(
     const inner =
       s.step === undefined
         ? ck.add(`${path}.step`, 'missing: the step to repeat')
-        : step(ck, s.step, `${path}.step`, plugins, template);
+        : step(ck, s.step, `${path}.step`, plugins, template, targets);
     if (count === undefined || as === undefined || inner === undefined) return undefined;
     return { kind: 'repeat', count, index: as, step: inner, ...(label !== undefined ? { label } : {}) };
   }
