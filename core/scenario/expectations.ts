@@ -17,8 +17,21 @@ export function partialMatch(want: JsonValue | undefined, got: JsonValue | undef
   return Object.entries(want).every(([k, w]) => partialMatch(w, g[k]));
 }
 
-const show = (v: unknown): string => {
-  const s = JSON.stringify(v);
+/**
+ * Keys whose numbers are an architecture's own codes (a DMA result's `code`, VT-d's fault
+ * `reason`, SMMUv3/AMD-Vi event `code`): the specs write them in hex, so messages do too.
+ */
+const ARCH_CODE_KEYS: ReadonlySet<string> = new Set(['code', 'reason']);
+
+function hexCodes(key: string, v: unknown): unknown {
+  return ARCH_CODE_KEYS.has(key) && typeof v === 'number' && Number.isInteger(v) && v >= 0
+    ? `0x${v.toString(16)}`
+    : v;
+}
+
+/** A value as a failure message shows it: JSON, architectural codes in hex, cut at 200 characters. */
+export const show = (v: unknown): string => {
+  const s = JSON.stringify(v, hexCodes);
   return s === undefined ? 'undefined' : s.length > 200 ? `${s.slice(0, 197)}...` : s;
 };
 
