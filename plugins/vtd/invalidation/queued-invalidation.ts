@@ -4,6 +4,7 @@
  * one (unknown type, reserved bits, AM above MAMV, wrong width) sets FSTS.IQE,
  * records its index in IQER and stops the queue until software clears IQE.
  */
+import type { FieldSpec } from '../../../core/bits/index.js';
 import { hex64 } from '../../../core/model/hex.js';
 import { SL_TAG } from '../caches/vtd-caches.js';
 import type { VtdHardware } from '../hardware.js';
@@ -62,6 +63,8 @@ export class QueuedInvalidation {
 
   /** The descriptor being run, as 32-bit words (descriptorWords). */
   readonly #w = new Uint32Array(8);
+  /** The last page-selective range decoded (#pageRange), reused from descriptor to descriptor. */
+  readonly #range = { vpn: 0, pages: 0, ih: false };
 
   constructor(hw: VtdHardware) {
     this.#hw = hw;
@@ -212,16 +215,28 @@ export class QueuedInvalidation {
       return null;
     }
     if (g === 3 && this.#hw.caps.psi) {
-      const am = qiField(w, IOTLB.am);
-      if (am > this.#hw.caps.mamv) return `address mask ${am} above CAP.MAMV ${this.#hw.caps.mamv}`;
-      const pages = 2 ** am;
-      const vpn = Math.floor(qiPage(w, IOTLB.addr) / pages) * pages;
-      const ih = qiField(w, IOTLB.ih) !== 0;
+      const bad = this.#pageRange(w, IOTLB);
+      if (bad !== null) return bad;
+      const { vpn, pages, ih } = this.#range;
       this.#emit('iotlb', ih ? 'page-leaf' : 'page', { did, vpn, pages }, c.iotlbPages(did, vpn, pages, ih));
       return null;
     }
     // Domain-selective (or page-selective without CAP.PSI, performed as domain-selective).
     this.#emit('iotlb', 'domain', { did }, c.iotlbDomain(did));
+    return null;
+  }
+
+  /** The page-selective range of an IOTLB or P_IOTLB descriptor (AM, ADDR, IH) in #range, or why it is invalid. */
+  #pageRange(
+    w: Uint32Array,
+    f: { readonly am: FieldSpec; readonly addr: FieldSpec; readonly ih: FieldSpec },
+  ): string | null {
+    const am = qiField(w, f.am);
+    if (am > this.#hw.caps.mamv) return `address mask ${am} above CAP.MAMV ${this.#hw.caps.mamv}`;
+    const r = this.#range;
+    r.pages = 2 ** am;
+    r.vpn = Math.floor(qiPage(w, f.addr) / r.pages) * r.pages;
+    r.ih = qiField(w, f.ih) !== 0;
     return null;
   }
 
@@ -235,11 +250,9 @@ export class QueuedInvalidation {
       return null;
     }
     if (g !== 3) return `PASID-based IOTLB invalidation with granularity ${g} (reserved)`;
-    const am = qiField(w, PIOTLB.am);
-    if (am > this.#hw.caps.mamv) return `address mask ${am} above CAP.MAMV ${this.#hw.caps.mamv}`;
-    const pages = 2 ** am;
-    const vpn = Math.floor(qiPage(w, PIOTLB.addr) / pages) * pages;
-    const ih = qiField(w, PIOTLB.ih) !== 0;
+    const bad = this.#pageRange(w, PIOTLB);
+    if (bad !== null) return bad;
+    const { vpn, pages, ih } = this.#range;
     this.#emit(
       'iotlb',
       ih ? 'pasid-page-leaf' : 'pasid-page',
