@@ -6,8 +6,12 @@ import type { JsonObject } from '../../core/plugin/contract.js';
 
 declare module '../../core/events/event-map.js' {
   interface SimEventMap {
-    /** A translation or configuration fault, with where its record went (event queue, or why not). */
-    'smmuv3.event.recorded': {
+    /**
+     * A translation or configuration fault was raised; `outcome` says where its event record went:
+     * "queued", or why not ("not-recorded" when CD.R / STE.S2R suppress it, "queue-disabled",
+     * "overflow", "write-abort"). (Named smmuv3.event.recorded before: most faults are not recorded.)
+     */
+    'smmuv3.fault.raised': {
       unit: string;
       code: number;
       name: string;

@@ -85,7 +85,7 @@ describe('configuration errors (always recorded)', () => {
       write(r);
       expect(dma(r, 5, 0x9000), label).toBe(FAULT_KIND.BAD_CONFIG);
       expect(onlyRecord(r), label).toMatchObject({ name: 'C_BAD_STE', sid: 5, input: '0x9000' });
-      expect(r.eventsOf('smmuv3.event.recorded')[0]!.reason, label).toMatch(why);
+      expect(r.eventsOf('smmuv3.fault.raised')[0]!.reason, label).toMatch(why);
     }
   });
 
@@ -127,7 +127,7 @@ describe('configuration errors (always recorded)', () => {
       expect(dma(r, 8, 0xc000)).toBe(notModelled ? FAULT_KIND.NOT_MODELLED : FAULT_KIND.BAD_CONFIG);
       expect(res.archCode).toBe(SMMU_EVENT.C_BAD_CD);
       expect(onlyRecord(r)).toMatchObject({ name: 'C_BAD_CD', sid: 8, input: '0xc000', s2: 0 });
-      const e = r.eventsOf('smmuv3.event.recorded')[0]!;
+      const e = r.eventsOf('smmuv3.fault.raised')[0]!;
       expect(e.reason).toMatch(why);
       expect(e.notModelled).toBe(notModelled);
     }
@@ -272,7 +272,7 @@ describe('where records go', () => {
     expect(dma(r, 3, 0x1000)).toBe(FAULT_KIND.TRANSLATION);
     expect(dma(r, 4, 0x1000)).toBe(FAULT_KIND.TRANSLATION);
     expect(readEvents(r)).toEqual([]);
-    expect(r.eventsOf('smmuv3.event.recorded').map((e) => [e.sid, e.outcome])).toEqual([
+    expect(r.eventsOf('smmuv3.fault.raised').map((e) => [e.sid, e.outcome])).toEqual([
       [3, 'not-recorded'],
       [4, 'not-recorded'],
     ]);
@@ -283,11 +283,7 @@ describe('where records go', () => {
     r.cmd('smmuv3.init', { log2size: 6, evtqLog2: 1 });
     s1Stream(r, 3);
     for (let i = 0; i < 3; i++) dma(r, 3, 0x1000 * (i + 1));
-    expect(r.eventsOf('smmuv3.event.recorded').map((e) => e.outcome)).toEqual([
-      'queued',
-      'queued',
-      'overflow',
-    ]);
+    expect(r.eventsOf('smmuv3.fault.raised').map((e) => e.outcome)).toEqual(['queued', 'queued', 'overflow']);
     const q = r.cmd('smmuv3.evtq.read') as { events: EvtqRecord[]; overflow: boolean };
     expect(q.events.map((e) => e.input)).toEqual(['0x1000', '0x2000']);
     expect(q.overflow).toBe(true);
@@ -303,7 +299,7 @@ describe('where records go', () => {
     r.cmd('smmuv3.reg.write', { reg: 'CR0', value: 0 });
     r.cmd('smmuv3.reg.write', { reg: 'GBPA', value: hex(1 << 20) });
     expect(dma(r, 2, 0x1234)).toBe(FAULT_KIND.BLOCKED);
-    expect(r.eventsOf('smmuv3.event.recorded')).toEqual([]);
+    expect(r.eventsOf('smmuv3.fault.raised')).toEqual([]);
   });
 });
 

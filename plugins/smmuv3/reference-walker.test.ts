@@ -51,7 +51,7 @@ function check(rig: TestRig, strtab: number, sid: number, iova: bigint, access: 
       expect(res.pageShift, what).toBe(ref.shift);
     } else {
       expect(res.archCode, what).toBe(ref.fault);
-      const ev = rig.eventsOf('smmuv3.event.recorded').at(-1)!;
+      const ev = rig.eventsOf('smmuv3.fault.raised').at(-1)!;
       expect(ev.s2, what).toBe(ref.s2);
     }
   }

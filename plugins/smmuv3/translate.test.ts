@@ -79,7 +79,7 @@ describe('translate: stage 1', () => {
     expect(dma(rig, 3, 0x10_000n, ACCESS.WRITE)).toBe(FAULT_KIND.PERMISSION);
     expect(dma(rig, 3, 0x11_000n)).toBe(FAULT_KIND.ACCESS_FLAG);
     expect(res.archCode).toBe(SMMU_EVENT.F_ACCESS);
-    const rec = rig.eventsOf('smmuv3.event.recorded');
+    const rec = rig.eventsOf('smmuv3.fault.raised');
     expect(rec.map((e) => [e.name, e.outcome])).toEqual([
       ['F_PERMISSION', 'not-recorded'],
       ['F_ACCESS', 'not-recorded'],
@@ -115,7 +115,7 @@ describe('translate: stage 2 and nested', () => {
     expect(dma(rig, 5, 0x1_0000_0abcn)).toBe(0);
     expect(res.outPfn * 4096 + res.offset).toBe(0x2000_0abc);
     expect(dma(rig, 5, 0x1_0000_0000n, ACCESS.WRITE)).toBe(FAULT_KIND.PERMISSION);
-    const e = rig.eventsOf('smmuv3.event.recorded').at(-1)!;
+    const e = rig.eventsOf('smmuv3.fault.raised').at(-1)!;
     expect([e.name, e.s2, e.ipa]).toEqual(['F_PERMISSION', true, '0x100000000']);
     expect((rig.unit.snapshot() as { tlb: { vmid: number; asid: null }[] }).tlb[0]).toMatchObject({
       vmid: 9,
@@ -148,7 +148,7 @@ describe('translate: stage 2 and nested', () => {
     // An IPA the stage 2 does not map: stage-2 fault with the IPA, class IN.
     b.map(s1, 0x41, 0x500_0000, 3, 1, {}, { toPa, newTable });
     expect(dma(rig, 1, 0x41_000n)).toBe(FAULT_KIND.TRANSLATION);
-    const e = rig.eventsOf('smmuv3.event.recorded').at(-1)!;
+    const e = rig.eventsOf('smmuv3.fault.raised').at(-1)!;
     expect([e.name, e.s2, e.class, e.ipa]).toEqual(['F_TRANSLATION', true, 'in', '0x5000000']);
   });
 });

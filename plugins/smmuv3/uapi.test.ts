@@ -367,7 +367,7 @@ describe("profile 'proposed' (NOT mainline): the nested-stage series", () => {
       w.records.length = 0;
       return w;
     }
-    const outcomes = (w: World): JsonValue[] => w.of('smmuv3.event.recorded').map((e) => e.outcome!);
+    const outcomes = (w: World): JsonValue[] => w.of('smmuv3.fault.raised').map((e) => e.outcome!);
     const deliveredAddrs = (w: World): JsonValue[] =>
       w.of('core.fault.delivered').map((d) => ((d.fault as JsonObject).event as JsonObject).addr!);
 

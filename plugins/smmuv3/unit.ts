@@ -233,7 +233,7 @@ export class SmmuUnit implements IommuUnit {
       f.code === SMMU_EVENT.F_CD_FETCH ||
       f.code === SMMU_EVENT.F_WALK_EABT;
     const input = (BigInt(f.inPfn) << 12n) | BigInt(f.offset);
-    this.deps.events.emit('smmuv3.event.recorded', {
+    this.deps.events.emit('smmuv3.fault.raised', {
       unit: this.id,
       code: f.code,
       name: SMMU_EVENT_NAME[f.code] ?? `0x${f.code.toString(16)}`,
