@@ -10,6 +10,7 @@ import { BUILTIN_PLUGINS } from './builtin-plugins.js';
 import { packageVersion } from './package-root.js';
 import { registerPluginCommands } from './plugin/commands.js';
 import { registerScenarioCommands } from './scenario/index.js';
+import { registerTraceCommands } from './trace/index.js';
 import { registerUapiCommands } from './uapi/index.js';
 
 export function buildProgram(): Command {
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerUapiCommands(program);
   registerScenarioCommands(program);
   registerPluginCommands(program, () => BUILTIN_PLUGINS);
+  registerTraceCommands(program);
   return program;
 }
 

@@ -335,6 +335,27 @@ export abstract class TranslationCache {
     return removed;
   }
 
+  /**
+   * Drop the entries of `ctx` whose base VPN has `(base & vpnMask) === vpnValue` (low 32 bits),
+   * walking the context's slot list: for models of implementations that compare only part of a
+   * frame number (QEMU 7.2's 8-bit page-invalidation mask). Returns the entries dropped.
+   */
+  invalidateMasked(ctx: number, vpnMask: number, vpnValue: number): number {
+    if (ctx >= this.ctxTag.length || this.ctxTag[ctx] < this.epoch || this.ctxLive[ctx] === 0) return 0;
+    let removed = 0;
+    for (let s = this.ctxHead[ctx]; s >= 0; ) {
+      const next = this.clinks[2 * s];
+      const base = vpnOfKey(this.keys[s * SLOT_STRIDE], this.keys[s * SLOT_STRIDE + 1]);
+      if ((base & vpnMask) === vpnValue) {
+        this.removeLive(s);
+        removed++;
+      }
+      s = next;
+    }
+    this.nInvalidated += removed;
+    return removed;
+  }
+
   /** Drop the entries of `ctx` that pass `filter`, walking the context's slot list. */
   invalidateWhere(ctx: number, filter: EntryFilter): number {
     return this.invalidateRange(ctx, 0, VPN_LIMIT, filter);

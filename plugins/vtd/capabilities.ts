@@ -108,9 +108,13 @@ const INT_RANGES = {
  * Parses CAP/ECAP fields from a configuration, filling defaults. Throws a
  * TypeError or RangeError that names the field (`caps.sagaw`).
  */
-export function parseVtdCaps(raw: JsonObject | undefined, what = 'caps'): VtdCaps {
-  const out: Record<string, number | boolean> = { ...DEFAULT_VTD_CAPS };
-  if (raw === undefined) return DEFAULT_VTD_CAPS;
+export function parseVtdCaps(
+  raw: JsonObject | undefined,
+  what = 'caps',
+  base: VtdCaps = DEFAULT_VTD_CAPS,
+): VtdCaps {
+  const out: Record<string, number | boolean> = { ...base };
+  if (raw === undefined) return base;
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new TypeError(`${what}: expected an object of CAP/ECAP fields`);
   }
@@ -200,4 +204,122 @@ export function ecapRegister(c: VtdCaps): bigint {
     (b(c.flts) << 47n) |
     (b(c.smpwc) << 48n)
   );
+}
+
+const bit = (v: bigint, n: number): boolean => ((v >> BigInt(n)) & 1n) === 1n;
+const field = (v: bigint, lo: number, width: number): number =>
+  Number((v >> BigInt(lo)) & ((1n << BigInt(width)) - 1n));
+
+/**
+ * The named CAP/ECAP fields of raw register values (the inverse of capRegister/ecapRegister for
+ * the fields the model reads), e.g. from a guest's `DMAR: dmar0: ... cap X ecap Y` line.
+ */
+export function capsFromRegisters(cap: bigint, ecap: bigint): { [K in keyof VtdCaps]: VtdCaps[K] } {
+  const pasid = bit(ecap, 40);
+  return {
+    sagaw: field(cap, 8, 5),
+    mgaw: field(cap, 16, 6) + 1,
+    nd: field(cap, 0, 3),
+    nfr: field(cap, 40, 8) + 1,
+    mamv: field(cap, 48, 6),
+    cm: bit(cap, 7),
+    psi: bit(cap, 39),
+    sllps: field(cap, 34, 2),
+    fl1gp: bit(cap, 56),
+    fl5lp: bit(cap, 60),
+    drd: bit(cap, 55),
+    dwd: bit(cap, 54),
+    qi: bit(ecap, 1),
+    dt: bit(ecap, 2),
+    pt: bit(ecap, 6),
+    sc: bit(ecap, 7),
+    nest: bit(ecap, 26),
+    prs: bit(ecap, 29),
+    ers: bit(ecap, 30),
+    srs: bit(ecap, 31),
+    eafs: bit(ecap, 34),
+    pasidBits: pasid ? field(ecap, 35, 5) + 1 : 0,
+    dit: bit(ecap, 41),
+    smts: bit(ecap, 43),
+    slads: bit(ecap, 45),
+    slts: bit(ecap, 46),
+    flts: bit(ecap, 47),
+    smpwc: bit(ecap, 48),
+  };
+}
+
+/** QEMU `intel-iommu` device properties that decide what it advertises. */
+export interface QemuIommuConfig {
+  /** QEMU release, "major.minor" (7.2, 8.2, 9.1, 10.0 ...). */
+  readonly version: string;
+  /** `aw-bits`: 39 or 48 (default 39 before QEMU 9.2, 48 from 9.2). */
+  readonly awBits?: 39 | 48;
+  readonly cachingMode?: boolean;
+  readonly scalableMode?: boolean;
+  readonly deviceIotlb?: boolean;
+  /** `x-pasid-mode` (QEMU 7.2 and later). */
+  readonly pasid?: boolean;
+  /** `x-flts` (QEMU 10.1 and later): first-stage translation in scalable mode. */
+  readonly flts?: boolean;
+  /** `pt` (default on). */
+  readonly pt?: boolean;
+  /** `dma-drain` (default on). */
+  readonly dmaDrain?: boolean;
+}
+
+/** [major, minor] of a "major.minor[.patch]" version; throws a RangeError naming it otherwise. */
+export function qemuVersion(v: string): readonly [number, number] {
+  const m = /^(\d+)\.(\d+)(?:\.\d+)?$/.exec(v);
+  if (m === null) throw new RangeError(`qemu.version: expected "major.minor", got ${JSON.stringify(v)}`);
+  return [Number(m[1]), Number(m[2])];
+}
+
+/** Whether `v` is at least major.minor. */
+export function qemuAtLeast(v: string, major: number, minor: number): boolean {
+  const [a, b2] = qemuVersion(v);
+  return a > major || (a === major && b2 >= minor);
+}
+
+/**
+ * The capabilities QEMU's `intel-iommu` advertises for a release and its properties
+ * (reference/vtd.md §0, QEMU `vtd_cap_init`): ND 16-bit DIDs, NFR 1, MAMV 18, PSI, 2 MiB and
+ * 1 GiB second-level pages, SAGAW/MGAW from aw-bits, DRD/DWD with dma-drain, CM on request;
+ * ECAP QI, PT, DT with device-iotlb, SMTS+SRS+SLTS in scalable mode, PASID (20 bits) and FLTS
+ * when asked. No PRS, nesting, ERS, EAFS or SLADS; no paging-structure caches.
+ */
+export function qemuCaps(q: QemuIommuConfig): VtdCaps {
+  const aw = q.awBits ?? (qemuAtLeast(q.version, 9, 2) ? 48 : 39);
+  const sm = q.scalableMode ?? false;
+  const flts = q.flts ?? false;
+  const drain = q.dmaDrain ?? true;
+  return Object.freeze({
+    sagaw: aw === 48 ? 0b0110 : 0b0010,
+    mgaw: aw,
+    nd: 6,
+    nfr: 1,
+    mamv: 18,
+    cm: q.cachingMode ?? false,
+    psi: true,
+    sllps: 0b11,
+    fl1gp: flts,
+    fl5lp: false,
+    drd: drain,
+    dwd: drain,
+    qi: true,
+    dt: q.deviceIotlb ?? false,
+    pt: q.pt ?? true,
+    sc: false,
+    nest: false,
+    prs: false,
+    ers: false,
+    srs: sm,
+    eafs: false,
+    pasidBits: q.pasid ? 20 : 0,
+    dit: false,
+    smts: sm || flts,
+    slads: false,
+    slts: sm,
+    flts,
+    smpwc: false,
+  });
 }

@@ -66,6 +66,8 @@ export interface VtdHardwareOptions {
   readonly caches?: VtdCacheOptions;
   /** Seed for the caches' random replacement. */
   readonly seed?: number;
+  /** `qemu`: QEMU's register side effects (SRTP and TE toggles empty the context cache and IOTLB). */
+  readonly profile?: 'default' | 'qemu';
 }
 
 export class VtdHardware {
@@ -87,8 +89,19 @@ export class VtdHardware {
   rootSet = false;
   /** The configured mode (plugin option `mode`): what `vtd.root.set` builds by default. */
   preferScalable = true;
-  /** GSTS.TES: translation enabled. */
-  translationEnabled = false;
+  /** `qemu`: SRTP and TE toggles reset the caches as QEMU's vtd_reset_caches does; `default`: the spec (no flush). */
+  readonly profile: 'default' | 'qemu';
+  #te = false;
+
+  /** GSTS.TES: translation enabled. Toggling it flushes nothing unless the profile is `qemu`. */
+  get translationEnabled(): boolean {
+    return this.#te;
+  }
+
+  set translationEnabled(on: boolean) {
+    if (on !== this.#te && this.profile === 'qemu') this.resetCaches('te');
+    this.#te = on;
+  }
 
   /** Host domains by DID; the device attachments by SID. */
   readonly domains = new Map<number, HostDomain>();
@@ -107,6 +120,7 @@ export class VtdHardware {
     this.events = o.events;
     this.faults = o.faults;
     this.caches = new VtdCaches(o.caches ?? DEFAULT_CACHE_OPTIONS, o.seed ?? 1);
+    this.profile = o.profile ?? 'default';
     this.faultRecorder = new FaultRecorder(o.caps.nfr);
     this.qi = new QueuedInvalidation(this);
     this.#translator = new VtdTranslator(this);
@@ -115,7 +129,7 @@ export class VtdHardware {
   /** Registers, domains, caches, the queue and the fault registers, for snapshots. */
   saveState(): VtdHardwareState {
     return {
-      root: [this.rootTable, this.scalable, this.rootSet, this.preferScalable, this.translationEnabled],
+      root: [this.rootTable, this.scalable, this.rootSet, this.preferScalable, this.#te],
       domains: this.domains,
       attached: this.attached,
       totals: [this.translations, this.faultCount, this.memReads],
@@ -126,7 +140,9 @@ export class VtdHardware {
   }
 
   loadState(s: VtdHardwareState): void {
-    [this.rootTable, this.scalable, this.rootSet, this.preferScalable, this.translationEnabled] = s.root;
+    let te: boolean;
+    [this.rootTable, this.scalable, this.rootSet, this.preferScalable, te] = s.root;
+    this.#te = te;
     refillMap(this.domains, s.domains, (d) => ({ ...d }));
     refillMap(this.attached, s.attached);
     [this.translations, this.faultCount, this.memReads] = s.totals;
@@ -140,12 +156,46 @@ export class VtdHardware {
     return this.#translator.translate(req, out);
   }
 
-  /** Latches a root table (GCMD.SRTP). Invalidates nothing: software must flush the context cache. */
+  /**
+   * Latches a root table (GCMD.SRTP). By the spec this invalidates nothing: software must flush
+   * the context cache; the `qemu` profile empties the context cache and the IOTLB, as QEMU does.
+   */
   setRootTable(pa: number, scalable: boolean): void {
     if (scalable && !this.caps.smts) throw new RangeError('root table: scalable mode needs ECAP.SMTS');
+    if (this.profile === 'qemu') this.resetCaches('srtp');
     this.rootTable = pa;
     this.scalable = scalable;
     this.rootSet = true;
+  }
+
+  /**
+   * Empties the context, PASID and IOTLB caches (with the paging-structure caches), as QEMU's
+   * vtd_reset_caches does on SRTP, a TE toggle or a device reset. Returns the entries dropped.
+   */
+  resetCaches(why: string): number {
+    const c = this.caches;
+    const ctx = c.contextGlobal();
+    const pasid = c.pasidGlobal();
+    const iotlb = c.iotlbGlobal();
+    // Only caches that held something report it (a reset of empty caches, as at set-up, is silent).
+    const emit = (cache: string, entries: number): void => {
+      if (entries === 0) return;
+      this.events.emit('vtd.cache.invalidated', {
+        unit: this.unitId,
+        cache,
+        granularity: `reset-${why}`,
+        did: null,
+        pasid: null,
+        sid: null,
+        addr: null,
+        pages: null,
+        entries,
+      });
+    };
+    emit('context', ctx);
+    emit('pasid', pasid);
+    emit('iotlb', iotlb);
+    return ctx + pasid + iotlb;
   }
 
   /**

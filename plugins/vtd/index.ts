@@ -40,6 +40,7 @@ export default definePlugin<VtdOptions>({
           faults,
           caches: options.caches,
           seed: rng.nextU32(),
+          profile: options.profile,
         });
         hw.preferScalable = options.mode === 'scalable';
         const kernel = resolve(c, TOKENS.Kernel).name;

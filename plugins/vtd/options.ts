@@ -10,7 +10,7 @@ import {
   QEMU_CACHE_OPTIONS,
   type VtdCacheOptions,
 } from './caches/cache-options.js';
-import { parseVtdCaps, type VtdCaps } from './capabilities.js';
+import { parseVtdCaps, type QemuIommuConfig, qemuCaps, qemuVersion, type VtdCaps } from './capabilities.js';
 import { bool, int, oneOf } from './commands/fields.js';
 import { DEFAULT_DRIVER_OPTIONS, type IntelDriverOptions } from './driver/driver-context.js';
 
@@ -22,12 +22,14 @@ export type VtdDriverOptions = Pick<
 
 export interface VtdOptions {
   readonly mode: 'legacy' | 'scalable';
+  /** `qemu`: QEMU's cache design and its register side effects (SRTP/TE resets). */
+  readonly profile: 'default' | 'qemu';
   readonly caps: VtdCaps;
   readonly caches: VtdCacheOptions;
   readonly driver: VtdDriverOptions;
 }
 
-const KNOWN = ['mode', 'caps', 'caches', 'profile', 'driver'];
+const KNOWN = ['mode', 'caps', 'caches', 'profile', 'qemu', 'driver'];
 
 /** Parses raw options; throws TypeError/RangeError naming the field. */
 export function parseVtdOptions(raw: JsonObject | undefined): VtdOptions {
@@ -36,18 +38,63 @@ export function parseVtdOptions(raw: JsonObject | undefined): VtdOptions {
     if (!KNOWN.includes(k))
       throw new RangeError(`vtd options: unknown field "${k}" (known: ${KNOWN.join(', ')})`);
   }
-  const caps = parseVtdCaps(o.caps as JsonObject | undefined, 'caps');
+  const profile = o.profile ?? 'default';
+  if (profile !== 'default' && profile !== 'qemu')
+    throw new RangeError(`profile: expected "default" or "qemu", got ${JSON.stringify(profile)}`);
+  if (o.qemu !== undefined && profile !== 'qemu') throw new RangeError('qemu: needs profile "qemu"');
+  // `qemu: { version, ... }` starts from what that QEMU advertises; `caps` then override fields.
+  const base = o.qemu === undefined ? undefined : qemuCaps(parseQemuConfig(o.qemu));
+  const caps = parseVtdCaps(o.caps as JsonObject | undefined, 'caps', base);
   const mode = o.mode ?? (caps.smts ? 'scalable' : 'legacy');
   if (mode !== 'legacy' && mode !== 'scalable')
     throw new RangeError(`mode: expected "legacy" or "scalable", got ${JSON.stringify(mode)}`);
   if (mode === 'scalable' && !caps.smts) throw new RangeError('mode: "scalable" needs caps.smts');
-  const profile = o.profile ?? 'default';
-  if (profile !== 'default' && profile !== 'qemu')
-    throw new RangeError(`profile: expected "default" or "qemu", got ${JSON.stringify(profile)}`);
-  const base = profile === 'qemu' ? QEMU_CACHE_OPTIONS : DEFAULT_CACHE_OPTIONS;
-  const caches = { ...base, ...parseCacheOptionsOver(o.caches as JsonObject | undefined, base) };
+  const cacheBase = profile === 'qemu' ? QEMU_CACHE_OPTIONS : DEFAULT_CACHE_OPTIONS;
+  const caches = { ...cacheBase, ...parseCacheOptionsOver(o.caches as JsonObject | undefined, cacheBase) };
   const driver = parseDriverOptions(o.driver, 'driver');
-  return Object.freeze({ mode, caps, caches, driver });
+  return Object.freeze({ mode, profile, caps, caches, driver });
+}
+
+const QEMU_FIELDS = [
+  'version',
+  'awBits',
+  'cachingMode',
+  'scalableMode',
+  'deviceIotlb',
+  'pasid',
+  'flts',
+  'pt',
+  'dmaDrain',
+];
+
+/** The `qemu` option: a release and its intel-iommu properties; errors name `qemu.<field>`. */
+function parseQemuConfig(raw: unknown): QemuIommuConfig {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new TypeError('qemu: expected an object { version, awBits?, cachingMode?, ... }');
+  const o = raw as JsonObject;
+  for (const k of Object.keys(o)) {
+    if (!QEMU_FIELDS.includes(k))
+      throw new RangeError(`qemu: unknown field "${k}" (known: ${QEMU_FIELDS.join(', ')})`);
+  }
+  if (typeof o.version !== 'string') throw new TypeError('qemu.version: expected a string such as "7.2"');
+  qemuVersion(o.version);
+  if (o.awBits !== undefined && o.awBits !== 39 && o.awBits !== 48)
+    throw new RangeError(`qemu.awBits: expected 39 or 48, got ${JSON.stringify(o.awBits)}`);
+  try {
+    return {
+      version: o.version,
+      ...(o.awBits !== undefined ? { awBits: o.awBits as 39 | 48 } : {}),
+      cachingMode: bool(o, 'cachingMode', false),
+      scalableMode: bool(o, 'scalableMode', false),
+      deviceIotlb: bool(o, 'deviceIotlb', false),
+      pasid: bool(o, 'pasid', false),
+      flts: bool(o, 'flts', false),
+      pt: bool(o, 'pt', true),
+      dmaDrain: bool(o, 'dmaDrain', true),
+    };
+  } catch (e) {
+    throw e instanceof RangeError || e instanceof TypeError ? new RangeError(`qemu.${e.message}`) : e;
+  }
 }
 
 /** The driver's knobs, read with the command-field readers; errors name `driver.<field>`. */

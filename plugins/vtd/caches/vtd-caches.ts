@@ -7,8 +7,10 @@
  * PASID scopes are generation bumps of their contexts, page ranges probe or
  * walk the context's own list (core/cache/translation-cache.ts).
  *
- * With the `qemu` IOTLB policy the IOTLB is tagged by source-id instead of DID
- * (reference/vtd.md §4.2), so devices of one domain do not share entries.
+ * With the IOTLB key `sid` (the default of the `qemu` policies) the IOTLB is
+ * tagged by source-id instead of DID (reference/vtd.md §4.2), so devices of
+ * one domain do not share entries. The `qemu-7.2` policy also reproduces QEMU
+ * 7.2's 8-bit page-invalidation mask (cache-options.ts).
  */
 import {
   type CacheCounters,
@@ -20,7 +22,7 @@ import {
 } from '../../../core/cache/index.js';
 import { SeededRng } from '../../../core/sim/rng.js';
 import { copyInto, refillMap } from '../../../core/state/stateful.js';
-import type { VtdCacheConfig, VtdCacheOptions } from './cache-options.js';
+import { corePolicy, iotlbKeyedBySid, type VtdCacheConfig, type VtdCacheOptions } from './cache-options.js';
 import { cacheVpn } from './cache-vpn.js';
 
 /** PASID tag of second-level-only entries (tagged by DID alone). */
@@ -59,6 +61,8 @@ export class VtdCaches {
   devTlbCount = 0;
   /** true: the IOTLB is tagged by source-id (QEMU), false: by DID. */
   readonly iotlbBySid: boolean;
+  /** QEMU 7.2's page-selective invalidation: the address mask compared in 8 bits (bug reproduction). */
+  readonly psiMask8: boolean;
 
   /** (DID, tag) contexts of the IOTLB and the PSCs; (SID, tag) contexts of a QEMU-style IOTLB. */
   readonly domainIds = new ContextIds();
@@ -86,14 +90,15 @@ export class VtdCaches {
     this.slPsc = o.slPsc.entries > 0 ? this.#make(o.slPsc, PSC_SHIFTS) : null;
     this.flPsc = o.flPsc.entries > 0 ? this.#make(o.flPsc, PSC_SHIFTS) : null;
     this.devTlbConfig = o.devTlb;
-    this.iotlbBySid = o.iotlb.policy === 'qemu';
+    this.iotlbBySid = iotlbKeyedBySid(o.iotlb);
+    this.psiMask8 = o.iotlb.policy === 'qemu-7.2';
   }
 
   #make(c: VtdCacheConfig, pageShifts: number[], lruOrder?: LruOrder): TranslationCache {
     return createTranslationCache({
       entries: c.entries,
       ways: c.ways,
-      policy: c.policy,
+      policy: corePolicy(c.policy),
       rng: c.policy === 'random' ? this.#rng : undefined,
       pageShifts,
       lruOrder,
@@ -283,10 +288,9 @@ export class VtdCaches {
     let n = 0;
     for (const c of this.#iotlbContextsOf(did)) {
       // SL_TAG, or SL_TAG | PASID in the source-id-keyed (qemu) IOTLB: second-level-only entries.
-      n +=
-        this.#iotlbTag(c) >= SL_TAG
-          ? this.iotlb.invalidateRange(c, vpn, pages)
-          : this.iotlb.invalidateContext(c);
+      if (this.#iotlbTag(c) < SL_TAG) n += this.iotlb.invalidateContext(c);
+      else if (this.psiMask8) n += this.#iotlbPagesMask8(c, vpn, pages);
+      else n += this.iotlb.invalidateRange(c, vpn, pages);
     }
     for (const c of this.domainIds.withFirst(did)) {
       const sl = this.domainIds.second(c) === SL_TAG;
@@ -294,6 +298,17 @@ export class VtdCaches {
       if (!sl && this.flPsc) n += this.flPsc.invalidateContext(c);
     }
     return n;
+  }
+
+  /**
+   * QEMU 7.2's page-selective invalidation (bug reproduction): mask = ~(pages - 1) kept in 8
+   * bits, so an entry goes when its frame number equals `vpn` in the bits 7:0 the mask keeps
+   * (every 256 pages; AM >= 8 keeps none: the whole context), or when it contains `vpn`.
+   */
+  #iotlbPagesMask8(ctx: number, vpn: number, pages: number): number {
+    const mask8 = ~(pages - 1) & 0xff;
+    if (mask8 === 0) return this.iotlb.invalidateContext(ctx);
+    return this.iotlb.invalidateMasked(ctx, mask8, vpn & mask8) + this.iotlb.invalidateRange(ctx, vpn, 1);
   }
 
   /** IOTLB contexts of (did, pasid) for FL/nested entries. */

@@ -49,7 +49,11 @@ const regsRead: Handler = (hw) => ({
   ICS: hw.qi.iwc ? 1 : 0,
 });
 
+/** QEMU's vtd_reset_caches (a device reset; SRTP and TE toggles in the qemu profile): context, PASID and IOTLB emptied. */
+const cachesReset: Handler = (hw) => ({ entries: hw.resetCaches('reset') });
+
 export const REGISTER_COMMANDS: Readonly<Record<string, Handler>> = {
+  'vtd.caches.reset': cachesReset,
   'vtd.qi.submit': qiSubmit,
   'vtd.fault.clear': faultClear,
   'vtd.fault.mask': faultMask,

@@ -1,0 +1,345 @@
+/**
+ * `viommu trace compare`: imports a QEMU VT-d trace and replays it in process,
+ * as it is read, on one VT-d simulator per IOTLB design; every lookup's
+ * simulated IOTLB hit/miss and output address is compared with what QEMU
+ * logged. Commands go straight to the unit and lookups straight to its
+ * translate(): no steps file, no event log, one parse for every design.
+ */
+import 'reflect-metadata';
+import { NO_PASID, TranslationRequest, TranslationResult } from '../../../core/model/translation.js';
+import type { JsonObject } from '../../../core/plugin/contract.js';
+import { PluginHost } from '../../../core/plugin/host.js';
+import { Simulator } from '../../../core/sim/simulator.js';
+import type { IotlbKey } from '../caches/cache-options.js';
+import vtd from '../index.js';
+import type { VtdUnit } from '../unit.js';
+import { DEFAULT_TRACE_MEMORY, loadConsole, replayOptions, type TraceRunOptions } from './import-trace.js';
+import { InvalidationHistory, type PageTouch } from './invalidation-history.js';
+import type { IotlbDesign } from './iotlb-design.js';
+import { bdfName } from './qemu-events.js';
+import { type ImportSummary, QemuVtdImporter, type TraceLookup } from './qemu-vtd-importer.js';
+import { forEachLine } from './trace-lines.js';
+
+/** How many disagreements each design lists (all are counted). */
+export const DISAGREEMENTS_LISTED = 20;
+
+export interface Disagreement {
+  readonly line: number;
+  readonly sid: string;
+  readonly did: number;
+  readonly iova: string;
+  readonly recorded: { readonly hit: boolean; readonly out: string | null };
+  readonly simulated: { readonly hit: boolean; readonly out: string | null };
+  /**
+   * The last invalidation (QEMU's decoding, of the last 4096) that touched the page, or the last
+   * simulated IOTLB eviction before this lookup when that came later (which page an eviction took
+   * is not tracked).
+   */
+  readonly cause:
+    | PageTouch
+    | { readonly line: number; readonly event: string; readonly touch: 'eviction' }
+    | null;
+}
+
+export interface DesignReport {
+  readonly design: string;
+  readonly iotlb: { policy: string; entries: number; ways: number | 'full'; key: IotlbKey };
+  readonly lookups: number;
+  readonly recordedHits: number;
+  readonly simulatedHits: number;
+  /** Lookups whose simulated hit/miss equals QEMU's. */
+  readonly agree: number;
+  /** Lookups whose simulated output address equals QEMU's (or both faulted). */
+  readonly translationsMatched: number;
+  readonly disagreementCount: number;
+  readonly disagreements: readonly Disagreement[];
+  /** All disagreements by cause: range, alias-8bit, domain, global, eviction, none. */
+  readonly causes: { readonly [touch: string]: number };
+  readonly hitRate: number;
+  readonly misses: number;
+  /** Lookups that walked the tables (simulated misses that did not fault early). */
+  readonly walks: number;
+  readonly memReads: number;
+  readonly memReadsPerTranslation: number;
+  readonly evictions: number;
+  /** Commands the unit refused (first message kept): an import the model cannot follow. */
+  readonly commandErrors: number;
+  readonly firstCommandError: string | null;
+  readonly cacheCounters: JsonObject;
+}
+
+export interface CompareReport {
+  readonly trace: string;
+  readonly lines: number;
+  readonly lookups: number;
+  readonly recordedHits: number;
+  readonly recordedHitRate: number;
+  /** QEMU's own full-IOTLB flushes (vtd_iotlb_reset). */
+  readonly recordedIotlbResets: number;
+  readonly records: { [event: string]: number };
+  readonly unused: { [event: string]: number };
+  readonly options: JsonObject;
+  readonly designs: readonly DesignReport[];
+}
+
+/** The command that translates the shared request on a replay's unit (so faults are recorded inside a command). */
+const LOOKUP = 'trace.lookup';
+const NO_FIELDS: JsonObject = Object.freeze({});
+
+class DesignRun {
+  readonly design: IotlbDesign;
+  readonly sim: Simulator;
+  readonly unit: VtdUnit;
+  /** FAULT_KIND of the last lookup. */
+  kind = 0;
+  lookups = 0;
+  recordedHits = 0;
+  simulatedHits = 0;
+  agree = 0;
+  matched = 0;
+  walks = 0;
+  memReads = 0;
+  disagreementCount = 0;
+  readonly disagreements: Disagreement[] = [];
+  /** Every disagreement by how its cause touched the page ('none': nothing did). */
+  readonly causes: { [touch: string]: number } = {};
+  commandErrors = 0;
+  firstCommandError: string | null = null;
+  /** IOTLB evictions seen so far, and the trace line of the last lookup that caused some. */
+  evictions = 0;
+  lastEvictionLine = -1;
+
+  constructor(design: IotlbDesign, options: JsonObject, memoryBytes: number) {
+    this.design = design;
+    const host = new PluginHost().use(vtd);
+    const iotlb = {
+      entries: design.entries,
+      ways: design.ways,
+      policy: design.policy,
+      ...(design.key !== undefined ? { key: design.key } : {}),
+    };
+    const sim = new Simulator(host, {
+      seed: 1,
+      kernel: 'v5.10',
+      memoryBytes,
+      units: [
+        {
+          id: 'vtd0',
+          plugin: 'vtd',
+          options: { ...options, caches: { ...(options.caches as JsonObject), iotlb } },
+        },
+      ],
+      devices: [],
+    });
+    this.sim = sim;
+    this.unit = sim.units.get('vtd0') as VtdUnit;
+    sim.defineCommand(LOOKUP, () => {
+      this.kind = this.unit.translate(req, res);
+      return { ok: true, value: null };
+    });
+  }
+
+  /** Translates the shared request; returns its FAULT_KIND. */
+  translate(): number {
+    this.sim.execute({ type: LOOKUP, data: NO_FIELDS });
+    return this.kind;
+  }
+}
+
+// One request/result pair for every lookup: the replay is single-threaded.
+const req = new TranslationRequest();
+const res = new TranslationResult();
+
+function hexAddr(n: number): string {
+  return `0x${n.toString(16)}`;
+}
+
+/**
+ * The unit options for a replay before the trace is read: the mode comes from the trace's first
+ * root-table event (the comparer holds commands back until it), the address width from the
+ * options or the console (else 48 bits, which also accepts 39-bit tables).
+ */
+function optionsFor(o: TraceRunOptions, mode: 'legacy' | 'scalable', trace: string): JsonObject {
+  const con = loadConsole(trace, o);
+  return replayOptions({ ...o, awBits: o.awBits ?? 48 }, mode, -1, con, true);
+}
+
+/** Replays `trace` on each design and compares every lookup with QEMU's. */
+export async function compareTrace(
+  trace: string,
+  designs: readonly IotlbDesign[],
+  o: TraceRunOptions = {},
+): Promise<CompareReport> {
+  const memoryBytes = o.memoryBytes ?? DEFAULT_TRACE_MEMORY;
+  const history = new InvalidationHistory();
+  let runs: DesignRun[] = [];
+  let options: JsonObject = {};
+  // Commands before the first root-table event wait until the mode is known.
+  const held: { type: string; data: JsonObject }[] = [];
+  let recordedResets = 0;
+
+  const start = (mode: 'legacy' | 'scalable'): void => {
+    options = optionsFor(o, mode, trace);
+    runs = designs.map((d) => new DesignRun(d, options, memoryBytes));
+    for (const h of held) run(h.type, h.data);
+    held.length = 0;
+  };
+
+  const run = (type: string, data: JsonObject): void => {
+    for (const r of runs) {
+      const x = r.sim.execute({ type, data });
+      let err: string | null = x.ok ? null : `${type}: ${x.errno} ${x.detail ?? ''}`;
+      if (x.ok && type === 'vtd.qi.submit') {
+        const v = x.value as { error: { reason: string } | null };
+        if (v.error !== null) {
+          err = `vtd.qi.submit: ${v.error.reason}`;
+          r.sim.execute({ type: 'vtd.fault.clear', data: { iqe: true } }); // the guest would clear IQE and go on
+        }
+      }
+      if (err !== null) {
+        r.commandErrors++;
+        r.firstCommandError ??= err;
+      }
+    }
+  };
+
+  const lookup = (l: TraceLookup): void => {
+    const vpn = Math.floor(l.iova / 4096);
+    req.sid = l.sid;
+    req.pasid = NO_PASID;
+    req.iovaPfn = vpn;
+    req.offset = l.iova % 4096;
+    req.access = l.access;
+    req.ats = false;
+    const size = l.mask + 1;
+    for (const r of runs) {
+      const kind = r.translate();
+      r.lookups++;
+      r.memReads += res.memReads;
+      if (l.recordedHit) r.recordedHits++;
+      const simHit = kind === 0 && res.hit;
+      if (simHit) r.simulatedHits++;
+      else if (res.memReads > 0) r.walks++;
+      const out = kind === 0 ? Math.floor((res.outPfn * 4096) / size) * size : -1;
+      const recOut = l.fault ? -1 : l.gpa;
+      const sameHit = simHit === l.recordedHit;
+      const sameOut = out === recOut;
+      if (sameHit) r.agree++;
+      if (sameOut) r.matched++;
+      if (!(sameHit && sameOut)) disagree(r, l, vpn, simHit, out, recOut);
+      if (!simHit) {
+        // Evictions happen on fills: remember the line of the last lookup that caused some.
+        const ev = r.unit.hw.caches.iotlb.counters().evictions;
+        if (ev !== r.evictions) {
+          r.evictions = ev;
+          r.lastEvictionLine = l.line;
+        }
+      }
+    }
+  };
+
+  const disagree = (
+    r: DesignRun,
+    l: TraceLookup,
+    vpn: number,
+    simHit: boolean,
+    out: number,
+    recOut: number,
+  ): void => {
+    r.disagreementCount++;
+    const touch = history.lastTouching(l.did, vpn);
+    const cause =
+      r.lastEvictionLine >= 0 && (touch === null || r.lastEvictionLine > touch.line)
+        ? { line: r.lastEvictionLine, event: 'iotlb eviction (simulated)', touch: 'eviction' as const }
+        : touch;
+    const k = cause === null ? 'none' : cause.touch;
+    r.causes[k] = (r.causes[k] ?? 0) + 1;
+    if (r.disagreements.length >= DISAGREEMENTS_LISTED) return;
+    r.disagreements.push({
+      line: l.line,
+      sid: bdfName(l.sid),
+      did: l.did,
+      iova: hexAddr(l.iova),
+      recorded: { hit: l.recordedHit, out: recOut < 0 ? null : hexAddr(recOut) },
+      simulated: { hit: simHit, out: out < 0 ? null : hexAddr(out) },
+      cause,
+    });
+  };
+
+  const importer = new QemuVtdImporter(
+    {
+      command(type, data) {
+        if (runs.length === 0) {
+          if (type !== 'vtd.root.set') {
+            held.push({ type, data });
+            return;
+          }
+          start(data.mode === 'scalable' ? 'scalable' : 'legacy');
+        }
+        // The replay's units know no device names: attach by source-id.
+        if (type === 'vtd.device.attach') {
+          const { device, ...rest } = data;
+          const m = /^([0-9a-f]{2}):([0-9a-f]{2})\.([0-7])$/.exec(String(device));
+          const sid = m
+            ? (Number.parseInt(m[1]!, 16) << 8) | (Number.parseInt(m[2]!, 16) << 3) | Number(m[3])
+            : 0;
+          run(type, { ...rest, sid });
+          return;
+        }
+        run(type, data);
+      },
+      lookup,
+      invalidation: (inv) => history.add(inv),
+      iotlbReset: () => {
+        recordedResets++;
+      },
+    },
+    { file: trace, ...(o.awBits ? { awBits: o.awBits } : {}) },
+  );
+  await forEachLine(trace, (line, no) => importer.line(line, no));
+  const summary: ImportSummary = importer.finish();
+  if (runs.length === 0) start(summary.mode);
+  return {
+    trace,
+    lines: summary.lines,
+    lookups: summary.lookups,
+    recordedHits: summary.hits,
+    recordedHitRate: summary.lookups === 0 ? 0 : summary.hits / summary.lookups,
+    recordedIotlbResets: recordedResets,
+    records: summary.records,
+    unused: summary.unused,
+    options,
+    designs: runs.map((r) => report(r)),
+  };
+}
+
+function report(r: DesignRun): DesignReport {
+  const c = r.unit.hw.caches;
+  const counters = c.counters();
+  return {
+    design: r.design.label,
+    iotlb: {
+      policy: r.design.policy,
+      entries: r.design.entries,
+      ways: r.design.ways,
+      key: c.iotlbBySid ? 'sid' : 'domain',
+    },
+    lookups: r.lookups,
+    recordedHits: r.recordedHits,
+    simulatedHits: r.simulatedHits,
+    agree: r.agree,
+    translationsMatched: r.matched,
+    disagreementCount: r.disagreementCount,
+    disagreements: r.disagreements,
+    causes: r.causes,
+    hitRate: r.lookups === 0 ? 0 : r.simulatedHits / r.lookups,
+    misses: r.lookups - r.simulatedHits,
+    walks: r.walks,
+    memReads: r.memReads,
+    memReadsPerTranslation: r.lookups === 0 ? 0 : r.memReads / r.lookups,
+    evictions: counters.iotlb!.evictions,
+    commandErrors: r.commandErrors,
+    firstCommandError: r.firstCommandError,
+    cacheCounters: counters as unknown as JsonObject,
+  };
+}
