@@ -151,7 +151,7 @@ export function attachDevice(
       AVAIL: 0,
       DID: did,
     });
-    if (o.ats) hw.caches.addDevTlb(sid);
+    if (o.ats) hw.caches.allowDevTlb(sid);
     return { flptptr: null };
   }
   const pasid = o.pasid ?? 0;
@@ -168,7 +168,7 @@ export function attachDevice(
       RID_PRIV: false,
     });
   }
-  if (o.ats) hw.caches.addDevTlb(sid);
+  if (o.ats) hw.caches.allowDevTlb(sid);
   const flLevels = o.flLevels ?? 4;
   let flptptr: number | null = null;
   if (mode === 'fl') flptptr = hw.frames.alloc(1);

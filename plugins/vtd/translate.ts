@@ -141,7 +141,7 @@ export class VtdTranslator {
 
   #devTlbFill(req: TranslationRequest, out: TranslationResult, sid: number): void {
     const c = this.#hw.caches;
-    const t = c.devTlb[sid];
+    const t = c.devTlbForFill(sid);
     if (t === undefined) return;
     const ctx = c.devIds.intern(sid, devTag(req));
     const code = out.pageShift === 30 ? 2 : out.pageShift === 21 ? 1 : 0;
@@ -203,6 +203,18 @@ export class VtdTranslator {
       out.kind = FAULT_KIND.NOT_MODELLED; // an interrupt message: interrupt remapping is not modelled
       return out.kind;
     }
+    // QEMU's order (profile qemu, source-id-keyed IOTLB): the IOTLB first, the context cache only
+    // on a miss, so the context counters match QEMU's. A hit it cannot serve ends up on the
+    // architectural path below.
+    let iotlbMissed = false;
+    if (hw.profile === 'qemu' && c.iotlbBySid && !req.ats) {
+      const first = c.sidIds.find(sid, SL_TAG);
+      if (first >= 0) {
+        const s = c.iotlb.lookupAny(first, vpn);
+        if (s < 0) iotlbMissed = true;
+        else if (this.#qemuIotlbHit(s, req, out, vpn)) return 0;
+      }
+    }
     let slot = c.context.lookup(0, sid, 0);
     let cperm: number;
     let cword: number;
@@ -241,7 +253,7 @@ export class VtdTranslator {
     const limit = Math.min(POW2[18 + 9 * aw]!, this.#mgawLimit);
     if (vpn >= limit) return this.#fault(req, out, F.ADDRESS_BEYOND_MGAW, NO_PASID);
     const ctx = cword >>> 16;
-    slot = c.iotlb.lookupAny(ctx, vpn);
+    slot = iotlbMissed ? -1 : c.iotlb.lookupAny(ctx, vpn);
     let word: number;
     if (slot >= 0) {
       word = c.iotlb.perm[slot]!;
@@ -307,6 +319,20 @@ export class VtdTranslator {
     out.perm = word & 7; // legacy second-level tables have no A/D bits
 
     return 0;
+  }
+
+  /** Serves a QEMU-order IOTLB hit (legacy, qemu profile) when it is a plain usable translation. */
+  #qemuIotlbHit(slot: number, req: TranslationRequest, out: TranslationResult, vpn: number): boolean {
+    const t = this.#hw.caches.iotlb;
+    const word = t.perm[slot]!;
+    if ((word >>> 16) & 0xff || this.#permFault(word, req.access, false, false) !== 0) return false;
+    const outPfn = t.outputFor(slot, vpn);
+    if (outPfn >= INTR_FIRST && outPfn <= INTR_LAST) return false;
+    out.outPfn = outPfn;
+    out.pageShift = 12 + t.pageShifts[t.sizeOf(slot)]!;
+    out.hit = true;
+    out.perm = word & 7;
+    return true;
   }
 
   // ---- scalable mode (reference/vtd.md §3.2) ----

@@ -79,7 +79,7 @@ export class VtdUnit implements IommuUnit {
   /** Source-ids are 16 bits (bus << 8 | devfn); a wider one would alias another device's entries. */
   addDevice(device: DeviceConfig): ErrnoCode {
     if (!Number.isInteger(device.sid) || device.sid < 0 || device.sid > 0xffff) return 'EINVAL';
-    if (device.ats && this.hw.caps.dt) this.hw.caches.addDevTlb(device.sid);
+    if (device.ats && this.hw.caps.dt) this.hw.caches.allowDevTlb(device.sid);
     this.#driver.addDevice(device);
     return 0;
   }

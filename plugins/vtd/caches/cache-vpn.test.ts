@@ -63,8 +63,8 @@ describe('upper-half canonical first-level pages', () => {
 
   it('the device-TLB hits an upper-half page, is invalidated at its address, and a non-canonical alias faults', () => {
     const { f, sid, translate } = world();
-    const devTlb = f.hw.caches.devTlb[sid]!;
     expect(translate(UPPER + 0x100, { ats: true })).toMatchObject({ kind: 0, out: 0x5000 });
+    const devTlb = f.hw.caches.devTlb[sid]!; // made by that first ATS translation request
     expect(translate(UPPER + 0x100)).toMatchObject({ out: 0x5000, hit: true });
     expect(devTlb.counters().hits).toBe(1);
     // Same low 45 bits, not canonical: not the cached page; the IOMMU answers 0x80.

@@ -232,11 +232,14 @@ describe("the 'qemu' IOTLB policy", () => {
 });
 
 describe('saved state', () => {
-  it('restores a device-TLB the run added at attach time into a unit that never had one', () => {
+  it('restores a device-TLB the run added into a unit that never had one, and the right to make one', () => {
     const f = makeFixture();
     initRootTable(f.hw, false);
     createDomain(f.hw, 1, 4, false);
-    attachDevice(f.hw, 0x10, 1, 'sl', { ats: true }); // the device-TLB comes with this attach
+    attachDevice(f.hw, 0x10, 1, 'sl', { ats: true });
+    attachDevice(f.hw, 0x18, 1, 'sl', { ats: true });
+    expect(f.hw.caches.devTlb[0x10]).toBeUndefined(); // no ATS request yet: no device-TLB
+    f.hw.caches.devTlbForFill(0x10); // what the first ATS translation request does
     const saved = f.hw.caches.saveState();
     expect([...saved.devTlb.keys()]).toEqual([0x10]);
     const fresh = makeFixture();
@@ -244,6 +247,8 @@ describe('saved state', () => {
     fresh.hw.caches.loadState(saved);
     expect(fresh.hw.caches.devTlb[0x10]).toBeDefined();
     expect(fresh.hw.caches.devTlbCount).toBe(1);
+    expect(fresh.hw.caches.devTlbForFill(0x18)).toBeDefined(); // attached with ATS before the snapshot
+    expect(fresh.hw.caches.devTlbForFill(0x20)).toBeUndefined(); // never allowed one
   });
 });
 

@@ -46,6 +46,8 @@ export interface VtdCachesState {
   readonly nextPasidCtx: number;
   readonly pasidCtxByDid: ReadonlyMap<number, ReadonlySet<number>>;
   readonly rng: ReturnType<SeededRng['saveState']>;
+  /** Source-ids allowed a device-TLB (made on their first ATS translation request). */
+  readonly atsCapable: Uint8Array;
 }
 
 export class VtdCaches {
@@ -124,6 +126,7 @@ export class VtdCaches {
       nextPasidCtx: this.#nextPasidCtx,
       pasidCtxByDid: this.#pasidCtxByDid,
       rng: this.#rng.saveState(),
+      atsCapable: this.#atsCapable,
     };
   }
 
@@ -146,6 +149,25 @@ export class VtdCaches {
     this.#nextPasidCtx = s.nextPasidCtx;
     refillMap(this.#pasidCtxByDid, s.pasidCtxByDid as ReadonlyMap<number, Set<number>>, (c) => new Set(c));
     this.#rng.loadState(s.rng);
+    copyInto(this.#atsCapable, s.atsCapable, 'ATS-capable source-ids');
+  }
+
+  /**
+   * Source-ids whose device may cache translations (an ATS device behind an ECAP.DT unit). Its
+   * device-TLB exists from its first ATS translation request on: an emulated device that never
+   * issues one (QEMU models none) has no device-TLB and counts no device-TLB misses.
+   */
+  readonly #atsCapable = new Uint8Array(65536);
+
+  /** Notes that `sid` may fill a device-TLB with ATS translation requests. */
+  allowDevTlb(sid: number): void {
+    this.#atsCapable[sid & 0xffff] = 1;
+  }
+
+  /** The device-TLB of `sid`, made on its first ATS translation request; undefined if it may have none. */
+  devTlbForFill(sid: number): TranslationCache | undefined {
+    if (this.devTlb[sid] === undefined && this.#atsCapable[sid] === 1) this.addDevTlb(sid);
+    return this.devTlb[sid];
   }
 
   /** Gives an ATS device its device-TLB. */

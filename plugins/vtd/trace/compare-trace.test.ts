@@ -43,6 +43,18 @@ describe('trace compare', () => {
     expect(q!.causes).toEqual({ 'alias-8bit': 1 });
   });
 
+  it('counts what QEMU counts: the context cache only on IOTLB misses, no device-TLB without ATS requests', async () => {
+    const r = await compareTrace(FIXTURE, designs('qemu-7.2'));
+    const c = r.designs[0]!.cacheCounters as {
+      [k: string]: { lookups: number; hits: number; misses: number };
+    };
+    // The fixture's context-cache lines: 2 vtd_iotlb_cc_update, 3 vtd_iotlb_cc_hit.
+    expect(c.context).toMatchObject({ lookups: 5, hits: 3, misses: 2 });
+    expect(c.iotlb).toMatchObject({ lookups: 8, hits: 3, misses: 5 });
+    // 01:00.0 is attached with TT = 01 (ATS allowed) but never sends a translation request.
+    expect(c.devTlb).toMatchObject({ lookups: 0, misses: 0 });
+  });
+
   it('the IOTLB key is separate from the policy', async () => {
     const r = await compareTrace(FIXTURE, [parseIotlbDesign('lru:64', 'sid'), parseIotlbDesign('lru:64')]);
     expect(r.designs.map((d) => d.iotlb.key)).toEqual(['sid', 'domain']);
