@@ -19,6 +19,8 @@ import { isQualified, VTD_FAULT_NAME } from './fault-reasons.js';
 import { type FaultInput, FaultRecorder } from './faults/fault-recorder.js';
 import { uapiFaultReason } from './faults/uapi-reason.js';
 import { QueuedInvalidation, type SubmitResult } from './invalidation/queued-invalidation.js';
+import type { PageRequestQueue } from './page-requests/page-request-queue.js';
+import { type RegisterFileState, VtdRegisterFile } from './registers/register-file.js';
 import { decodeScalableContext, readWords, scalableContextAddress } from './structures/context-entry.js';
 import {
   decodePasidDirEntry,
@@ -54,6 +56,7 @@ export interface VtdHardwareState {
   readonly caches: VtdCachesState;
   readonly faults: ReturnType<FaultRecorder['saveState']>;
   readonly qi: ReturnType<QueuedInvalidation['saveState']>;
+  readonly regs?: RegisterFileState;
 }
 
 export interface VtdHardwareOptions {
@@ -80,6 +83,10 @@ export class VtdHardware {
   readonly caches: VtdCaches;
   readonly faultRecorder: FaultRecorder;
   readonly qi: QueuedInvalidation;
+  /** GCMD/GSTS, RTADDR, IRTA, IQA/IQT, CCMD, IVA/IOTLB (registers/register-file.ts). */
+  readonly regs: VtdRegisterFile;
+  /** The page request queue (the driver makes it), for PRS/PQH/PQT reads. */
+  prq: PageRequestQueue | null = null;
   readonly #translator: VtdTranslator;
 
   /** RTADDR: root table address and its TTM bit (true = scalable-mode root table). */
@@ -123,6 +130,7 @@ export class VtdHardware {
     this.profile = o.profile ?? 'default';
     this.faultRecorder = new FaultRecorder(o.caps.nfr);
     this.qi = new QueuedInvalidation(this);
+    this.regs = new VtdRegisterFile(this);
     this.#translator = new VtdTranslator(this);
   }
 
@@ -136,6 +144,7 @@ export class VtdHardware {
       caches: this.caches.saveState(),
       faults: this.faultRecorder.saveState(),
       qi: this.qi.saveState(),
+      regs: this.regs.saveState(),
     };
   }
 
@@ -149,6 +158,7 @@ export class VtdHardware {
     this.caches.loadState(s.caches);
     this.faultRecorder.loadState(s.faults);
     this.qi.loadState(s.qi);
+    if (s.regs !== undefined) this.regs.loadState(s.regs);
   }
 
   /** Translates one DMA request (hot path): fills `out`, returns its FAULT_KIND. */
@@ -203,6 +213,12 @@ export class VtdHardware {
    * in order. A bad descriptor sets FSTS.IQE and stops the queue there.
    */
   submitDescriptors(descs: readonly (readonly bigint[])[]): SubmitResult {
+    if (!this.regs.qies)
+      return {
+        processed: 0,
+        error: { index: 0, reason: 'queued invalidation is disabled (GSTS.QIES clear)' },
+      };
+    if (!this.qi.iqe) this.regs.tail = this.qi.head + descs.length;
     return this.qi.submit(descs);
   }
 

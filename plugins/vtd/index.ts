@@ -45,6 +45,7 @@ export default definePlugin<VtdOptions>({
         hw.preferScalable = options.mode === 'scalable';
         const kernel = resolve(c, TOKENS.Kernel).name;
         const driver = createIntelDriver(hw, { events, faults, rng }, { ...options.driver, kernel });
+        hw.prq = driver.prq;
         return new VtdUnit(hw, driver, identity);
       }),
     });

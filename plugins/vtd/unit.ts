@@ -22,16 +22,20 @@ import { DRIVER_COMMANDS } from './driver/driver-commands.js';
 import type { IntelDriver } from './driver/index.js';
 import type { DriverState } from './driver/snapshot.js';
 import type { VtdHardware, VtdHardwareState } from './hardware.js';
+import { REGISTER_WRITE_COMMANDS } from './registers/register-write.js';
 import { snapshotHardware } from './snapshot.js';
 
-const COMMANDS: Readonly<Record<string, Handler>> = { ...SETUP_COMMANDS, ...REGISTER_COMMANDS };
+const COMMANDS: Readonly<Record<string, Handler>> = {
+  ...SETUP_COMMANDS,
+  ...REGISTER_COMMANDS,
+  ...REGISTER_WRITE_COMMANDS,
+};
 
 /** Every command type a VT-d unit accepts: the unit's own and the driver's. */
 export const VTD_COMMANDS: readonly string[] = [...Object.keys(COMMANDS), ...DRIVER_COMMANDS];
 
 const NOT_MODELLED = [
   'interrupt remapping (requests to 0xFEEx_xxxx without PASID are answered NOT_MODELLED)',
-  'register-based context/IOTLB invalidation (CCMD, IOTLB_REG): only queued invalidation',
   'protected memory regions (PMEN/PLMR/PHMR)',
   'memory types and snoop attributes (EMT, PAT, PCD/PWT, PWSNP/PGSNP): stored, not acted on',
   'SMEP and first-level global pages (G): PASID-selective invalidation drops global entries too',

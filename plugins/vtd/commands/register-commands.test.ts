@@ -30,10 +30,10 @@ it('vtd.regs.read gives 32-bit registers as unsigned values (TES is bit 31, not 
   expect(g >>> 31).toBe(1); // TES: set-up enables translation with the root table
 });
 
-it('vtd.regs.read shows IQER as null while no descriptor stopped the queue', () => {
+it('vtd.regs.read shows IQER 0 while no descriptor stopped the queue, then its IQEI error type', () => {
   const s = sim();
-  expect(regs(s).IQER).toBeNull();
+  expect(regs(s).IQER).toBe(0);
   const bad = s.execute({ type: 'vtd.qi.submit', data: { unit: 'u0', descriptors: [['0xf', '0x0']] } });
   expect(bad.ok).toBe(true);
-  expect(regs(s)).toMatchObject({ IQER: 0, FSTS: 0x10 });
+  expect(regs(s)).toMatchObject({ IQER: 3, IQH: 0, FSTS: 0x10 }); // IQEI 3: invalid descriptor type
 });

@@ -34,20 +34,35 @@ function fsts(hw: Parameters<Handler>[0]): number {
   return (f.pfo ? 1 : 0) | (f.ppf ? 2 : 0) | (hw.qi.iqe ? 0x10 : 0) | (f.fri << 8);
 }
 
-const regsRead: Handler = (hw) => ({
-  CAP: hex64(capRegister(hw.caps)),
-  ECAP: hex64(ecapRegister(hw.caps)),
-  // Composed as unsigned 32-bit values: `|` alone turns bit 31 into a sign.
-  GSTS:
-    ((hw.translationEnabled ? 1 << 31 : 0) | (hw.rootSet ? 1 << 30 : 0) | (hw.caps.qi ? 1 << 26 : 0)) >>> 0,
-  RTADDR: hex64(BigInt(hw.rootTable) | (hw.scalable ? 1n << 10n : 0n)),
-  FSTS: fsts(hw),
-  FECTL: ((hw.faultRecorder.im ? 1 << 31 : 0) | (hw.faultRecorder.ip ? 1 << 30 : 0)) >>> 0,
-  IQH: hw.qi.head,
-  /** Index of the descriptor that stopped the queue, or null while IQE is clear. */
-  IQER: hw.qi.errorIndex < 0 ? null : hw.qi.errorIndex,
-  ICS: hw.qi.iwc ? 1 : 0,
-});
+/**
+ * The registers as software reads them (VT-d 11.4): IQH/IQT hold the queue offset (index in bits
+ * 18:4 for 128-bit descriptors, 18:5 for 256-bit), IQER the IQEI error-type code, PQH/PQT the page
+ * request ring offsets (32-byte descriptors) and PRS its PPR (bit 0) and PRO (bit 1).
+ */
+const regsRead: Handler = (hw) => {
+  const r = hw.regs;
+  const prq = hw.prq;
+  return {
+    CAP: hex64(capRegister(hw.caps)),
+    ECAP: hex64(ecapRegister(hw.caps)),
+    GSTS: r.gsts(),
+    RTADDR: r.rtaddrRead(),
+    CCMD: hex64(r.ccmd),
+    FSTS: fsts(hw),
+    FECTL: ((hw.faultRecorder.im ? 1 << 31 : 0) | (hw.faultRecorder.ip ? 1 << 30 : 0)) >>> 0,
+    IQH: r.queueOffset(hw.qi.head),
+    IQT: r.queueOffset(hw.qi.iqe ? r.tail : hw.qi.head),
+    IQA: hex64(r.iqa),
+    IQER: r.iqer(),
+    ICS: hw.qi.iwc ? 1 : 0,
+    IRTA: hex64(r.irtaLatched),
+    PQH: prq === null ? 0 : prq.head * 32,
+    PQT: prq === null ? 0 : prq.tail * 32,
+    PRS: prq === null ? 0 : (prq.pending ? 1 : 0) | (prq.overflow ? 2 : 0),
+    IVA: hex64(r.iva),
+    IOTLB: hex64(r.iotlb),
+  };
+};
 
 /** QEMU's vtd_reset_caches (a device reset; SRTP and TE toggles in the qemu profile): context, PASID and IOTLB emptied. */
 const cachesReset: Handler = (hw) => ({ entries: hw.resetCaches('reset') });

@@ -12,6 +12,7 @@ import type { SeededRng } from '../../../core/sim/rng.js';
 import type { ErrnoCode, UapiResult } from '../../../core/uapi/errno.js';
 import type { VendorOps } from '../../../core/uapi/vendor-ops.js';
 import { intakePageRequest } from '../page-requests/page-request-intake.js';
+import type { PageRequestQueue } from '../page-requests/page-request-queue.js';
 import { bindGpasid, unbindGpasid } from './bind-gpasid.js';
 import { driverCommand } from './driver-commands.js';
 import { DEFAULT_DRIVER_OPTIONS, DriverContext, type IntelDriverOptions } from './driver-context.js';
@@ -27,6 +28,8 @@ export { DEFAULT_DRIVER_OPTIONS } from './driver-context.js';
 
 export interface IntelDriver {
   readonly ops: VendorOps;
+  /** The page request queue the hardware writes and the PRQ thread drains. */
+  readonly prq: PageRequestQueue;
   /** A device behind the unit issues a page request (PRI). */
   pageRequest(device: DeviceConfig, req: PageRequestInput): ErrnoCode;
   /** Driver commands (vtd.ioasid.*, vtd.prq.*); undefined = not a driver command. */
@@ -63,6 +66,7 @@ export function createIntelDriver(
   };
   return {
     ops,
+    prq: ctx.prq,
     pageRequest: (device, req) => pageRequest(ctx, device, req),
     command: (type, data) => driverCommand(ctx, type, data),
     snapshot: () => snapshotDriver(ctx),
