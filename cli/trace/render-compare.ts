@@ -51,7 +51,9 @@ export function renderCompare(r: CompareReport): string {
     for (const x of d.disagreements) {
       const rec = x.recorded.out === null ? 'fault' : `${x.recorded.hit ? 'hit' : 'miss'} ${x.recorded.out}`;
       const sim =
-        x.simulated.out === null ? 'fault' : `${x.simulated.hit ? 'hit' : 'miss'} ${x.simulated.out}`;
+        x.simulated.out === null
+          ? `fault 0x${(x.simulated.fault ?? 0).toString(16)}`
+          : `${x.simulated.hit ? 'hit' : 'miss'} ${x.simulated.out}`;
       s += `  line ${x.line} ${x.sid} did ${x.did} iova ${x.iova}: QEMU ${rec}, simulated ${sim}; ${cause(x)}\n`;
     }
   }

@@ -160,7 +160,7 @@ export function attachDevice(
       P: true,
       FPD: o.fpd ?? false,
       DTE: o.ats ?? false,
-      PASIDE: true,
+      PASIDE: hw.caps.pasidBits > 0, // requests with PASID need ECAP.PASID (QEMU without x-pasid-mode has none)
       PRE: o.pri ?? false,
       PDTS: 7,
       PASIDDIRPTR: BigInt(hw.frames.alloc(32)),

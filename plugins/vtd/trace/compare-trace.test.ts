@@ -73,6 +73,41 @@ describe('trace compare', () => {
     });
   });
 
+  // Excerpts of traces captured with shared/data/qemu-vtd/capture-raw.sh (fixtures/README.md).
+  const fx = (n: string) => join(import.meta.dirname, 'fixtures', `${n}.trace.log.gz`);
+  it.each([
+    ['legacy-strict-cm1-head', 'legacy', true],
+    ['scalable-strict-cm1-head', 'scalable', true],
+    ['scalable-lazy-cm0-head', 'scalable', false],
+    ['legacy-lazy-cm0-flush', 'legacy', false],
+  ] as const)(
+    'captured %s: mode %s, caching mode %s from the console; qemu-7.2 agrees on every lookup',
+    async (name, mode, cm) => {
+      const r = await compareTrace(fx(name), designs('qemu-7.2'));
+      expect(r.options).toMatchObject({ mode, qemu: { cachingMode: cm, scalableMode: mode === 'scalable' } });
+      const d = r.designs[0]!;
+      expect(r.lookups).toBeGreaterThan(400);
+      expect(d).toMatchObject({
+        agree: r.lookups,
+        translationsMatched: r.lookups,
+        disagreementCount: 0,
+        commandErrors: 0,
+      });
+    },
+  );
+
+  it("lazy invalidation: QEMU's IOTLB fills and is flushed when full, and so is the model's", async () => {
+    // The excerpt starts at QEMU's first flush (an empty IOTLB) and runs past its second.
+    const r = await compareTrace(fx('legacy-lazy-cm0-flush'), designs('qemu', 'lru:1024'));
+    expect(r.recordedIotlbResets).toBe(2);
+    const [q, lru] = r.designs;
+    expect(q!.evictions).toBe(1024);
+    expect(q!.agree).toBe(r.lookups);
+    // An LRU of the same size keeps the most recent entries where QEMU drops them all.
+    expect(lru!.simulatedHits).toBeGreaterThan(q!.simulatedHits);
+    expect(lru!.causes).toEqual({ eviction: lru!.disagreementCount });
+  });
+
   // The whole real trace lives outside the repository (shared/data/qemu-vtd); skipped where absent.
   describe.skipIf(!existsSync(SAMPLE))('the real sample', () => {
     it('qemu-7.2: every lookup and translation agrees; qemu: every disagreement is an 8-bit alias', async () => {

@@ -29,7 +29,8 @@ export interface Disagreement {
   readonly did: number;
   readonly iova: string;
   readonly recorded: { readonly hit: boolean; readonly out: string | null };
-  readonly simulated: { readonly hit: boolean; readonly out: string | null };
+  /** `fault`: the architecture's fault reason of a simulated fault. */
+  readonly simulated: { readonly hit: boolean; readonly out: string | null; readonly fault?: number };
   /**
    * The last invalidation (QEMU's decoding, of the last 4096) that touched the page, or the last
    * simulated IOTLB eviction before this lookup when that came later (which page an eviction took
@@ -161,7 +162,14 @@ function hexAddr(n: number): string {
  */
 function optionsFor(o: TraceRunOptions, mode: 'legacy' | 'scalable', trace: string): JsonObject {
   const con = loadConsole(trace, o);
-  return replayOptions({ ...o, awBits: o.awBits ?? 48 }, mode, -1, con, true);
+  // Without a console, 48-bit tables: SAGAW then accepts 3- and 4-level tables alike.
+  return replayOptions(
+    con === null && o.awBits === undefined ? { ...o, awBits: 48 } : o,
+    mode,
+    -1,
+    con,
+    true,
+  );
 }
 
 /** Replays `trace` on each design and compares every lookup with QEMU's. */
@@ -261,7 +269,11 @@ export async function compareTrace(
       did: l.did,
       iova: hexAddr(l.iova),
       recorded: { hit: l.recordedHit, out: recOut < 0 ? null : hexAddr(recOut) },
-      simulated: { hit: simHit, out: out < 0 ? null : hexAddr(out) },
+      simulated: {
+        hit: simHit,
+        out: out < 0 ? null : hexAddr(out),
+        ...(out < 0 ? { fault: res.archCode } : {}),
+      },
       cause,
     });
   };

@@ -59,26 +59,31 @@ export function replayOptions(
 ): JsonObject {
   const version = o.qemuVersion ?? '7.2';
   qemuVersion(version);
-  const awBits = o.awBits ?? (maxAw >= 2 ? 48 : maxAw === 1 ? 39 : undefined);
+  // What the guest read from CAP/ECAP (the console) decides what the options do not.
+  const seen = con?.cap != null && con.ecap != null ? capsFromRegisters(con.cap, con.ecap) : null;
+  const awBits =
+    o.awBits ??
+    (seen !== null ? (seen.mgaw >= 48 ? 48 : 39) : maxAw >= 2 ? 48 : maxAw === 1 ? 39 : undefined);
+  const cachingMode = o.cachingMode ?? seen?.cm ?? false;
+  const scalableMode = o.scalableMode ?? (mode === 'scalable' || (seen?.smts ?? false));
+  const deviceIotlb = ats || (seen?.dt ?? false);
   const qemu: JsonObject = {
     version,
     ...(awBits !== undefined ? { awBits } : {}),
-    cachingMode: o.cachingMode ?? false,
-    scalableMode: o.scalableMode ?? mode === 'scalable',
-    deviceIotlb: ats,
+    cachingMode,
+    scalableMode,
+    deviceIotlb,
   };
   const base = qemuCaps({
     version,
     ...(awBits !== undefined ? { awBits } : {}),
-    cachingMode: qemu.cachingMode as boolean,
-    scalableMode: qemu.scalableMode as boolean,
-    deviceIotlb: ats,
+    cachingMode,
+    scalableMode,
+    deviceIotlb,
   });
   const caps: { [k: string]: number | boolean } = {};
-  if (con?.cap != null && con.ecap != null) {
-    const seen = capsFromRegisters(con.cap, con.ecap);
+  if (seen !== null)
     for (const k of Object.keys(seen) as (keyof VtdCaps)[]) if (seen[k] !== base[k]) caps[k] = seen[k];
-  }
   return {
     mode,
     profile: 'qemu',
