@@ -7,9 +7,10 @@
  */
 import 'reflect-metadata';
 import { NO_PASID, TranslationRequest, TranslationResult } from '../../../core/model/translation.js';
-import type { JsonObject } from '../../../core/plugin/contract.js';
+import type { JsonObject, JsonValue } from '../../../core/plugin/contract.js';
 import { PluginHost } from '../../../core/plugin/host.js';
 import { Simulator } from '../../../core/sim/simulator.js';
+import type { UapiResult } from '../../../core/uapi/errno.js';
 import type { IotlbKey } from '../caches/cache-options.js';
 import vtd from '../index.js';
 import type { VtdUnit } from '../unit.js';
@@ -17,7 +18,7 @@ import { DEFAULT_TRACE_MEMORY, loadConsole, replayOptions, type TraceRunOptions 
 import { InvalidationHistory, type PageTouch } from './invalidation-history.js';
 import type { IotlbDesign } from './iotlb-design.js';
 import { bdfName } from './qemu-events.js';
-import { type ImportSummary, QemuVtdImporter, type TraceLookup } from './qemu-vtd-importer.js';
+import { type ImportSummary, QemuVtdImporter, TraceLookup } from './qemu-vtd-importer.js';
 import { forEachLine } from './trace-lines.js';
 
 /** How many disagreements each design lists (all are counted). */
@@ -83,16 +84,19 @@ export interface CompareReport {
   readonly designs: readonly DesignReport[];
 }
 
-/** The command that translates the shared request on a replay's unit (so faults are recorded inside a command). */
-const LOOKUP = 'trace.lookup';
+/**
+ * The one command a replay defines on its simulator: it runs a closure, so that lookups (whose
+ * faults record events) and descriptor batches happen inside a command, as the simulator requires,
+ * without a JSON payload to parse per design.
+ */
+const CALL = 'trace.call';
 const NO_FIELDS: JsonObject = Object.freeze({});
 
 class DesignRun {
   readonly design: IotlbDesign;
   readonly sim: Simulator;
   readonly unit: VtdUnit;
-  /** FAULT_KIND of the last lookup. */
-  kind = 0;
+  #fn: () => JsonValue = () => null;
   lookups = 0;
   recordedHits = 0;
   simulatedHits = 0;
@@ -134,16 +138,54 @@ class DesignRun {
     });
     this.sim = sim;
     this.unit = sim.units.get('vtd0') as VtdUnit;
-    sim.defineCommand(LOOKUP, () => {
-      this.kind = this.unit.translate(req, res);
-      return { ok: true, value: null };
-    });
+    sim.defineCommand(CALL, () => ({ ok: true, value: this.#fn() }));
   }
 
-  /** Translates the shared request; returns its FAULT_KIND. */
-  translate(): number {
-    this.sim.execute({ type: LOOKUP, data: NO_FIELDS });
-    return this.kind;
+  /** Runs `fn` as one command of this replay's simulator. */
+  call(fn: () => JsonValue): UapiResult<JsonValue> {
+    this.#fn = fn;
+    return this.sim.execute({ type: CALL, data: NO_FIELDS });
+  }
+}
+
+/** Lookups between two commands, held so that a run of them costs one command per design. */
+class LookupBuffer {
+  static readonly SIZE = 4096;
+  readonly line = new Float64Array(LookupBuffer.SIZE);
+  readonly sid = new Int32Array(LookupBuffer.SIZE);
+  readonly iova = new Float64Array(LookupBuffer.SIZE);
+  readonly did = new Int32Array(LookupBuffer.SIZE);
+  readonly access = new Int8Array(LookupBuffer.SIZE);
+  readonly hit = new Uint8Array(LookupBuffer.SIZE);
+  readonly fault = new Uint8Array(LookupBuffer.SIZE);
+  readonly gpa = new Float64Array(LookupBuffer.SIZE);
+  readonly mask = new Float64Array(LookupBuffer.SIZE);
+  n = 0;
+
+  push(l: TraceLookup): void {
+    const i = this.n++;
+    this.line[i] = l.line;
+    this.sid[i] = l.sid;
+    this.iova[i] = l.iova;
+    this.did[i] = l.did;
+    this.access[i] = l.access;
+    this.hit[i] = l.recordedHit ? 1 : 0;
+    this.fault[i] = l.fault ? 1 : 0;
+    this.gpa[i] = l.gpa;
+    this.mask[i] = l.mask;
+  }
+
+  /** Copies entry `i` into `l`. */
+  read(i: number, l: TraceLookup): void {
+    l.line = this.line[i]!;
+    l.sid = this.sid[i]!;
+    l.iova = this.iova[i]!;
+    l.did = this.did[i]!;
+    l.access = this.access[i]!;
+    l.recordedHit = this.hit[i] === 1;
+    l.fault = this.fault[i] === 1;
+    l.gpa = this.gpa[i]!;
+    l.mask = this.mask[i]!;
   }
 }
 
@@ -194,8 +236,18 @@ export async function compareTrace(
   };
 
   const run = (type: string, data: JsonObject): void => {
+    flush();
+    // Descriptors are read once for every design and handed to the plugin's queue as they are.
+    const descs =
+      type === 'vtd.qi.submit' ? (data.descriptors as string[][]).map((d) => d.map((q) => BigInt(q))) : null;
     for (const r of runs) {
-      const x = r.sim.execute({ type, data });
+      const x =
+        descs === null
+          ? r.sim.execute({ type, data })
+          : r.call(() => {
+              const v = r.unit.hw.submitDescriptors(descs);
+              return { processed: v.processed, error: v.error === null ? null : { reason: v.error.reason } };
+            });
       let err: string | null = x.ok ? null : `${type}: ${x.errno} ${x.detail ?? ''}`;
       if (x.ok && type === 'vtd.qi.submit') {
         const v = x.value as { error: { reason: string } | null };
@@ -211,7 +263,27 @@ export async function compareTrace(
     }
   };
 
+  const buffer = new LookupBuffer();
+  const cur = new TraceLookup();
   const lookup = (l: TraceLookup): void => {
+    buffer.push(l);
+    if (buffer.n === LookupBuffer.SIZE) flush();
+  };
+  /** Runs the held lookups on every design, each design's run of them as one command. */
+  const flush = (): void => {
+    if (buffer.n === 0 || runs.length === 0) return;
+    for (const r of runs)
+      r.call(() => {
+        for (let i = 0; i < buffer.n; i++) {
+          buffer.read(i, cur);
+          judge(r, cur);
+        }
+        return null;
+      });
+    buffer.n = 0;
+  };
+
+  const judge = (r: DesignRun, l: TraceLookup): void => {
     const vpn = Math.floor(l.iova / 4096);
     req.sid = l.sid;
     req.pasid = NO_PASID;
@@ -220,28 +292,26 @@ export async function compareTrace(
     req.access = l.access;
     req.ats = false;
     const size = l.mask + 1;
-    for (const r of runs) {
-      const kind = r.translate();
-      r.lookups++;
-      r.memReads += res.memReads;
-      if (l.recordedHit) r.recordedHits++;
-      const simHit = kind === 0 && res.hit;
-      if (simHit) r.simulatedHits++;
-      else if (res.memReads > 0) r.walks++;
-      const out = kind === 0 ? Math.floor((res.outPfn * 4096) / size) * size : -1;
-      const recOut = l.fault ? -1 : l.gpa;
-      const sameHit = simHit === l.recordedHit;
-      const sameOut = out === recOut;
-      if (sameHit) r.agree++;
-      if (sameOut) r.matched++;
-      if (!(sameHit && sameOut)) disagree(r, l, vpn, simHit, out, recOut);
-      if (!simHit) {
-        // Evictions happen on fills: remember the line of the last lookup that caused some.
-        const ev = r.unit.hw.caches.iotlb.counters().evictions;
-        if (ev !== r.evictions) {
-          r.evictions = ev;
-          r.lastEvictionLine = l.line;
-        }
+    const kind = r.unit.translate(req, res);
+    r.lookups++;
+    r.memReads += res.memReads;
+    if (l.recordedHit) r.recordedHits++;
+    const simHit = kind === 0 && res.hit;
+    if (simHit) r.simulatedHits++;
+    else if (res.memReads > 0) r.walks++;
+    const out = kind === 0 ? Math.floor((res.outPfn * 4096) / size) * size : -1;
+    const recOut = l.fault ? -1 : l.gpa;
+    const sameHit = simHit === l.recordedHit;
+    const sameOut = out === recOut;
+    if (sameHit) r.agree++;
+    if (sameOut) r.matched++;
+    if (!(sameHit && sameOut)) disagree(r, l, vpn, simHit, out, recOut);
+    if (!simHit) {
+      // Evictions happen on fills: remember the line of the last lookup that caused some.
+      const ev = r.unit.hw.caches.iotlb.counters().evictions;
+      if (ev !== r.evictions) {
+        r.evictions = ev;
+        r.lastEvictionLine = l.line;
       }
     }
   };
@@ -301,7 +371,10 @@ export async function compareTrace(
         run(type, data);
       },
       lookup,
-      invalidation: (inv) => history.add(inv),
+      invalidation: (inv) => {
+        flush(); // lookups before it must not see it
+        history.add(inv);
+      },
       iotlbReset: () => {
         recordedResets++;
       },
@@ -311,6 +384,7 @@ export async function compareTrace(
   await forEachLine(trace, (line, no) => importer.line(line, no));
   const summary: ImportSummary = importer.finish();
   if (runs.length === 0) start(summary.mode);
+  flush();
   return {
     trace,
     lines: summary.lines,

@@ -105,7 +105,7 @@ export function parseHex52(s: string): number {
 
 /** The text of field `key` ("sid", "iova"...) after `from`: the token after `key `, without `0x`. */
 export function fieldText(line: string, key: string, from: number): string | undefined {
-  let i = line.indexOf(` ${key} `, from - 1);
+  let i = line.indexOf(needle(key), from - 1);
   if (i < 0) return undefined;
   i += key.length + 2;
   let e = line.indexOf(' ', i);
@@ -115,10 +115,44 @@ export function fieldText(line: string, key: string, from: number): string | und
     : line.slice(i, e);
 }
 
-/** A hex field (`key 0x...`) as a number (low 52 bits), NaN when absent or malformed. */
+const NEEDLES = new Map<string, string>();
+
+/** ` key ` (cached: the readers run once per field per line). */
+function needle(key: string): string {
+  let n = NEEDLES.get(key);
+  if (n === undefined) {
+    n = ` ${key} `;
+    NEEDLES.set(key, n);
+  }
+  return n;
+}
+
+/** The value of a hex digit's char code, -1 for any other character. */
+function hexDigit(c: number): number {
+  const l = c | 0x20;
+  return c >= 48 && c <= 57 ? c - 48 : l >= 97 && l <= 102 ? l - 87 : -1;
+}
+
+/**
+ * A hex field (`key 0x...`) as a number (low 52 bits), NaN when absent or malformed. Reads the
+ * digits in place: no substring per field.
+ */
 export function hexField(line: string, key: string, from: number): number {
-  const t = fieldText(line, key, from);
-  return t === undefined ? Number.NaN : parseHex52(t);
+  let i = line.indexOf(needle(key), from - 1);
+  if (i < 0) return Number.NaN;
+  i += key.length + 2;
+  if (line.charCodeAt(i) === 48 && (line.charCodeAt(i + 1) | 0x20) === 120) i += 2;
+  let e = i;
+  while (e < line.length && line.charCodeAt(e) !== 32) e++;
+  if (e === i) return Number.NaN;
+  let v = 0;
+  const low = Math.max(i, e - 13);
+  for (let k = i; k < e; k++) {
+    const d = hexDigit(line.charCodeAt(k));
+    if (d < 0) return Number.NaN;
+    if (k >= low) v = v * 16 + d;
+  }
+  return v;
 }
 
 /** A decimal field (`key 1`), NaN when absent or malformed. */

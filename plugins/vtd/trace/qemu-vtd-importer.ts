@@ -142,7 +142,9 @@ export interface ImportSummary {
   readonly maxStatusAddr: number;
 }
 
-const USED = new Set<string>(USED_EVENTS);
+const USED = new Map<string, number>(USED_EVENTS.map((e, i) => [e, i]));
+/** Each used event's index: the dispatch switches on it (a line's name is a fresh, uninterned string). */
+const E = Object.fromEntries(USED_EVENTS.map((e, i) => [e, i])) as { readonly [K in UsedEvent]: number };
 const SIZE_OF_MASK: { [mask: number]: number | string } = {
   4095: 4096,
   2097151: '0x200000',
@@ -206,6 +208,9 @@ export class QemuVtdImporter {
     m.set(k, (m.get(k) ?? 0) + 1);
   }
 
+  /** Lines of each used event, by its index in USED_EVENTS. */
+  readonly #used = new Int32Array(USED_EVENTS.length);
+
   #emit(type: string, data: JsonObject, line: number): void {
     const label = this.#label;
     this.#label = undefined;
@@ -228,35 +233,36 @@ export class QemuVtdImporter {
       return;
     }
     const name = text.slice(p.nameStart, p.nameEnd);
-    if (!USED.has(name)) {
+    const k = USED.get(name);
+    if (k === undefined) {
       this.#count(this.#unused, name);
       return;
     }
-    this.#count(this.#records, name);
-    this.#event(name as UsedEvent, text, no, p.argsStart);
+    this.#used[k]!++;
+    this.#event(k, name as UsedEvent, text, no, p.argsStart);
   }
 
-  #event(name: UsedEvent, s: string, no: number, a: number): void {
-    switch (name) {
-      case 'vtd_iotlb_page_hit':
-      case 'vtd_iotlb_page_update':
+  #event(k: number, name: UsedEvent, s: string, no: number, a: number): void {
+    switch (k) {
+      case E.vtd_iotlb_page_hit:
+      case E.vtd_iotlb_page_update:
         this.#pageLine(name, s, no, a, name === 'vtd_iotlb_page_hit');
         return;
-      case 'vtd_dmar_translate':
+      case E.vtd_dmar_translate:
         this.#translate(s, no, a);
         return;
-      case 'vtd_dmar_fault':
+      case E.vtd_dmar_fault:
         this.#fault(s, no, a);
         return;
-      case 'vtd_iotlb_cc_hit':
-      case 'vtd_iotlb_cc_update':
+      case E.vtd_iotlb_cc_hit:
+      case E.vtd_iotlb_cc_update:
         this.#contextLine(name, s, no, a);
         return;
-      case 'vtd_iotlb_reset':
+      case E.vtd_iotlb_reset:
         this.#iotlbResets++;
         this.#sink.iotlbReset?.(no, s.slice(a));
         return;
-      case 'vtd_context_cache_reset':
+      case E.vtd_context_cache_reset:
         // The effect of SRTP or a TE toggle (already imported as that command), or a device reset.
         if (!this.#resetCause && this.#dirty) {
           this.#flushQueue();
@@ -265,34 +271,34 @@ export class QemuVtdImporter {
         }
         this.#resetCause = false;
         return;
-      case 'vtd_inv_desc':
+      case E.vtd_inv_desc:
         this.#descriptor(s, no, a);
         return;
-      case 'vtd_inv_qi_tail':
+      case E.vtd_inv_qi_tail:
         this.#flushQueue();
         return;
-      case 'vtd_inv_desc_iotlb_pages':
-      case 'vtd_inv_desc_iotlb_pasid_pages':
+      case E.vtd_inv_desc_iotlb_pages:
+      case E.vtd_inv_desc_iotlb_pasid_pages:
         this.#invalidation(name, s, no, a, true);
         return;
-      case 'vtd_inv_desc_iotlb_domain':
-      case 'vtd_inv_desc_iotlb_pasid':
-      case 'vtd_inv_desc_cc_domain':
+      case E.vtd_inv_desc_iotlb_domain:
+      case E.vtd_inv_desc_iotlb_pasid:
+      case E.vtd_inv_desc_cc_domain:
         this.#invalidation(name, s, no, a, false);
         return;
-      case 'vtd_inv_desc_iotlb_global':
-      case 'vtd_inv_desc_cc_global':
-      case 'vtd_inv_desc_cc_devices':
-      case 'vtd_inv_desc_cc_device':
+      case E.vtd_inv_desc_iotlb_global:
+      case E.vtd_inv_desc_cc_global:
+      case E.vtd_inv_desc_cc_devices:
+      case E.vtd_inv_desc_cc_device:
         this.#sink.invalidation?.({ line: no, event: name, did: null, addr: null, am: null, pasid: null });
         return;
-      case 'vtd_inv_desc_wait_sw': {
+      case E.vtd_inv_desc_wait_sw: {
         const addr = hexField(s, 'addr', a);
         if (!(addr >= 0)) this.#bad(no, name, 'addr', s);
         if (addr > this.#maxStatus) this.#maxStatus = addr;
         return;
       }
-      case 'vtd_reg_dmar_root': {
+      case E.vtd_reg_dmar_root: {
         const sc = decField(s, 'scalable', a);
         if (sc !== 0 && sc !== 1) this.#bad(no, name, 'scalable', s);
         this.#flushQueue();
@@ -301,7 +307,7 @@ export class QemuVtdImporter {
         this.#resetCause = true;
         return;
       }
-      case 'vtd_dmar_enable': {
+      case E.vtd_dmar_enable: {
         const en = decField(s, 'enable', a);
         if (en !== 0 && en !== 1) this.#bad(no, name, 'enable', s);
         this.#flushQueue();
@@ -310,7 +316,7 @@ export class QemuVtdImporter {
         this.#resetCause = true;
         return;
       }
-      case 'vtd_reg_write': {
+      case E.vtd_reg_write: {
         // Only IQA (0x90) matters: its DW bit (11) makes descriptors 256-bit.
         const off = hexField(s, 'addr', a);
         if (!(off >= 0)) this.#bad(no, name, 'addr', s);
@@ -488,12 +494,10 @@ export class QemuVtdImporter {
   #contextLine(name: string, s: string, no: number, a: number): void {
     const bus = hexField(s, 'bus', a);
     const devfn = hexField(s, 'devfn', a);
-    const hi = fieldText(s, 'high', a);
-    const lo = fieldText(s, 'low', a);
     if (!(bus >= 0 && bus <= 0xff)) this.#bad(no, name, 'bus', s);
     if (!(devfn >= 0 && devfn <= 0xff)) this.#bad(no, name, 'devfn', s);
-    const h = hi === undefined ? Number.NaN : parseHex52(hi);
-    const l = lo === undefined ? Number.NaN : parseHex52(lo);
+    const h = hexField(s, 'high', a);
+    const l = hexField(s, 'low', a);
     if (!(h >= 0)) this.#bad(no, name, 'high', s);
     if (!(l >= 0)) this.#bad(no, name, 'low', s);
     // Legacy context entry (VT-d 9.3): TT 3:2 of the low qword; AW 66:64, DID 87:72 of the high one.
@@ -553,6 +557,9 @@ export class QemuVtdImporter {
     this.#flushQueue();
     const sorted = (m: Map<string, number>): { [k: string]: number } =>
       Object.fromEntries([...m].sort((x, y) => (x[0] < y[0] ? -1 : 1)));
+    USED_EVENTS.forEach((e, i) => {
+      if (this.#used[i]! > 0) this.#records.set(e, this.#used[i]!);
+    });
     return {
       lines: this.#lines,
       records: sorted(this.#records),
