@@ -161,16 +161,30 @@ export function decField(line: string, key: string, from: number): number {
   return t === undefined || !/^\d+$/.test(t) ? Number.NaN : Number(t);
 }
 
-/** `BB:DD.FF` (vtd_dmar_translate's device) as a source-id, NaN when malformed. */
+/** `BB:DD.FF` (vtd_dmar_translate's device) as a source-id, NaN when malformed. Read in place. */
 export function bdfField(line: string, from: number): number {
-  const t = fieldText(line, 'dev', from);
-  if (t === undefined) return Number.NaN;
-  const m = /^([0-9a-f]{2}):([0-9a-f]{2})\.([0-9a-f]{1,2})$/i.exec(t);
-  if (m === null) return Number.NaN;
-  const dev = Number.parseInt(m[2]!, 16);
-  const fn = Number.parseInt(m[3]!, 16);
+  let i = line.indexOf(' dev ', from - 1);
+  if (i < 0) return Number.NaN;
+  i += 5;
+  // BB ':' DD '.' F or FF, then a space or the end.
+  const b1 = hexDigit(line.charCodeAt(i));
+  const b0 = hexDigit(line.charCodeAt(i + 1));
+  const d1 = hexDigit(line.charCodeAt(i + 3));
+  const d0 = hexDigit(line.charCodeAt(i + 4));
+  if (line.charCodeAt(i + 2) !== 58 || line.charCodeAt(i + 5) !== 46) return Number.NaN;
+  if (b1 < 0 || b0 < 0 || d1 < 0 || d0 < 0) return Number.NaN;
+  let fn = hexDigit(line.charCodeAt(i + 6));
+  let e = i + 7;
+  if (fn < 0) return Number.NaN;
+  const f2 = hexDigit(line.charCodeAt(e));
+  if (f2 >= 0) {
+    fn = fn * 16 + f2;
+    e++;
+  }
+  if (e < line.length && line.charCodeAt(e) !== 32) return Number.NaN;
+  const dev = d1 * 16 + d0;
   if (dev > 31 || fn > 7) return Number.NaN;
-  return (Number.parseInt(m[1]!, 16) << 8) | (dev << 3) | fn;
+  return ((b1 * 16 + b0) << 8) | (dev << 3) | fn;
 }
 
 /** A source-id as QEMU and Linux print a PCI function: `BB:DD.F`. */

@@ -208,6 +208,8 @@ export class QemuVtdImporter {
     m.set(k, (m.get(k) ?? 0) + 1);
   }
 
+  /** Lines of each unused event (one hash lookup per line). */
+  readonly #unusedCounts = new Map<string, { n: number }>();
   /** Lines of each used event, by its index in USED_EVENTS. */
   readonly #used = new Int32Array(USED_EVENTS.length);
 
@@ -235,7 +237,9 @@ export class QemuVtdImporter {
     const name = text.slice(p.nameStart, p.nameEnd);
     const k = USED.get(name);
     if (k === undefined) {
-      this.#count(this.#unused, name);
+      const c = this.#unusedCounts.get(name);
+      if (c === undefined) this.#unusedCounts.set(name, { n: 1 });
+      else c.n++;
       return;
     }
     this.#used[k]!++;
@@ -557,6 +561,8 @@ export class QemuVtdImporter {
     this.#flushQueue();
     const sorted = (m: Map<string, number>): { [k: string]: number } =>
       Object.fromEntries([...m].sort((x, y) => (x[0] < y[0] ? -1 : 1)));
+    for (const [name, c] of this.#unusedCounts) this.#unused.set(name, (this.#unused.get(name) ?? 0) + c.n);
+    this.#unusedCounts.clear();
     USED_EVENTS.forEach((e, i) => {
       if (this.#used[i]! > 0) this.#records.set(e, this.#used[i]!);
     });
