@@ -7,6 +7,7 @@
 import 'reflect-metadata';
 import { Command, CommanderError } from 'commander';
 import { BUILTIN_PLUGINS } from './builtin-plugins.js';
+import { registerLogCommands } from './log/index.js';
 import { packageVersion } from './package-root.js';
 import { registerPluginCommands } from './plugin/commands.js';
 import { registerScenarioCommands } from './scenario/index.js';
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerScenarioCommands(program);
   registerPluginCommands(program, () => BUILTIN_PLUGINS);
   registerTraceCommands(program);
+  registerLogCommands(program);
   return program;
 }
 

@@ -8,12 +8,14 @@
  * - a log cut at any byte reads back up to its last complete record, and its
  *   replay reproduces every one of them.
  */
+
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { firstBinaryDivergence, firstDivergence } from '../core/events/log/divergence.js';
 import { LogError } from '../core/events/log/errors.js';
 import { EventLogWriter } from '../core/events/log/event-log-writer.js';
 import { locateFrame } from '../core/events/log/frames.js';
+import { resealText } from '../core/events/log/line-seal.js';
 import { openLog } from '../core/events/log/read-log.js';
 import type { LogContents, ReadOptions } from '../core/events/log/read-types.js';
 import type { LogHeader, LogRecord } from '../core/events/log/records.js';
@@ -205,7 +207,12 @@ describe('an altered record', () => {
 
           const lines = utf8.decode(run.bytes.jsonl).split('\n');
           lines[i + 1] = lines[i + 1].replace(`"seq":${i + 1},`, `"seq":${i + 2},`);
-          const e1 = errorOf(() => readLogBytes(new TextEncoder().encode(lines.join('\n')), 'run.jsonl'));
+          // Unsealed, the edit is caught by its seal; re-sealed on purpose, by the seq check.
+          const e0 = errorOf(() => readLogBytes(new TextEncoder().encode(lines.join('\n')), 'run.jsonl'));
+          expect(e0.code).toBe('VIOMMU_ERR_LOG_CORRUPT');
+          expect(e0.location).toMatchObject({ line: i + 2, field: 'sum' });
+          const resealed = new TextEncoder().encode(resealText(lines.join('\n')));
+          const e1 = errorOf(() => readLogBytes(resealed, 'run.jsonl'));
           expect(e1.code).toBe('VIOMMU_ERR_LOG_CORRUPT');
           expect(e1.location).toMatchObject({ line: i + 2, field: 'seq' });
 

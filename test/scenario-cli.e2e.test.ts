@@ -3,12 +3,14 @@
  * that names the option, file or line: run filters that match no target, a --limit that is not a
  * count, logs cut short; and replay --json counts what the text says.
  */
+
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../cli/scenario/context.js';
 import { runCli } from '../cli/scenario/run-cli.js';
+import { resealText } from '../core/events/log/line-seal.js';
 
 const repo = resolve(import.meta.dirname, '..');
 const flat = join(repo, 'scenarios', 'flat');
@@ -87,7 +89,7 @@ describe('viommu replay --json', () => {
     // Line 5 is seq 4, the completion of the first DMA access.
     lines[4] = lines[4].replace('"hit":false', '"hit":true');
     const altered = join(dir, 'altered.events.jsonl');
-    writeFileSync(altered, lines.join('\n'));
+    writeFileSync(altered, resealText(lines.join('\n')));
     const text = await runCli(['replay', altered]);
     expect(text.code).toBe(EXIT.MISMATCH);
     expect(text.stdout).toContain('3 records reproduced, then');
@@ -108,14 +110,22 @@ describe('viommu replay --json', () => {
   });
 });
 
+/** The log's bytes without the end line: what a run killed between two flushes leaves. */
+function openLogBytes(): Buffer {
+  const bytes = readFileSync(log);
+  return bytes.subarray(0, bytes.lastIndexOf(0x0a, bytes.length - 2) + 1);
+}
+
 describe('a JSON Lines log whose last line has no newline', () => {
   it('is cut (exit 4 naming the line); --lenient keeps its last record when that record is complete', async () => {
-    const bytes = readFileSync(log);
+    const bytes = openLogBytes();
     const cut = join(dir, 'no-newline.events.jsonl');
     writeFileSync(cut, bytes.subarray(0, bytes.length - 1));
     const strict = await runCli(['replay', cut]);
     expect(strict.code).toBe(EXIT.INPUT);
-    expect(strict.stderr).toContain('no-newline.events.jsonl line 8: line is cut short');
+    expect(strict.stderr).toContain(
+      `no-newline.events.jsonl line 8 at byte ${bytes.lastIndexOf(0x0a, bytes.length - 2) + 1}: line is cut short`,
+    );
     const lenient = await runCli(['inspect', cut, '--lenient', '--json']);
     expect(lenient.code).toBe(EXIT.OK);
     expect(JSON.parse(lenient.stdout).summary).toMatchObject({
@@ -127,7 +137,7 @@ describe('a JSON Lines log whose last line has no newline', () => {
   });
 
   it('--lenient still drops a last line cut inside its record', async () => {
-    const bytes = readFileSync(log);
+    const bytes = openLogBytes();
     const cut = join(dir, 'mid-record.events.jsonl');
     writeFileSync(cut, bytes.subarray(0, bytes.length - 2));
     const lenient = await runCli(['inspect', cut, '--lenient', '--json']);

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
+import { resealText } from '../../core/events/log/line-seal.js';
 import { readLogBytes } from '../../core/replay/log-io.js';
 import { EXIT } from './context.js';
 import { runCli } from './run-cli.js';
@@ -78,7 +79,14 @@ describe('viommu run', () => {
       '"out":"0x0000000000005008"',
       '"out":"0x0000000000005009"',
     );
+    // Edited without re-sealing: the golden is refused as damaged (exit 4), never compared.
     writeFileSync(golden, text);
+    const damaged = await runCli(['run', scenarioFile, '--json', '--out', join(dir, 'o3')]);
+    expect(damaged.code).toBe(EXIT.INPUT);
+    expect(JSON.parse(damaged.stdout).runs[0].failures[0]).toMatch(
+      /basic\.flat\.events\.jsonl line \d+: seal mismatch/,
+    );
+    writeFileSync(golden, resealText(text));
     const bad = await runCli(['run', scenarioFile, '--json', '--out', join(dir, 'o3')]);
     expect(bad.code).toBe(EXIT.MISMATCH);
     const run = JSON.parse(bad.stdout).runs[0];
@@ -172,6 +180,10 @@ describe('viommu replay / diff / inspect', () => {
     lines[i] = lines[i].replace(/"hits":(\d+)/, (_m, n) => `"hits":${Number(n) + 1}`);
     const f = join(dir, 'altered.events.jsonl');
     writeFileSync(f, lines.join('\n'));
+    const refused = await runCli(['replay', f]);
+    expect(refused.code).toBe(EXIT.INPUT);
+    expect(refused.stderr).toContain(`altered.events.jsonl line ${i + 1}: seal mismatch`);
+    writeFileSync(f, resealText(lines.join('\n')));
     const r = await runCli(['replay', f]);
     expect(r.code).toBe(EXIT.MISMATCH);
     expect(r.stdout).toContain(`first divergence at seq ${i}`);
@@ -207,7 +219,7 @@ describe('viommu replay / diff / inspect', () => {
     expect(d2.stderr).toMatch(/flipped\.events\.bin record seq \d+/);
 
     const newer = join(dir, 'newer.events.jsonl');
-    writeFileSync(newer, text.replace('"formatVersion":1', '"formatVersion":2'));
+    writeFileSync(newer, resealText(text.replace('"formatVersion":1', '"formatVersion":2')));
     const r3 = await runCli(['replay', newer, '--json']);
     expect(r3.code).toBe(EXIT.INPUT);
     expect(JSON.parse(r3.stdout).results[0].error.code).toBe('VIOMMU_ERR_LOG_VERSION');
@@ -220,7 +232,7 @@ describe('viommu replay / diff / inspect', () => {
     const lines = readFileSync(jsonl, 'utf8').split('\n');
     lines[4] = lines[4].replace('"type":"core.command.completed"', '"type":"core.command.completd"');
     const f = join(dir, 'unknown.events.jsonl');
-    writeFileSync(f, lines.join('\n'));
+    writeFileSync(f, resealText(lines.join('\n')));
     const r = await runCli(['replay', f]);
     expect(r.code).toBe(EXIT.MISMATCH);
     expect(r.stdout).toMatch(

@@ -6,7 +6,7 @@ import { stableHeader } from '../../core/replay/log-io.js';
 import { configOption, pluginContext, pluginOption } from '../config/plugin-options.js';
 import { type CliContext, EXIT } from './context.js';
 import { reportFatal } from './errors.js';
-import { openLogFile, readLogFile } from './read-log.js';
+import { openLogFile, readLogFile, unsealedNotice } from './read-log.js';
 
 export function registerDiff(program: Command, ctx: CliContext): void {
   program
@@ -24,6 +24,8 @@ export function registerDiff(program: Command, ctx: CliContext): void {
         const la = readLogFile(a);
         // The second log is streamed: a binary one is compared without decoding its equal records.
         const lb = openLogFile(b);
+        if (!la.sealed) ctx.err(unsealedNotice(a));
+        if ('sealed' in lb && !lb.sealed) ctx.err(unsealedNotice(b));
         const ha = JSON.stringify(stableHeader(la.header));
         const hb = JSON.stringify(stableHeader(lb.header));
         const d = firstDivergence(la.records, lb);

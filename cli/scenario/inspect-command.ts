@@ -6,7 +6,7 @@ import { usage } from '../usage.js';
 import type { CliContext } from './context.js';
 import { EXIT } from './context.js';
 import { reportFatal } from './errors.js';
-import { readLogFile } from './read-log.js';
+import { readLogFile, unsealedNotice } from './read-log.js';
 import { readSnapshotFile, SNAPSHOT_EXTENSION } from './snapshot-files.js';
 
 interface InspectFlags {
@@ -51,6 +51,7 @@ export function registerInspect(program: Command, ctx: CliContext): void {
           return;
         }
         const log = readLogFile(file, Boolean(flags.lenient));
+        if (!log.sealed) ctx.err(unsealedNotice(file));
         const byType = new Map<string, number>();
         const deviceOf = new Map<number, string>();
         let commands = 0;

@@ -19,6 +19,11 @@ export function readLogFile(path: string, lenient = false): LogContents {
   return readLogBytes(fileBytes(path), path, lenient ? { mode: 'lenient' } : {});
 }
 
+/** The notice for a JSON Lines log written before lines were sealed (read without integrity checks). */
+export function unsealedNotice(file: string): string {
+  return `viommu: notice: ${file} has no seals (written before logs were sealed): a changed line cannot be detected; \`viommu log reseal ${file}\` seals it\n`;
+}
+
 /** A record-by-record cursor over a log file (strict: a log cut short throws at the cut). */
 export function openLogFile(path: string): BinaryLogReader | JsonlLogReader {
   return openLog(fileBytes(path), path);

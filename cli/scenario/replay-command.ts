@@ -12,7 +12,7 @@ import { configOption, pluginContext, pluginOption } from '../config/plugin-opti
 import { type CliContext, EXIT } from './context.js';
 import { errorCode, errorMessage, exitCodeFor } from './errors.js';
 import { ProgressBar } from './progress.js';
-import { openLogFile } from './read-log.js';
+import { openLogFile, unsealedNotice } from './read-log.js';
 import { readSnapshotFile, snapshotSaver } from './snapshot-files.js';
 
 /** Logs above this size (bytes or characters) get a progress bar on a terminal. */
@@ -53,6 +53,7 @@ export function registerReplay(program: Command, outer: CliContext): void {
           // Read record by record: a binary log's equal records are compared without being decoded.
           const reader = openLogFile(file);
           for (const w of checkLogPlugins(host, reader.header, file)) ctx.err(`viommu: warning: ${w}\n`);
+          if ('sealed' in reader && !reader.sealed) ctx.err(unsealedNotice(file));
           const from =
             flags.from === undefined
               ? undefined

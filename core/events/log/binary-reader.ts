@@ -239,5 +239,5 @@ export function readBinary(bytes: Uint8Array, file: string, options: ReadOptions
   const reader = new BinaryLogReader(bytes, file, options);
   const records: LogRecord[] = [];
   for (let r = reader.next(); r !== null; r = reader.next()) records.push(r);
-  return { format: 'binary', header: reader.header, records, truncated: reader.truncated };
+  return { format: 'binary', header: reader.header, records, truncated: reader.truncated, sealed: true };
 }

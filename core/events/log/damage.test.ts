@@ -9,6 +9,7 @@ import { encodeBinary } from './binary-writer.js';
 import { LOG_ERROR_CODES, type LogError } from './errors.js';
 import { encodeJsonl } from './jsonl.js';
 import { readJsonl } from './jsonl-reader.js';
+import { resealText } from './line-seal.js';
 import { readLog } from './read-log.js';
 import { SAMPLE_HEADER, sampleDmaRun } from './sample-run.js';
 
@@ -82,40 +83,111 @@ describe('a binary log cut at any byte', () => {
 });
 
 describe('a JSON Lines log cut at any byte', () => {
-  it('reads back the complete records (lenient); strict throws TRUNCATED naming the line unless the cut falls between lines', () => {
+  it('reads back the complete records (lenient); strict throws TRUNCATED naming the line and the byte', () => {
     const records = sampleDmaRun(4);
     const bytes = new TextEncoder().encode(encodeJsonl(SAMPLE_HEADER, records));
     const lineEnds: number[] = [];
     bytes.forEach((b, i) => {
       if (b === 0x0a) lineEnds.push(i + 1);
     });
+    // The last line is the end line: records are the lines between the header and it.
+    const recordLines = lineEnds.length - 2;
     for (let cut = 0; cut < bytes.length; cut++) {
       const part = bytes.subarray(0, cut);
       const completeLines = lineEnds.filter((e) => e <= cut).length;
       const strict = caught(() => readJsonl(part, 'run.jsonl'));
-      if (completeLines === 0) {
-        expect(strict?.code).toBe(LOG_ERROR_CODES.TRUNCATED);
-        continue;
-      }
+      // Every cut, even one between two lines, is a run cut short: the end line is missing.
+      expect(strict?.code, `cut at ${cut}`).toBe(LOG_ERROR_CODES.TRUNCATED);
+      if (completeLines === 0) continue;
       const lenient = readJsonl(part, 'run.jsonl', { mode: 'lenient' });
       // A cut that takes only the newline leaves the last record whole: lenient keeps it.
-      const whole = lineEnds.includes(cut + 1) ? completeLines : completeLines - 1;
+      const whole = Math.min(recordLines, lineEnds.includes(cut + 1) ? completeLines : completeLines - 1);
       expect(lenient.records, `cut at ${cut}`).toEqual(records.slice(0, whole));
+      const startOfCutLine = lineEnds[completeLines - 1];
       if (lineEnds.includes(cut)) {
-        // JSON Lines has no end marker: a cut between lines is a shorter, valid log.
-        expect(strict).toBeUndefined();
-        expect(lenient.truncated).toBeNull();
-      } else {
-        expect(strict?.code).toBe(LOG_ERROR_CODES.TRUNCATED);
-        expect(strict?.message).toMatch(
-          new RegExp(`^run\\.jsonl line ${completeLines + 1}: line is cut short`),
+        expect(strict?.message).toBe(
+          `run.jsonl line ${completeLines + 1} at byte ${cut}: log ends after record seq ${whole} without its end line (a run cut short?)`,
         );
+        expect(lenient.truncated).toEqual({ truncatedAt: cut, lastSeq: whole });
+      } else {
+        expect(strict?.message).toBe(
+          `run.jsonl line ${completeLines + 1} at byte ${startOfCutLine}: line is cut short (no newline at the end: a run cut short?)`,
+        );
+        const kept = whole === completeLines && completeLines <= recordLines;
         expect(lenient.truncated).toEqual({
-          truncatedAt: whole === completeLines ? cut : lineEnds[completeLines - 1],
+          truncatedAt: kept ? cut : startOfCutLine,
           lastSeq: whole,
         });
       }
     }
+  });
+});
+
+describe('a damaged JSON Lines log', () => {
+  const text = encodeJsonl(SAMPLE_HEADER, sampleDmaRun(4));
+  const lines = text.split('\n').slice(0, -1);
+  const refused = (bad: string, what: string): LogError => {
+    const e = caught(() => readJsonl(bad, 'run.jsonl'));
+    expect(e, what).toBeDefined();
+    expect([LOG_ERROR_CODES.CORRUPT, LOG_ERROR_CODES.TRUNCATED, LOG_ERROR_CODES.VERSION], what).toContain(
+      e?.code,
+    );
+    expect(e?.message, what).toMatch(/^run\.jsonl line \d+/);
+    // Lenient mode does not hide damage either (a cut aside).
+    const l = caught(() => readJsonl(bad, 'run.jsonl', { mode: 'lenient' }));
+    if (e?.code !== LOG_ERROR_CODES.TRUNCATED) expect(l, what).toBeDefined();
+    return e!;
+  };
+
+  it('with any one character changed is refused, naming the line', () => {
+    for (let at = 0; at < text.length - 1; at++) {
+      if (text[at] === '\n') continue;
+      const line = text.slice(0, at).split('\n').length;
+      for (const c of ['0', 'x', ' ', '"']) {
+        if (text[at] === c) continue;
+        const e = refused(`${text.slice(0, at)}${c}${text.slice(at + 1)}`, `char ${at} -> ${c}`);
+        expect(e.location.line, `char ${at} -> ${c}`).toBe(line);
+      }
+    }
+  });
+
+  it('with a line deleted, repeated or two lines swapped is refused at that place', () => {
+    for (let i = 0; i < lines.length; i++) {
+      const deleted = lines.filter((_, j) => j !== i);
+      refused(`${deleted.join('\n')}\n`, `line ${i + 1} deleted`);
+      const repeated = [...lines.slice(0, i + 1), lines[i], ...lines.slice(i + 1)];
+      expect(refused(`${repeated.join('\n')}\n`, `line ${i + 1} repeated`).location.line).toBe(i + 2);
+      if (i + 1 < lines.length) {
+        const swapped = lines.slice();
+        [swapped[i], swapped[i + 1]] = [swapped[i + 1], swapped[i]];
+        expect(refused(`${swapped.join('\n')}\n`, `lines ${i + 1}, ${i + 2} swapped`).location.line).toBe(
+          i + 1,
+        );
+      }
+    }
+  });
+
+  it('with its header edited, even with valid JSON, is refused at line 1', () => {
+    const edited = lines[0].replace('"seed":42', '"seed":43');
+    expect(edited).not.toBe(lines[0]);
+    const e = refused([edited, ...lines.slice(1)].join('\n'), 'header seed');
+    expect(e.location.line).toBe(1);
+  });
+
+  it('re-sealed on purpose reads again', () => {
+    const edited = [lines[0].replace('"seed":42', '"seed":43'), ...lines.slice(1)].join('\n');
+    expect(readJsonl(resealText(edited), 'run.jsonl').header.seed).toBe(43);
+  });
+
+  it('written before seals existed still reads, and says so', () => {
+    const unsealed = `${lines
+      .slice(0, -1)
+      .map((l) => `${l.slice(0, -18)}}`)
+      .join('\n')}\n`;
+    const log = readJsonl(unsealed, 'old.jsonl');
+    expect(log.sealed).toBe(false);
+    expect(log.records).toEqual(readJsonl(text, 'run.jsonl').records);
+    expect(readJsonl(text, 'run.jsonl').sealed).toBe(true);
   });
 });
 

@@ -1,11 +1,16 @@
 /**
- * Reads a JSON Lines log and validates every line: the header, then records
- * with the right fields and types, seq gap-free from 1, t never going back,
- * each event's cause an earlier command, payloads JSON-safe. Errors name the
- * file, the line and the field: `run.events.jsonl line 812: unknown type "vtd.iotlb.hitt"`.
+ * Reads a JSON Lines log and validates every line: its seal (line-seal.ts),
+ * the header, then records with the right fields and types, seq gap-free from
+ * 1, t never going back, each event's cause an earlier command, payloads
+ * JSON-safe, and the end line. Errors name the file, the line and the field:
+ * `run.events.jsonl line 812: unknown type "vtd.iotlb.hitt"`. Logs written
+ * before seals existed (no "sum" on the header line) are read as they were
+ * then, without seals or end line; `sealed` is false for them.
  */
+import { type ByteSource, ByteWindow, memorySource } from './byte-source.js';
 import { LOG_ERROR_CODES, LogError, type LogErrorCode } from './errors.js';
 import { parseHeader } from './header.js';
+import { endLineRecords, lineSum, SEAL_START, SEAL_SUFFIX_CHARS, storedLineSum } from './line-seal.js';
 import { checkPayload, isPlainObject } from './payload-check.js';
 import type { LogContents, ReadOptions, TruncationReport } from './read-types.js';
 import type { LogHeader, LogRecord, TypeRegistry } from './records.js';
@@ -14,83 +19,202 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 const utf8Bytes = new TextEncoder();
 const LONE_SURROGATE_ANYWHERE = /[\ud800-\udfff]/;
 
+/** What a re-sealing tool asks of the reader: check everything but the seals. */
+export interface JsonlReadOptions extends ReadOptions {
+  /** Read a hand-edited log: seals and the end line are not checked (`viommu log reseal`). */
+  readonly ignoreSeals?: boolean;
+}
+
 /**
  * A cursor over the records of a JSON Lines log: `next()` parses and checks one line and returns
  * its record, so a check against another stream keeps nothing alive; `readJsonl` collects them.
- * The whole text is decoded (and its UTF-8 checked) up front.
+ * Bytes are decoded a window (about 1 MiB of whole lines) at a time, so a log read from a
+ * ByteSource over a file costs the same memory whatever its length.
  */
 export class JsonlLogReader implements Iterable<LogRecord> {
   readonly file: string;
   readonly header: LogHeader;
+  /** Whether the log carries seals (false for logs written before them: read with a notice). */
+  readonly sealed: boolean;
   /** Set at the end of a lenient read of a log cut short. */
   truncated: TruncationReport | null = null;
-  readonly #input: string | Uint8Array;
-  readonly #text: string;
-  /** Offset (in the input's units) where an unterminated last line starts, or -1. */
-  readonly #cutAt: number;
+  readonly #input: string | null;
+  readonly #win: ByteWindow | null;
+  #text = '';
+  /** Source offset (bytes, or characters of a string input) just after #text. */
+  #textEnd = 0;
+  /** Offset (bytes, or characters of a string input) where an unterminated last line starts, or -1. */
+  #cutAt = -1;
+  #atEnd = false;
   readonly #strict: boolean;
+  readonly #checkSeals: boolean;
   readonly #types: TypeRegistry | undefined;
   /** Strings need a surrogate check only if the text could hold a lone one: raw in a JS string, or escaped. */
-  readonly #scanStrings: boolean;
-  #pos: number;
-  #lineNo = 1;
+  #scanStrings = false;
+  #pos = -1;
+  #lineNo = 0;
   #seq = 0;
   #lastT = 0;
+  #sum = SEAL_START;
+  #ended = false;
   #commands = new Uint32Array(1024);
 
-  /** Decodes the text and reads the header line; throws a LogError naming file and line. */
-  constructor(input: string | Uint8Array, file: string, options: ReadOptions = {}) {
+  /** Reads the header line; throws a LogError naming file and line. Bytes may be a ByteSource (a file). */
+  constructor(input: string | Uint8Array | ByteSource, file: string, options: JsonlReadOptions = {}) {
     this.file = file;
-    this.#input = input;
     this.#strict = options.mode !== 'lenient';
     this.#types = options.types;
-    let cutAt = -1;
     if (typeof input === 'string') {
-      const nl = input.lastIndexOf('\n');
-      this.#text = input.slice(0, nl + 1);
-      if (nl + 1 < input.length) cutAt = nl + 1;
+      this.#input = input;
+      this.#win = null;
     } else {
-      const nl = input.lastIndexOf(0x0a);
-      if (nl + 1 < input.length) cutAt = nl + 1;
-      this.#text = decodeLines(input.subarray(0, nl + 1), file);
+      this.#input = null;
+      this.#win = new ByteWindow(input instanceof Uint8Array ? memorySource(input) : input);
     }
-    this.#cutAt = cutAt;
-    const text = this.#text;
-    if (text.length === 0) {
+    const first = this.#nextLine();
+    if (first === null) {
       this.#fail(
         LOG_ERROR_CODES.TRUNCATED,
         1,
         undefined,
-        cutAt < 0 ? 'empty log (no header)' : 'header line is cut short',
+        this.#cutAt < 0 ? 'empty log (no header)' : 'header line is cut short',
       );
     }
-    this.#scanStrings =
-      text.includes('\\u') || (typeof input === 'string' && LONE_SURROGATE_ANYWHERE.test(text));
-    this.#pos = text.indexOf('\n');
-    this.header = parseHeader(parseLine(text.slice(0, this.#pos), file, 1), { file, line: 1 });
+    const stored = storedLineSum(first);
+    this.sealed = stored >= 0;
+    this.#checkSeals = this.sealed && !options.ignoreSeals;
+    const body = this.#unseal(first, stored, 1);
+    this.header = parseHeader(parseLine(body, file, 1), { file, line: 1 });
   }
 
-  /** How far the reader is, and how far it can go, in characters of the log's text (for progress). */
+  /** How far the reader is, and how far it can go, in bytes (characters of a string input), for progress. */
   get position(): number {
-    return Math.max(0, this.#pos);
+    return this.#textEnd;
   }
   get size(): number {
-    return this.#text.length;
+    return this.#win === null ? (this.#input as string).length : this.#win.size;
   }
 
-  /** The next record, or null at the end (strict mode throws there if the last line is cut short). */
+  /** The next record, or null at the end (strict mode throws there if the log is cut short). */
   next(): LogRecord | null {
-    const text = this.#text;
-    const start = this.#pos + 1;
-    if (start >= text.length) return this.#finish();
-    const pos = text.indexOf('\n', start);
-    this.#pos = pos;
-    const lineNo = ++this.#lineNo;
-    return this.#record(parseLine(text.slice(start, pos), this.file, lineNo), lineNo, this.#scanStrings);
+    const line = this.#nextLine();
+    if (line === null) return this.#finish();
+    const lineNo = this.#lineNo;
+    if (this.#ended) this.#fail(LOG_ERROR_CODES.CORRUPT, lineNo, undefined, 'a line after the end line');
+    if (line.length === 0) this.#fail(LOG_ERROR_CODES.CORRUPT, lineNo, undefined, 'empty line');
+    const body = this.#unseal(line, this.sealed ? storedLineSum(line) : -1, lineNo);
+    if (this.sealed && this.#isEndLine(body, lineNo)) return this.next();
+    return this.#record(parseLine(body, this.file, lineNo), lineNo, this.#scanStrings);
   }
 
   *[Symbol.iterator](): Iterator<LogRecord> {
     for (let r = this.next(); r !== null; r = this.next()) yield r;
+  }
+
+  /** The next complete line (without its newline), or null when only a cut line or nothing is left. */
+  #nextLine(): string | null {
+    for (;;) {
+      const start = this.#pos + 1;
+      if (start < this.#text.length) {
+        const nl = this.#text.indexOf('\n', start);
+        this.#pos = nl;
+        this.#lineNo++;
+        return this.#text.slice(start, nl);
+      }
+      if (!this.#refill()) return null;
+    }
+  }
+
+  /** Loads the next run of whole lines into #text; false at the end of the input. */
+  #refill(): boolean {
+    if (this.#atEnd) return false;
+    const input = this.#input;
+    if (input !== null) {
+      this.#atEnd = true;
+      const nl = input.lastIndexOf('\n');
+      if (nl + 1 < input.length) this.#cutAt = nl + 1;
+      this.#setText(input.slice(0, nl + 1), nl + 1);
+      return nl >= 0;
+    }
+    const w = this.#win!;
+    const from = this.#textEnd;
+    let want = 1 << 20;
+    for (;;) {
+      w.ensure(from, want);
+      const b = w.bytes;
+      let nl = -1;
+      for (let i = w.end - w.base - 1, lo = from - w.base; i >= lo; i--) {
+        if (b[i] === 0x0a) {
+          nl = i;
+          break;
+        }
+      }
+      if (nl >= 0) {
+        const text = decodeLines(b.subarray(from - w.base, nl + 1), this.file, this.#lineNo);
+        this.#setText(text, w.base + nl + 1);
+        return true;
+      }
+      if (w.end >= w.size) {
+        this.#atEnd = true;
+        if (from < w.size) this.#cutAt = from;
+        return false;
+      }
+      // A line longer than the window: take more.
+      want = (w.end - from) * 2;
+    }
+  }
+
+  #setText(text: string, end: number): void {
+    this.#text = text;
+    this.#pos = -1;
+    this.#textEnd = end;
+    this.#scanStrings = text.includes('\\u') || (this.#input !== null && LONE_SURROGATE_ANYWHERE.test(text));
+  }
+
+  /** The line without its seal, after checking the seal (when the log is sealed). */
+  #unseal(line: string, stored: number, lineNo: number): string {
+    if (!this.sealed) return line;
+    if (stored < 0) {
+      if (!this.#checkSeals) return line;
+      this.#fail(
+        LOG_ERROR_CODES.CORRUPT,
+        lineNo,
+        'sum',
+        'no seal (a "sum" field at the end): the line was changed by hand? `viommu log reseal` re-seals an edited log',
+      );
+    }
+    const end = line.length - SEAL_SUFFIX_CHARS;
+    if (this.#checkSeals) {
+      const sum = lineSum(this.#sum, line, end);
+      if (sum !== stored) {
+        this.#fail(
+          LOG_ERROR_CODES.CORRUPT,
+          lineNo,
+          'sum',
+          'seal mismatch: this line was changed, or a line before it was removed, repeated or moved ' +
+            '(`viommu log reseal` re-seals a log edited on purpose)',
+        );
+      }
+      this.#sum = sum;
+    }
+    return `${line.slice(0, end)}}`;
+  }
+
+  /** Checks an end line (true), or says the body is not one (false). */
+  #isEndLine(body: string, lineNo: number): boolean {
+    const n = endLineRecords(body.slice(0, -1));
+    if (n < 0) return false;
+    // Re-sealing drops the old end line and writes a new one: nothing to check here.
+    if (!this.#checkSeals) return true;
+    if (n !== this.#seq)
+      this.#fail(
+        LOG_ERROR_CODES.CORRUPT,
+        lineNo,
+        'records',
+        `end line says the last record is seq ${n}, the log has ${this.#seq}`,
+      );
+    this.#ended = true;
+    return true;
   }
 
   /** Checks the parsed line `o` and returns it as the next record; throws a LogError naming the line and field. */
@@ -204,44 +328,100 @@ export class JsonlLogReader implements Iterable<LogRecord> {
   }
 
   /**
-   * The end of the text: null, or in strict mode a throw when the last line has no newline. A
-   * lenient read returns that line's record once if it is whole (only its newline is missing),
-   * and reports the log as cut either way: the writers end every line with a newline.
+   * The end of the input: null, or in strict mode a throw when the log is cut short: its last
+   * line has no newline, or a sealed log has no end line. A lenient read returns a last line
+   * whose newline alone is missing once, and reports the log as cut either way.
    */
   #finish(): LogRecord | null {
-    if (this.#cutAt < 0 || this.truncated !== null) return null;
+    if (this.truncated !== null) return null;
+    const cutAt = this.#cutAt;
+    const sealedOpen = this.sealed && this.#checkSeals && !this.#ended;
+    if (cutAt < 0 && !sealedOpen) return null;
     const lineNo = this.#lineNo + 1;
-    if (this.#strict)
+    if (this.#strict) {
+      if (cutAt >= 0)
+        this.#fail(
+          LOG_ERROR_CODES.TRUNCATED,
+          lineNo,
+          undefined,
+          'line is cut short (no newline at the end: a run cut short?)',
+          this.#bytesTo(cutAt),
+        );
       this.#fail(
         LOG_ERROR_CODES.TRUNCATED,
         lineNo,
         undefined,
-        'line is cut short (no newline at the end: a run cut short?)',
+        `log ends after record seq ${this.#seq} without its end line (a run cut short?)`,
+        this.#bytesTo(this.#textEnd),
       );
-    const input = this.#input;
-    const tail = lastLine(input, this.#cutAt);
-    // Only the whole line parses: a record cut anywhere before its final brace is not JSON.
-    const o = tail === null ? undefined : parseWhole(tail);
-    const record = o === undefined ? null : this.#record(o, lineNo, true);
+    }
+    let record: LogRecord | null = null;
+    if (cutAt >= 0) {
+      const tail = this.#tail(cutAt);
+      // Only the whole line parses: a record cut anywhere before its final brace is not JSON.
+      const stored = tail === null || !this.sealed ? -1 : storedLineSum(tail);
+      const sealOk =
+        tail !== null &&
+        (!this.#checkSeals ||
+          (stored >= 0 && lineSum(this.#sum, tail, tail.length - SEAL_SUFFIX_CHARS) === stored));
+      const body =
+        tail === null || !sealOk ? null : this.sealed ? `${tail.slice(0, -SEAL_SUFFIX_CHARS)}}` : tail;
+      const o = body === null ? undefined : parseWhole(body);
+      if (o !== undefined && !(this.sealed && endLineRecords(body!.slice(0, -1)) >= 0))
+        record = this.#record(o, lineNo, true);
+    }
     // In bytes: where the missing newline belongs after a whole record, else where the cut line starts.
-    const end = record === null ? this.#cutAt : input.length;
-    const truncatedAt = typeof input === 'string' ? utf8Bytes.encode(input.slice(0, end)).length : end;
-    this.truncated = { truncatedAt, lastSeq: this.#seq };
+    const end = cutAt < 0 ? this.#textEnd : record === null ? cutAt : this.size;
+    this.truncated = { truncatedAt: this.#bytesTo(end), lastSeq: this.#seq };
     return record;
   }
 
-  #fail(code: LogErrorCode, line: number, field: string | undefined, problem: string): never {
+  /** The text after the last newline, or null when it is not valid UTF-8 (cut inside a character). */
+  #tail(from: number): string | null {
+    if (this.#input !== null) return this.#input.slice(from);
+    const w = this.#win!;
+    w.ensure(from, w.size - from);
+    try {
+      return utf8.decode(w.bytes.subarray(from - w.base, w.size - w.base));
+    } catch {
+      return null;
+    }
+  }
+
+  /** A source offset in bytes (a string input counts characters: encode the prefix). */
+  #bytesTo(offset: number): number {
+    return this.#input === null ? offset : utf8Bytes.encode(this.#input.slice(0, offset)).length;
+  }
+
+  #fail(
+    code: LogErrorCode,
+    line: number,
+    field: string | undefined,
+    problem: string,
+    byteOffset?: number,
+  ): never {
     const file = this.file;
-    throw new LogError(code, field === undefined ? { file, line } : { file, line, field }, problem);
+    const at = byteOffset === undefined ? { file, line } : { file, line, byteOffset };
+    throw new LogError(code, field === undefined ? at : { ...at, field }, problem);
   }
 }
 
 /** Reads a whole JSON Lines log from text or UTF-8 bytes. Throws a LogError naming file, line and field. */
-export function readJsonl(input: string | Uint8Array, file: string, options: ReadOptions = {}): LogContents {
+export function readJsonl(
+  input: string | Uint8Array | ByteSource,
+  file: string,
+  options: JsonlReadOptions = {},
+): LogContents {
   const reader = new JsonlLogReader(input, file, options);
   const records: LogRecord[] = [];
   for (let r = reader.next(); r !== null; r = reader.next()) records.push(r);
-  return { format: 'jsonl', header: reader.header, records, truncated: reader.truncated };
+  return {
+    format: 'jsonl',
+    header: reader.header,
+    records,
+    truncated: reader.truncated,
+    sealed: reader.sealed,
+  };
 }
 
 const COMMAND_KEYS: readonly string[] = ['kind', 'seq', 't', 'type', 'v', 'data'];
@@ -274,12 +454,12 @@ function parseLine(line: string, file: string, lineNo: number): unknown {
   }
 }
 
-function decodeLines(bytes: Uint8Array, file: string): string {
+function decodeLines(bytes: Uint8Array, file: string, linesBefore: number): string {
   try {
     return utf8.decode(bytes);
   } catch {
     // Find the line to name it.
-    let line = 1;
+    let line = linesBefore + 1;
     let start = 0;
     for (let i = 0; i <= bytes.length; i++) {
       if (i === bytes.length || bytes[i] === 0x0a) {
@@ -293,16 +473,6 @@ function decodeLines(bytes: Uint8Array, file: string): string {
       }
     }
     throw new LogError(LOG_ERROR_CODES.CORRUPT, { file }, 'not valid UTF-8');
-  }
-}
-
-/** The text after the last newline, or null when it is not valid UTF-8 (cut inside a character). */
-function lastLine(input: string | Uint8Array, from: number): string | null {
-  if (typeof input === 'string') return input.slice(from);
-  try {
-    return utf8.decode(input.subarray(from));
-  } catch {
-    return null;
   }
 }
 

@@ -5,6 +5,7 @@ import { headerArb, recordsArb, viaJson } from './arbitraries.test-support.js';
 import { LOG_ERROR_CODES } from './errors.js';
 import { encodeJsonl, JsonlStreamWriter, recordLine } from './jsonl.js';
 import { JsonlLogReader, readJsonl } from './jsonl-reader.js';
+import { resealText } from './line-seal.js';
 import type { LogRecord } from './records.js';
 import { SAMPLE_HEADER, sampleDmaRun } from './sample-run.js';
 
@@ -20,11 +21,16 @@ function errorOf(f: () => unknown): { code: string; message: string; location: R
   throw new Error('expected an error');
 }
 
-/** A valid log whose line `lineNo` (1 = header) is replaced by `line`. */
+/** A valid log whose line `lineNo` (1 = header) is replaced by `line`, re-sealed. */
 function withLine(lineNo: number, line: string): string {
   const lines = encodeJsonl(SAMPLE_HEADER, sampleDmaRun(5)).split('\n');
   lines[lineNo - 1] = line;
-  return lines.join('\n');
+  return resealText(lines.join('\n'));
+}
+
+/** The log without its end line: what a run cut short between two lines leaves. */
+function withoutEnd(text: string): string {
+  return text.slice(0, text.lastIndexOf('\n', text.length - 2) + 1);
 }
 
 describe('JSON Lines encoding', () => {
@@ -46,13 +52,14 @@ describe('JSON Lines encoding', () => {
   it('writes the header first, one record per line, envelope keys in declared order', () => {
     const text = encodeJsonl(SAMPLE_HEADER, sampleDmaRun(1));
     const lines = text.split('\n');
-    expect(lines).toHaveLength(4); // header, command, event, "" after the final newline
+    expect(lines).toHaveLength(5); // header, command, event, end line, "" after the final newline
     expect(
       lines[0].startsWith('{"kind":"header","format":"viommu-events","formatVersion":1,"simulator":"0.1.0"'),
     ).toBe(true);
-    expect(lines[1]).toBe(
-      '{"kind":"command","seq":1,"t":100,"type":"core.dma.access","v":1,"data":{"device":"nvme0","iova":"0x0000000017b27000","access":"r"}}',
+    expect(lines[1]).toMatch(
+      /^\{"kind":"command","seq":1,"t":100,"type":"core\.dma\.access","v":1,"data":\{"device":"nvme0","iova":"0x0000000017b27000","access":"r"\},"sum":"[0-9a-f]{8}"\}$/,
     );
+    expect(lines[3]).toMatch(/^\{"kind":"end","records":2,"sum":"[0-9a-f]{8}"\}$/);
     expect(lines[2]).toMatch(
       /^\{"kind":"event","seq":2,"t":110,"type":"core.dma.completed","v":1,"cause":1,"data":\{"device":"nvme0","pasid":-1,/,
     );
@@ -196,11 +203,11 @@ describe('readJsonl on bad input names the file, the line and the field', () => 
 
   it('a log cut inside a line: strict names the line, lenient returns the lines before', () => {
     const records = sampleDmaRun(3);
-    const text = encodeJsonl(SAMPLE_HEADER, records);
+    const text = withoutEnd(encodeJsonl(SAMPLE_HEADER, records));
     const cut = text.slice(0, text.length - 20);
     const e = errorOf(() => readJsonl(cut, FILE));
     expect(e.code).toBe(LOG_ERROR_CODES.TRUNCATED);
-    expect(e.message).toMatch(/^run\.events\.jsonl line 7: line is cut short/);
+    expect(e.message).toMatch(/^run\.events\.jsonl line 7 at byte \d+: line is cut short/);
     const lenient = readJsonl(cut, FILE, { mode: 'lenient' });
     expect(lenient.records).toEqual(records.slice(0, 5));
     expect(lenient.truncated).toEqual({
@@ -211,10 +218,10 @@ describe('readJsonl on bad input names the file, the line and the field', () => 
 
   it('a last line without its newline: strict names it; lenient keeps it if it is a whole record', () => {
     const records = sampleDmaRun(3);
-    const cut = encodeJsonl(SAMPLE_HEADER, records).slice(0, -1);
+    const cut = withoutEnd(encodeJsonl(SAMPLE_HEADER, records)).slice(0, -1);
     const e = errorOf(() => readJsonl(cut, FILE));
     expect(e.code).toBe(LOG_ERROR_CODES.TRUNCATED);
-    expect(e.message).toMatch(/^run\.events\.jsonl line 7: line is cut short/);
+    expect(e.message).toMatch(/^run\.events\.jsonl line 7 at byte \d+: line is cut short/);
     const bytes = new TextEncoder().encode(cut);
     for (const input of [cut, bytes]) {
       const lenient = readJsonl(input, FILE, { mode: 'lenient' });
@@ -226,7 +233,7 @@ describe('readJsonl on bad input names the file, the line and the field', () => 
     expect([...cursor]).toEqual(records);
     expect(cursor.next()).toBeNull();
     // A whole last line that is not a valid record is damage, not a cut, in both modes.
-    const damaged = withLine(11, '{"kind":"event","seq":10}').slice(0, -1);
+    const damaged = withoutEnd(withLine(11, '{"kind":"event","seq":10}')).slice(0, -1);
     const d = errorOf(() => readJsonl(damaged, FILE, { mode: 'lenient' }));
     expect(d.code).toBe(LOG_ERROR_CODES.CORRUPT);
     expect(d.message).toMatch(/^run\.events\.jsonl line 11: field "t"/);
@@ -236,19 +243,22 @@ describe('readJsonl on bad input names the file, the line and the field', () => 
     const records = sampleDmaRun(3);
     const text = encodeJsonl(SAMPLE_HEADER, records);
     const reader = new JsonlLogReader(new TextEncoder().encode(text), FILE);
+    const open = withoutEnd(text);
     expect(reader.header).toEqual(viaJson(SAMPLE_HEADER));
     expect(reader.next()).toEqual(records[0]);
     expect([...reader]).toEqual(records.slice(1));
     expect(reader.next()).toBeNull();
-    const cut = text.slice(0, text.length - 20);
+    const cut = open.slice(0, open.length - 20);
     const strict = new JsonlLogReader(cut, FILE);
     for (let i = 0; i < 5; i++) expect(strict.next()?.seq).toBe(i + 1);
-    expect(errorOf(() => strict.next()).message).toMatch(/^run\.events\.jsonl line 7: line is cut short/);
+    expect(errorOf(() => strict.next()).message).toMatch(
+      /^run\.events\.jsonl line 7 at byte \d+: line is cut short/,
+    );
     const lenient = new JsonlLogReader(cut, FILE, { mode: 'lenient' });
     expect([...lenient]).toEqual(records.slice(0, 5));
     expect(lenient.truncated).toEqual(readJsonl(cut, FILE, { mode: 'lenient' }).truncated);
     // A damaged line is reported when the cursor reaches it, after the good records before it.
-    const damaged = new JsonlLogReader(withLine(3, '{"kind":"event"'), FILE);
+    const damaged = new JsonlLogReader(withLine(3, '{"kind":"event",'), FILE);
     expect(damaged.next()?.seq).toBe(1);
     expect(errorOf(() => damaged.next()).message).toMatch(/^run\.events\.jsonl line 3: not valid JSON/);
   });

@@ -1,23 +1,30 @@
 /**
- * JSON Lines encoding: line 1 the header, then one record per line, every
- * line ending in "\n", envelope keys in declared order (kind, seq, t, type, v,
- * cause, data) and payload keys in the order they were made, so golden logs
- * diff line by line. The export and debugging format: the binary one is the
- * fast path (perf-notes §5).
+ * JSON Lines encoding: line 1 the header, then one record per line, then an
+ * end line (`{"kind":"end","records":N,...}`), every line ending in "\n" and
+ * sealed with a chained sum (line-seal.ts) as its last field, envelope keys in
+ * declared order (kind, seq, t, type, v, cause, data) and payload keys in the
+ * order they were made, so golden logs diff line by line. The export and
+ * debugging format: the binary one is the fast path (perf-notes §5).
  */
 import { BinaryRecordEncoder } from './binary-encoder.js';
 import type { ChunkSink, StreamWriterOptions } from './binary-writer.js';
 import { checkedHeader } from './binary-writer.js';
 import { ByteSink } from './byte-sink.js';
 import { headerJson } from './header.js';
+import { endLineBody, SEAL_START, sealLine } from './line-seal.js';
 import type { LogHeader, LogRecord } from './records.js';
 
-/** One record as a JSON line (without the "\n"). The record is not checked: see JsonlStreamWriter. */
-export function recordLine(r: LogRecord): string {
+/** One record as JSON without its closing brace (the line's body, before its seal). Not checked. */
+export function recordBody(r: LogRecord): string {
   const head = `{"kind":"${r.kind}","seq":${r.seq},"t":${r.t},"type":${JSON.stringify(r.type)},"v":${r.v}`;
   return r.kind === 'event'
-    ? `${head},"cause":${r.cause},"data":${JSON.stringify(r.data)}}`
-    : `${head},"data":${JSON.stringify(r.data)}}`;
+    ? `${head},"cause":${r.cause},"data":${JSON.stringify(r.data)}`
+    : `${head},"data":${JSON.stringify(r.data)}`;
+}
+
+/** One record as unsealed JSON (without the "\n"). The record is not checked: see JsonlStreamWriter. */
+export function recordLine(r: LogRecord): string {
+  return `${recordBody(r)}}`;
 }
 
 /** A whole log as JSON Lines. Checks the records as the writers do (throws VIOMMU_ERR_LOG_INVALID_RECORD). */
@@ -43,6 +50,7 @@ export class JsonlStreamWriter {
   #lines: string[] = [];
   #chars = 0;
   #closed = false;
+  #sum = SEAL_START;
 
   constructor(header: LogHeader, sink: (chunk: string) => void, options: StreamWriterOptions = {}) {
     const label = options.label ?? '<stream>';
@@ -50,17 +58,26 @@ export class JsonlStreamWriter {
     this.#check = new BinaryRecordEncoder(label);
     this.#sink = sink;
     this.#chunkChars = options.chunkBytes ?? 65536;
-    this.#push(headerJson(this.header));
+    const h = headerJson(this.header);
+    this.#push(h.slice(0, -1));
   }
 
   append(record: LogRecord): void {
     this.#scratch.clear();
     this.#check.encodeFrame(record, this.#scratch);
-    this.#push(recordLine(record));
+    this.#push(recordBody(record));
   }
 
-  #push(line: string): void {
+  /** seq of the last record appended. */
+  get lastSeq(): number {
+    return this.#check.lastSeq;
+  }
+
+  /** Seals `body` (a JSON object without its closing brace) after the previous line and buffers it. */
+  #push(body: string): void {
     if (this.#closed) throw new Error('JsonlStreamWriter: append after close');
+    const { line, sum } = sealLine(this.#sum, body);
+    this.#sum = sum;
     this.#lines.push(line);
     this.#chars += line.length + 1;
     if (this.#chars >= this.#chunkChars) this.flush();
@@ -74,7 +91,10 @@ export class JsonlStreamWriter {
     this.#chars = 0;
   }
 
+  /** Writes the end line and flushes. A log without it reads back as a run cut short. */
   close(): void {
+    if (this.#closed) return;
+    this.#push(endLineBody(this.#check.lastSeq));
     this.flush();
     this.#closed = true;
   }

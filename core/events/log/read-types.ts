@@ -26,4 +26,6 @@ export interface LogContents {
   readonly records: LogRecord[];
   /** null for a complete log; set only in lenient mode. */
   readonly truncated: TruncationReport | null;
+  /** False for a JSON Lines log written before lines were sealed (read with a notice). */
+  readonly sealed: boolean;
 }
