@@ -38,13 +38,14 @@ interface Run {
 
 /** Runs target `t` of the scenario and encodes its log as the CLI writes it. */
 function runLog(s: Scenario, t: number): Run {
-  const run = runTarget(host, s, s.targets[t]);
+  const records: LogRecord[] = [];
+  const run = runTarget(host, s, s.targets[t], { sinks: [{ append: (r) => records.push(r) }] });
   return {
     header: run.header,
-    records: run.records,
+    records,
     bytes: {
-      binary: encodeLog(run.header, run.records, 'binary'),
-      jsonl: encodeLog(run.header, run.records, 'jsonl'),
+      binary: encodeLog(run.header, records, 'binary'),
+      jsonl: encodeLog(run.header, records, 'jsonl'),
     },
   };
 }

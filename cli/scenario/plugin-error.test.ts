@@ -114,6 +114,8 @@ const readLog = (path: string): LogRecord[] =>
     .trim()
     .split('\n')
     .slice(1)
+    // The end line closes the log (line-seal.ts); the records are the lines before it.
+    .filter((l) => !l.startsWith('{"kind":"end"'))
     .map((l) => JSON.parse(l) as LogRecord);
 
 describe('a plugin that throws', () => {

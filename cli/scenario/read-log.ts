@@ -25,6 +25,6 @@ export function unsealedNotice(file: string): string {
 }
 
 /** A record-by-record cursor over a log file (strict: a log cut short throws at the cut). */
-export function openLogFile(path: string): BinaryLogReader | JsonlLogReader {
-  return openLog(fileBytes(path), path);
+export function openLogFile(path: string, lenient = false): BinaryLogReader | JsonlLogReader {
+  return openLog(fileBytes(path), path, lenient ? { mode: 'lenient' } : {});
 }

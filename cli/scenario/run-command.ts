@@ -118,7 +118,7 @@ export function registerRun(program: Command, outer: CliContext): void {
             throw Object.assign(new Error(`${p}: no such file or directory`), { code: 'ENOENT' });
           files.push(...findScenarioFiles(resolve(ctx.cwd, p)));
         }
-        const { entries, targets } = runScenarioFiles(ctx, files, {
+        const { entries, targets } = await runScenarioFiles(ctx, files, {
           ...(flags.out ? { out: flags.out } : {}),
           format: flags.format,
           update: Boolean(flags.update || flags.updateGoldens),

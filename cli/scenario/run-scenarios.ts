@@ -3,19 +3,27 @@
  * host with the built-in plugins, checks expectations and goldens, writes the
  * logs, and returns one entry per (scenario, target) for the reporters.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { type ByteSource, fileSource } from '../../core/events/log/byte-source.js';
 import type { Divergence } from '../../core/events/log/divergence.js';
+import {
+  type FileLogWriter,
+  openBinaryLogFile,
+  openJsonlLogFile,
+} from '../../core/events/log/file-writers.js';
+import { RunTail } from '../../core/events/log/records.js';
 import { PluginHost } from '../../core/plugin/host.js';
-import { compareWithGolden, goldenBytes } from '../../core/replay/golden.js';
-import { encodeLog, LOG_EXTENSION, type LogFormat } from '../../core/replay/log-io.js';
+import { GoldenCheck } from '../../core/replay/golden.js';
+import { LOG_EXTENSION, type LogFormat, stableHeader } from '../../core/replay/log-io.js';
 import { displayPath, loadScenarioFile, SCENARIO_SUFFIX } from '../../core/scenario/load.js';
-import { runName, runTarget } from '../../core/scenario/runner.js';
+import { runName, type TargetRun, TargetRunner } from '../../core/scenario/runner.js';
 import type { Scenario, TargetSpec } from '../../core/scenario/types.js';
 import { HOW_TO_LOAD } from '../config/log-plugins.js';
 import type { CliContext } from './context.js';
 import { EXIT } from './context.js';
 import { errorMessage, exitCodeFor } from './errors.js';
+import { driveRunner, type SignalWatch, signalExitCode, watchSignals } from './interrupt.js';
 import { ProgressBar } from './progress.js';
 import { snapshotSaver } from './snapshot-files.js';
 
@@ -77,11 +85,28 @@ export function goldenPath(scenarioFile: string, target: string): string {
   );
 }
 
-export function runScenarioFiles(
+/** A log is flushed at least this often while a run goes (and every 64 KiB): a killed run loses at most this much. */
+const FLUSH_MS = 100;
+
+export async function runScenarioFiles(
   ctx: CliContext,
   files: readonly string[],
   opts: RunFileOptions,
-): RunFilesResult {
+): Promise<RunFilesResult> {
+  const signals = watchSignals();
+  try {
+    return await runFiles(ctx, files, opts, signals);
+  } finally {
+    signals.dispose();
+  }
+}
+
+async function runFiles(
+  ctx: CliContext,
+  files: readonly string[],
+  opts: RunFileOptions,
+  signals: SignalWatch,
+): Promise<RunFilesResult> {
   const host = new PluginHost();
   for (const p of ctx.plugins()) host.use(p);
   const loaded = host.names();
@@ -98,7 +123,9 @@ export function runScenarioFiles(
     log: null,
     snapshots: [],
   } as const;
-  files.forEach((path, fi) => {
+  for (const [fi, path] of files.entries()) {
+    // After a signal, the runs left are not started.
+    if (signals.received !== null) break;
     const shown = displayPath(path, ctx.cwd);
     let scenario: Scenario;
     try {
@@ -115,9 +142,10 @@ export function runScenarioFiles(
         exit: exitCodeFor(e),
         ...empty,
       });
-      return;
+      continue;
     }
     for (const target of scenario.targets) {
+      if (signals.received !== null) break;
       targets.push({ name: target.name, plugin: target.plugin });
       if (opts.target && target.name !== opts.target) continue;
       if (opts.only && target.plugin !== opts.only && target.name !== opts.only) continue;
@@ -136,7 +164,7 @@ export function runScenarioFiles(
       bar.update(fi, files.length, runName(scenario, target));
       try {
         const start = performance.now();
-        const entry = runOne(ctx, host, path, scenario, target, opts, base);
+        const entry = await runOne(ctx, host, path, scenario, target, opts, base, signals);
         entries.push({ ...entry, seconds: (performance.now() - start) / 1000 });
       } catch (e) {
         const failures = [errorMessage(e)];
@@ -150,12 +178,19 @@ export function runScenarioFiles(
         });
       }
     }
-  });
+  }
   bar.done();
   return { entries, targets };
 }
 
-function runOne(
+/**
+ * One run, streamed: its records go to the --out log, to the golden being written (--update, to
+ * a temporary file renamed at the end) or to the golden check as they are made, and nothing
+ * keeps them. Logs are flushed every 64 KiB and every FLUSH_MS. A signal stops the run between
+ * two commands: the log gets a core.run.interrupted record and is closed, the golden is left
+ * as it was.
+ */
+async function runOne(
   ctx: CliContext,
   host: PluginHost,
   path: string,
@@ -163,60 +198,107 @@ function runOne(
   target: TargetSpec,
   opts: RunFileOptions,
   base: { file: string; scenario: string; target: string; plugin: string },
-): RunEntry {
+  signals: SignalWatch,
+): Promise<RunEntry> {
   const saver =
     opts.snapshots === undefined
       ? undefined
       : snapshotSaver(host, opts.snapshots, `${scenario.id}.${target.name}`);
-  const run = runTarget(host, scenario, target, {
+  const runner = new TargetRunner(host, scenario, target, {
     ...(opts.simulatorVersion ? { simulatorVersion: opts.simulatorVersion } : {}),
     ...(saver ? { onCheckpoint: saver.onCheckpoint } : {}),
   });
+  const gpath = goldenPath(path, target.name);
+  const shownGolden = displayPath(gpath, ctx.cwd);
+  const tail = new RunTail();
+  runner.addSink(tail);
+  let outLog: FileLogWriter | null = null;
+  let goldenOut: FileLogWriter | null = null;
+  let goldenSource: ByteSource | null = null;
+  let check: GoldenCheck | null = null;
+  let flusher: NodeJS.Timeout | undefined;
+  const goldenTmp = `${gpath}.update-${process.pid}.tmp`;
+  let log: string | null = null;
+  let interrupted: NodeJS.Signals | null = null;
+  let cmp: ReturnType<GoldenCheck['finish']> | null = null;
+  let finished: TargetRun | null = null;
+  try {
+    if (opts.out) {
+      const file = join(opts.out, `${scenario.id}.${target.name}${LOG_EXTENSION[opts.format]}`);
+      mkdirSync(dirname(file), { recursive: true });
+      outLog = (opts.format === 'binary' ? openBinaryLogFile : openJsonlLogFile)(file, runner.header);
+      runner.addSink(outLog);
+      log = displayPath(file, ctx.cwd);
+    }
+    if (opts.update) {
+      goldenOut = openJsonlLogFile(goldenTmp, stableHeader(runner.header), { label: shownGolden });
+      runner.addSink(goldenOut);
+    } else if (opts.golden && existsSync(gpath)) {
+      goldenSource = fileSource(gpath);
+      check = new GoldenCheck(runner.header, goldenSource, shownGolden);
+      runner.addSink(check);
+    }
+    const writers = [outLog, goldenOut].filter((w) => w !== null);
+    flusher = setInterval(() => {
+      for (const w of writers) w.flush();
+    }, FLUSH_MS);
+    flusher.unref();
+    await driveRunner(runner, signals);
+    clearInterval(flusher);
+    interrupted = runner.finished ? null : signals.received;
+    finished = runner.finish();
+    if (interrupted !== null && outLog !== null) {
+      const record = tail.interrupted(interrupted, runner.done, runner.total);
+      if (record !== null) outLog.append(record);
+    }
+    outLog?.close();
+    if (goldenOut !== null) {
+      goldenOut.close();
+      // A run stopped by a signal or cut short by a plugin error is not written as a golden.
+      if (interrupted === null && finished.error === null) renameSync(goldenTmp, gpath);
+    }
+    if (interrupted === null && finished.error === null) cmp = check?.finish() ?? null;
+  } finally {
+    clearInterval(flusher);
+    // A run that threw leaves its log as a run cut short: the records up to the failure, no end.
+    outLog?.abandon();
+    goldenOut?.abandon();
+    if (existsSync(goldenTmp)) rmSync(goldenTmp, { force: true });
+    goldenSource?.close();
+  }
+  const run = finished!;
   const failures = run.failures.map((f) => `${f.origin}: ${f.message}`);
   let golden: RunEntry['golden'] = 'not-checked';
   let divergence: Divergence | null = null;
-  const gpath = goldenPath(path, target.name);
-  if (run.error !== null) {
+  const rerecord = () =>
+    opts.updateCommand?.(path, target.name) ??
+    `viommu run ${displayPath(path, ctx.cwd)} --target ${target.name} --update`;
+  if (interrupted !== null) {
+    failures.unshift(
+      `interrupted by ${interrupted} after ${runner.done} of ${runner.total} commands` +
+        (log ? `; ${log} holds the records up to there, ending in core.run.interrupted` : ''),
+    );
+  } else if (run.error !== null) {
     // A run cut short by a plugin error is neither compared with nor written as a golden.
-  } else if (opts.update) {
-    writeFileSync(gpath, goldenBytes(run.header, run.records));
-    golden = 'updated';
-  } else if (opts.golden) {
-    const rerecord = () =>
-      opts.updateCommand?.(path, target.name) ??
-      `viommu run ${displayPath(path, ctx.cwd)} --target ${target.name} --update`;
-    if (!existsSync(gpath)) {
+  } else if (opts.update) golden = 'updated';
+  else if (opts.golden) {
+    if (cmp === null) {
       golden = 'missing';
       if (opts.requireGoldens)
-        failures.push(
-          `golden ${displayPath(gpath, ctx.cwd)}: missing, and CI is set; record it with: ${rerecord()}`,
-        );
+        failures.push(`golden ${shownGolden}: missing, and CI is set; record it with: ${rerecord()}`);
     } else {
-      const cmp = compareWithGolden(
-        run.header,
-        run.records,
-        readFileSync(gpath),
-        displayPath(gpath, ctx.cwd),
-      );
       golden = cmp.ok ? 'match' : 'mismatch';
       divergence = cmp.divergence;
       if (!cmp.ok)
         failures.push(
-          `golden ${displayPath(gpath, ctx.cwd)}: ${cmp.headerProblem ?? `differs at seq ${cmp.divergence?.seq}`}; if the change is meant, re-record it with: ${rerecord()}`,
+          `golden ${shownGolden}: ${cmp.headerProblem ?? `differs at seq ${cmp.divergence?.seq}`}; if the change is meant, re-record it with: ${rerecord()}`,
         );
     }
-  }
-  let log: string | null = null;
-  if (opts.out) {
-    log = join(opts.out, `${scenario.id}.${target.name}${LOG_EXTENSION[opts.format]}`);
-    mkdirSync(dirname(log), { recursive: true });
-    writeFileSync(log, encodeLog(run.header, run.records, opts.format));
-    log = displayPath(log, ctx.cwd);
   }
   const failed = failures.length > 0;
   return {
     ...base,
-    status: run.error !== null ? 'error' : failed ? 'failed' : 'passed',
+    status: interrupted !== null || run.error !== null ? 'error' : failed ? 'failed' : 'passed',
     failures,
     golden,
     divergence,
@@ -227,6 +309,13 @@ function runOne(
     translations: run.stats.translations,
     iotlbHits: run.iotlb.hits,
     iotlbLookups: run.iotlb.lookups,
-    exit: run.error !== null ? EXIT.PLUGIN : failed ? EXIT.MISMATCH : EXIT.OK,
+    exit:
+      interrupted !== null
+        ? signalExitCode(interrupted)
+        : run.error !== null
+          ? EXIT.PLUGIN
+          : failed
+            ? EXIT.MISMATCH
+            : EXIT.OK,
   };
 }

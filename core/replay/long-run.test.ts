@@ -4,7 +4,9 @@
  * must read it back (each event's cause is checked against the commands seen,
  * kept in a bit set that has to grow past the gap) and replay it.
  */
+
 import { describe, expect, it } from 'vitest';
+import type { LogRecord } from '../events/log/records.js';
 import { PluginHost } from '../plugin/host.js';
 import { runTarget } from '../scenario/runner.js';
 import { validateScenario } from '../scenario/validate.js';
@@ -48,7 +50,11 @@ const scenario = validateScenario(
 
 describe('a run with commands more than 2^16 records apart', () => {
   const host = new PluginHost().use(flatPlugin);
-  const run = runTarget(host, scenario, scenario.targets[0]);
+  const records: LogRecord[] = [];
+  const run = {
+    ...runTarget(host, scenario, scenario.targets[0], { sinks: [{ append: (r) => records.push(r) }] }),
+    records,
+  };
   const last = run.records[run.records.length - 1];
 
   it('is the run meant: the last command comes after every workload event', () => {

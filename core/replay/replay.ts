@@ -13,7 +13,13 @@
 import { ERROR_CODES, ViommuError } from '../errors/viommu-error.js';
 import { type Divergence, divergenceAt, recordDiff } from '../events/log/divergence.js';
 import type { LogContents } from '../events/log/read-types.js';
-import type { CommandRecord, LogHeader, LogRecord } from '../events/log/records.js';
+import {
+  type CommandRecord,
+  type EventRecord,
+  type LogHeader,
+  type LogRecord,
+  RUN_INTERRUPTED,
+} from '../events/log/records.js';
 import type { PluginHost } from '../plugin/host.js';
 import { DIGEST_COMMAND } from '../scenario/compile.js';
 import type { RecordSink, Simulator } from '../sim/simulator.js';
@@ -46,6 +52,8 @@ export interface ReplayResult {
   readonly checkpoints: number;
   /** seq the replay started after: 0, or the snapshot's seq. */
   readonly startSeq: number;
+  /** The log's core.run.interrupted record (the run was stopped by a signal), or null. */
+  readonly interrupted: EventRecord | null;
 }
 
 /**
@@ -128,9 +136,19 @@ export function replayRecords(
       ? createSimulator(host, config, sinks)
       : restoreSnapshot(host, options.from.snapshot, options.from.file, sinks);
   let commands = 0;
+  let interrupted: EventRecord | null = null;
   while (divergence === null && readError === null) {
     const r = log.peek();
     if (r === null) break;
+    if (r.kind === 'event' && r.type === RUN_INTERRUPTED) {
+      // The run was stopped here by a signal: the log ends with this record, nothing to re-execute.
+      interrupted = r;
+      log.take();
+      matched++;
+      const after = log.peek();
+      if (after !== null) divergence = log.divergence(after, null, undefined);
+      break;
+    }
     if (r.kind !== 'command') {
       // The previous command produced fewer records than the log holds: the log's next record is missing.
       divergence = log.divergence(r, null, undefined);
@@ -146,7 +164,15 @@ export function replayRecords(
     options.onProgress?.(source.position, source.size);
   }
   if (readError !== null) throw (readError as { error: unknown }).error;
-  return { ok: divergence === null, divergence, commands, matched, checkpoints, startSeq: start };
+  return {
+    ok: divergence === null,
+    divergence,
+    commands,
+    matched,
+    checkpoints,
+    startSeq: start,
+    interrupted,
+  };
 }
 
 /**

@@ -45,12 +45,14 @@ function scenario(seed: number) {
 function recorded(host: PluginHost, seed = 1): { log: LogContents; snaps: Snapshot[] } {
   const s = scenario(seed);
   const snaps: Snapshot[] = [];
+  const records: LogRecord[] = [];
   const run = runTarget(host, s, s.targets[0], {
+    sinks: [{ append: (r) => records.push(r) }],
     onCheckpoint: (sim, header) => {
       snaps.push(decodeSnapshot(encodeSnapshot(takeSnapshot(host, sim, header)), 'mem.snap'));
     },
   });
-  return { log: { header: run.header, records: run.records } as LogContents, snaps };
+  return { log: { header: run.header, records } as LogContents, snaps };
 }
 
 function codeOf(f: () => unknown): string {

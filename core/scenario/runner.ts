@@ -2,10 +2,12 @@
  * Runs one scenario on one target: builds the simulator from the compiled
  * config, executes every command, checks each step's expectation against the
  * command's result and the events it caused, then the run's expectations
- * against the unit's counters. Records go to the given sinks (a log writer)
- * and are kept for the caller (golden comparison, reports). A plugin that
- * throws ends the target's run there with `error` set (never a failed step
- * an expectation could accept).
+ * against the unit's counters. Records go to the given sinks (a log writer,
+ * a golden check) as they are made; the runner keeps counts, never the
+ * records, so a run's memory does not grow with its length. TargetRunner runs
+ * one command per step(), so a caller can yield between steps (signals, flush
+ * timers); runTarget runs them all. A plugin that throws ends the target's run
+ * there with `error` set (never a failed step an expectation could accept).
  */
 
 import { ERROR_CODES } from '../errors/viommu-error.js';
@@ -47,7 +49,6 @@ export interface TargetRun {
   readonly scenario: Scenario;
   readonly target: TargetSpec;
   readonly header: LogHeader;
-  readonly records: readonly LogRecord[];
   readonly failures: readonly Failure[];
   /**
    * A plugin threw (never an errno): the run stopped at that command, whose records end with
@@ -87,6 +88,151 @@ export function makeHeader(
   };
 }
 
+/**
+ * A run of `scenario` on `target`, one command per step(). Throws VIOMMU_ERR_PLUGIN_* when the
+ * plugin is not loaded or rejects its options. Add sinks (addSink) before the first step.
+ */
+export class TargetRunner {
+  readonly header: LogHeader;
+  readonly total: number;
+  readonly #scenario: Scenario;
+  readonly #target: TargetSpec;
+  readonly #options: RunOptions;
+  readonly #commands: readonly CompiledCommand[];
+  readonly #sim: Simulator;
+  readonly #counts = new Map<string, number>();
+  readonly #failures: Failure[] = [];
+  /** Results of the steps named with `as`, for `${name}` references (language.ts). */
+  readonly #named = new Map<string, JsonValue>();
+  /** Events of the current command, kept only when its step has an expectation. */
+  readonly #caused: EventRecord[] = [];
+  #keepCaused = false;
+  #failed: EventRecord | null = null;
+  #commandSeq = 0;
+  #records = 0;
+  #commandRecords = 0;
+  #next = 0;
+  #finished = false;
+  #error: TargetRun['error'] = null;
+
+  constructor(host: PluginHost, scenario: Scenario, target: TargetSpec, options: RunOptions = {}) {
+    const compiled = compileTarget(scenario, target);
+    this.#scenario = scenario;
+    this.#target = target;
+    this.#options = options;
+    this.#commands = compiled.commands;
+    this.total = compiled.commands.length;
+    this.header = makeHeader(
+      host,
+      scenario,
+      target,
+      compiled.config as unknown as JsonValue,
+      options.simulatorVersion ?? DEFAULT_SIMULATOR_VERSION,
+    );
+    const keep: RecordSink = { append: (r) => this.#see(r) };
+    this.#sim = createSimulator(host, compiled.config, [keep, ...(options.sinks ?? [])]);
+    checkCommandTypes(scenario.file, compiled.commands, this.#sim, host.get(target.plugin).meta);
+  }
+
+  addSink(sink: RecordSink): void {
+    this.#sim.addSink(sink);
+  }
+
+  /** Commands run so far. */
+  get done(): number {
+    return this.#next;
+  }
+
+  /** Whether the run has ended: every command ran, or a plugin error stopped it. */
+  get finished(): boolean {
+    return this.#finished;
+  }
+
+  #see(r: LogRecord): void {
+    this.#records++;
+    this.#counts.set(r.type, (this.#counts.get(r.type) ?? 0) + 1);
+    if (r.kind === 'command') {
+      this.#commandRecords++;
+      if (this.#commandSeq === 0) this.#commandSeq = r.seq;
+      return;
+    }
+    if (this.#keepCaused) this.#caused.push(r);
+    if (this.#failed === null && r.type === 'core.command.failed') this.#failed = r;
+  }
+
+  /** Runs the next command and checks its expectation; false when the run has ended. */
+  step(): boolean {
+    if (this.#finished) return false;
+    if (this.#next >= this.#commands.length) {
+      this.#finished = true;
+      return false;
+    }
+    const cmd = this.#commands[this.#next++]!;
+    const scenario = this.#scenario;
+    this.#caused.length = 0;
+    this.#failed = null;
+    this.#commandSeq = 0;
+    this.#keepCaused = cmd.expect !== undefined;
+    const data = cmd.refs ? resolved(scenario.file, cmd, this.#named) : cmd.data;
+    let result: ReturnType<Simulator['execute']>;
+    try {
+      result = this.#sim.execute({ type: cmd.type, data });
+    } catch (e) {
+      if (!isPluginFailure(e)) throw e;
+      // The target stops here whatever the step expected; its records so far went to the sinks.
+      this.#error = { plugin: e.plugin, seq: e.seq, message: e.detail };
+      this.#failures.push({
+        origin: `${scenario.file}: ${stepName(cmd)} (${cmd.type}, seq ${e.seq})`,
+        seq: e.seq,
+        message: `plugin error: plugin "${e.plugin}" threw: ${e.detail}`,
+      });
+      this.#finished = true;
+      return false;
+    }
+    const seq = this.#commandSeq;
+    if (cmd.as !== undefined) {
+      if (result.ok) this.#named.set(cmd.as, result.value ?? null);
+      else this.#named.delete(cmd.as);
+    }
+    if (cmd.expect === undefined || cmd.expect === SETUP_EXPECT)
+      refuseMalformed(scenario.file, cmd, this.#failed);
+    for (const message of checkStep(cmd.expect, result, this.#caused)) {
+      this.#failures.push({ origin: `${stepName(cmd)} (${cmd.type}, seq ${seq})`, seq, message });
+    }
+    this.#caused.length = 0;
+    if (cmd.type === DIGEST_COMMAND) this.#options.onCheckpoint?.(this.#sim, this.header);
+    this.#options.onProgress?.(this.#next, this.total);
+    if (this.#next < this.#commands.length) return true;
+    this.#finished = true;
+    return false;
+  }
+
+  /** Checks the run's expectations (after the last step, or where the run was stopped) and returns the result. */
+  finish(): TargetRun {
+    const unit = this.#sim.units.values().next().value!;
+    const stats = unit.stats();
+    const failures = this.#failures;
+    // After a plugin error the unit's counters describe a run cut short: run expectations are not judged.
+    if (this.#error === null) {
+      for (const e of [this.#scenario.expect, this.#target.expect]) {
+        for (const message of checkRun(e, stats, this.#counts)) failures.push({ origin: 'expect', message });
+      }
+    }
+    return {
+      scenario: this.#scenario,
+      target: this.#target,
+      header: this.header,
+      failures,
+      error: this.#error,
+      stats,
+      counts: this.#counts,
+      commands: this.#commandRecords,
+      events: this.#records - this.#commandRecords,
+      iotlb: iotlbCounters(stats),
+    };
+  }
+}
+
 /** Runs `scenario` on `target`. Throws VIOMMU_ERR_PLUGIN_* when the plugin is not loaded or rejects its options. */
 export function runTarget(
   host: PluginHost,
@@ -94,86 +240,9 @@ export function runTarget(
   target: TargetSpec,
   options: RunOptions = {},
 ): TargetRun {
-  const compiled = compileTarget(scenario, target);
-  const header = makeHeader(
-    host,
-    scenario,
-    target,
-    compiled.config as unknown as JsonValue,
-    options.simulatorVersion ?? DEFAULT_SIMULATOR_VERSION,
-  );
-  const records: LogRecord[] = [];
-  const counts = new Map<string, number>();
-  const keep: RecordSink = {
-    append(r) {
-      records.push(r);
-      counts.set(r.type, (counts.get(r.type) ?? 0) + 1);
-    },
-  };
-  const sim = createSimulator(host, compiled.config, [...(options.sinks ?? []), keep]);
-  checkCommandTypes(scenario.file, compiled.commands, sim, host.get(target.plugin).meta);
-  const failures: Failure[] = [];
-  const total = compiled.commands.length;
-  let error: TargetRun['error'] = null;
-  /** Results of the steps named with `as`, for `${name}` references (language.ts). */
-  const named = new Map<string, JsonValue>();
-  for (let i = 0; i < total && error === null; i++) {
-    const cmd = compiled.commands[i]!;
-    const start = records.length;
-    const data = cmd.refs ? resolved(scenario.file, cmd, named) : cmd.data;
-    let result: ReturnType<Simulator['execute']>;
-    try {
-      result = sim.execute({ type: cmd.type, data });
-    } catch (e) {
-      if (!isPluginFailure(e)) throw e;
-      // The target stops here whatever the step expected; its records so far are kept.
-      error = { plugin: e.plugin, seq: e.seq, message: e.detail };
-      failures.push({
-        origin: `${scenario.file}: ${stepName(cmd)} (${cmd.type}, seq ${e.seq})`,
-        seq: e.seq,
-        message: `plugin error: plugin "${e.plugin}" threw: ${e.detail}`,
-      });
-      break;
-    }
-    const seq = records[start]!.seq;
-    const caused = records.slice(start + 1) as EventRecord[];
-    if (cmd.as !== undefined) {
-      if (result.ok) named.set(cmd.as, result.value ?? null);
-      else named.delete(cmd.as);
-    }
-    if (cmd.expect === undefined || cmd.expect === SETUP_EXPECT) refuseMalformed(scenario.file, cmd, caused);
-    for (const message of checkStep(cmd.expect, result, caused)) {
-      failures.push({
-        origin: `${stepName(cmd)} (${cmd.type}, seq ${seq})`,
-        seq,
-        message,
-      });
-    }
-    if (cmd.type === DIGEST_COMMAND) options.onCheckpoint?.(sim, header);
-    options.onProgress?.(i + 1, total);
-  }
-  const unit = sim.units.values().next().value!;
-  const stats = unit.stats();
-  // After a plugin error the unit's counters describe a run cut short: run expectations are not judged.
-  if (error === null) {
-    for (const e of [scenario.expect, target.expect]) {
-      for (const message of checkRun(e, stats, counts)) failures.push({ origin: 'expect', message });
-    }
-  }
-  const commands = records.filter((r) => r.kind === 'command').length;
-  return {
-    scenario,
-    target,
-    header,
-    records,
-    failures,
-    error,
-    stats,
-    counts,
-    commands,
-    events: records.length - commands,
-    iotlb: iotlbCounters(stats),
-  };
+  const runner = new TargetRunner(host, scenario, target, options);
+  while (runner.step());
+  return runner.finish();
 }
 
 /**
@@ -183,9 +252,8 @@ export function runTarget(
  * the step, as a load-time error would. With an expectation, the expectation judges. (A plugin
  * that threw never gets here: see PluginFailure.)
  */
-function refuseMalformed(file: string, cmd: CompiledCommand, caused: readonly EventRecord[]): void {
-  const failed = caused.find((r) => r.type === 'core.command.failed');
-  if (failed === undefined) return;
+function refuseMalformed(file: string, cmd: CompiledCommand, failed: EventRecord | null): void {
+  if (failed === null) return;
   const { code, message } = failed.data as { code: string; message: string };
   const where = stepName(cmd);
   if (code !== ERROR_CODES.COMMAND_INVALID && code !== ERROR_CODES.COMMAND_UNKNOWN) return;

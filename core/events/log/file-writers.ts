@@ -1,8 +1,9 @@
 /**
  * Log files: the stream writers with a file descriptor as the sink. Writes
- * are synchronous, in chunks of at least 64 KiB (perf-notes §5), so a run
- * that dies leaves a file holding every chunk written, which reads back up to
- * its last complete record.
+ * are synchronous, in chunks of at least 64 KiB (perf-notes §5) or when the
+ * owner calls flush() (the run flushes every 100 ms), so a run that dies
+ * leaves a file holding every chunk written, which reads back up to its last
+ * complete record.
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { BinaryStreamWriter, type StreamWriterOptions } from './binary-writer.js';
@@ -19,11 +20,16 @@ export interface FileLogWriter {
   append(record: LogRecord): void;
   /** Writes what is buffered now (normally chunks go out as they fill). */
   flush(): void;
-  /** Writes the rest (and the binary end marker) and closes the file. */
+  /** Writes the rest (and the binary end marker or JSON Lines end line) and closes the file. */
   close(): void;
+  /**
+   * Writes what is buffered and closes the file without marking it complete: for a run that
+   * failed, whose log must read as cut short, not as a whole run.
+   */
+  abandon(): void;
 }
 
-type StreamLike = Omit<FileLogWriter, 'path'>;
+type StreamLike = Omit<FileLogWriter, 'path' | 'abandon'>;
 
 class FileWriter implements FileLogWriter {
   readonly path: string;
@@ -55,6 +61,16 @@ class FileWriter implements FileLogWriter {
     this.#open = false;
     try {
       this.#inner.close();
+    } finally {
+      closeSync(this.#fd);
+    }
+  }
+
+  abandon(): void {
+    if (!this.#open) return;
+    this.#open = false;
+    try {
+      this.#inner.flush();
     } finally {
       closeSync(this.#fd);
     }

@@ -61,3 +61,36 @@ export type LogRecord = CommandRecord | EventRecord;
 export interface TypeRegistry {
   has(type: string): boolean;
 }
+
+/**
+ * The event that ends the log of a run stopped by a signal (SIGINT, SIGTERM): its cause is the
+ * last command that ran, its data `{ signal, commands, of }`. Replay stops there and says so.
+ */
+export const RUN_INTERRUPTED = 'core.run.interrupted';
+
+/** Follows a run's records to make its interruption record. */
+export class RunTail {
+  seq = 0;
+  t = 0;
+  command = 0;
+
+  append(r: LogRecord): void {
+    this.seq = r.seq;
+    this.t = r.t;
+    if (r.kind === 'command') this.command = r.seq;
+  }
+
+  /** The interruption record to append next, or null before the first command (nothing to cause it). */
+  interrupted(signal: string, commands: number, of: number): EventRecord | null {
+    if (this.command === 0) return null;
+    return {
+      kind: 'event',
+      seq: this.seq + 1,
+      t: this.t,
+      type: RUN_INTERRUPTED,
+      v: 1,
+      cause: this.command,
+      data: { signal, commands, of },
+    };
+  }
+}
