@@ -1,12 +1,13 @@
 /** `viommu inspect <log>`: what a log holds — header, counts by type, faults — and the records matching filters. */
 import type { Command } from 'commander';
+import { RECENT_COMMANDS } from '../../core/events/log/divergence.js';
 import type { LogRecord } from '../../core/events/log/records.js';
 import { configOption, pluginContext, pluginOption } from '../config/plugin-options.js';
 import { usage } from '../usage.js';
 import type { CliContext } from './context.js';
 import { EXIT } from './context.js';
 import { reportFatal } from './errors.js';
-import { readLogFile, unsealedNotice } from './read-log.js';
+import { type LogFile, openLogFile, unsealedNotice } from './read-log.js';
 import { readSnapshotFile, SNAPSHOT_EXTENSION } from './snapshot-files.js';
 
 interface InspectFlags {
@@ -50,52 +51,59 @@ export function registerInspect(program: Command, ctx: CliContext): void {
           inspectSnapshot(ctx, file, Boolean(flags.json));
           return;
         }
-        const log = readLogFile(file, Boolean(flags.lenient));
-        if (!log.sealed) ctx.err(unsealedNotice(file));
+        // Streamed, one record at a time: memory does not grow with the log (--limit 0 aside).
+        const log = openLogFile(file, Boolean(flags.lenient));
+        let reader: LogFile['reader'];
         const byType = new Map<string, number>();
-        const deviceOf = new Map<number, string>();
+        // Device of each recent command: an event's cause is a recent command.
+        const deviceOf = new Map<number, string | undefined>();
+        const matchType = typeMatcher(flags.type);
+        const filtering = Boolean(flags.type?.length || flags.device);
+        const selected: LogRecord[] = [];
+        let records = 0;
         let commands = 0;
         let faults = 0;
         let failed = 0;
-        for (const r of log.records) {
-          byType.set(r.type, (byType.get(r.type) ?? 0) + 1);
-          if (r.kind === 'command') {
-            commands++;
-            if (typeof r.data.device === 'string') deviceOf.set(r.seq, r.data.device);
-          } else {
-            if (/fault/.test(r.type)) faults++;
-            if (r.type === 'core.command.completed' && r.data.ok === false) failed++;
-          }
-        }
-        const matchType = typeMatcher(flags.type);
-        const filtering = Boolean(flags.type?.length || flags.device);
-        const devOk = (r: LogRecord) =>
-          !flags.device ||
-          (r.kind === 'command' ? deviceOf.get(r.seq) : deviceOf.get(r.cause)) === flags.device;
-        const selected: LogRecord[] = [];
         let matching = 0;
-        if (filtering) {
-          for (const r of log.records) {
-            if (!matchType(r.type) || !devOk(r)) continue;
+        let lastT = 0;
+        try {
+          reader = log.reader;
+          if (!log.sealed) ctx.err(unsealedNotice(file));
+          for (let r = reader.next(); r !== null; r = reader.next()) {
+            records++;
+            lastT = r.t;
+            byType.set(r.type, (byType.get(r.type) ?? 0) + 1);
+            if (r.kind === 'command') {
+              commands++;
+              deviceOf.set(r.seq, typeof r.data.device === 'string' ? r.data.device : undefined);
+              if (deviceOf.size > RECENT_COMMANDS) deviceOf.delete(deviceOf.keys().next().value!);
+            } else {
+              if (/fault/.test(r.type)) faults++;
+              if (r.type === 'core.command.completed' && r.data.ok === false) failed++;
+            }
+            if (!filtering || !matchType(r.type)) continue;
+            if (flags.device && deviceOf.get(r.kind === 'command' ? r.seq : r.cause) !== flags.device)
+              continue;
             matching++;
             if (selected.length < limit) selected.push(r);
           }
+        } finally {
+          log.close();
         }
-        const last = log.records[log.records.length - 1];
         const summary = {
           file,
           format: log.format,
-          scenario: log.header.scenario,
-          seed: log.header.seed,
-          simulator: log.header.simulator,
-          plugins: log.header.plugins,
-          records: log.records.length,
+          scenario: reader.header.scenario,
+          seed: reader.header.seed,
+          simulator: reader.header.simulator,
+          plugins: reader.header.plugins,
+          records,
           commands,
-          events: log.records.length - commands,
+          events: records - commands,
           failedCommands: failed,
           faultEvents: faults,
-          virtualTimeNs: last ? last.t : 0,
-          truncated: log.truncated,
+          virtualTimeNs: lastT,
+          truncated: reader.truncated,
           types: Object.fromEntries(
             [...byType.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)),
           ),
@@ -118,8 +126,10 @@ export function registerInspect(program: Command, ctx: CliContext): void {
           ctx.out(
             `${summary.records} records: ${commands} commands (${failed} failed), ${summary.events} events, ${faults} fault events, ${summary.virtualTimeNs} ns virtual time\n`,
           );
-          if (log.truncated)
-            ctx.out(`truncated after seq ${log.truncated.lastSeq} at byte ${log.truncated.truncatedAt}\n`);
+          if (reader.truncated)
+            ctx.out(
+              `truncated after seq ${reader.truncated.lastSeq} at byte ${reader.truncated.truncatedAt}\n`,
+            );
           ctx.out('\ncount  type\n');
           for (const [t, n] of Object.entries(summary.types)) ctx.out(`${String(n).padStart(5)}  ${t}\n`);
           if (filtering) {

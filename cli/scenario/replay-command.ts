@@ -50,12 +50,15 @@ export function registerReplay(program: Command, outer: CliContext): void {
       const results: object[] = [];
       let code: number = EXIT.OK;
       for (const file of logs) {
+        let closeLog = () => {};
         try {
           if (host.names().length === 0) for (const p of ctx.plugins()) host.use(p);
           // Read record by record: a binary log's equal records are compared without being decoded.
-          const reader = openLogFile(file, Boolean(flags.lenient));
+          const log = openLogFile(file, Boolean(flags.lenient));
+          closeLog = log.close;
+          const reader = log.reader;
+          if (!log.sealed) ctx.err(unsealedNotice(file));
           for (const w of checkLogPlugins(host, reader.header, file)) ctx.err(`viommu: warning: ${w}\n`);
-          if ('sealed' in reader && !reader.sealed) ctx.err(unsealedNotice(file));
           const from =
             flags.from === undefined
               ? undefined
@@ -115,6 +118,8 @@ export function registerReplay(program: Command, outer: CliContext): void {
           code = Math.max(code, exitCodeFor(e));
           results.push({ file, ok: false, error: { code: errorCode(e), message: errorMessage(e) } });
           if (!flags.json) ctx.err(`viommu: ${errorMessage(e)}\n`);
+        } finally {
+          closeLog();
         }
       }
       if (flags.json) ctx.out(`${JSON.stringify({ ok: code === EXIT.OK, results }, null, 2)}\n`);

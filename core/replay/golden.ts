@@ -7,7 +7,7 @@
  * check keeps neither log in memory. The first divergent record is reported.
  */
 import { type ByteSource, memorySource } from '../events/log/byte-source.js';
-import { type Divergence, divergenceAt, recordDiff } from '../events/log/divergence.js';
+import { type Divergence, divergenceAt, recordDiff, rememberCommand } from '../events/log/divergence.js';
 import { JsonlStreamWriter } from '../events/log/jsonl.js';
 import { JsonlLogReader } from '../events/log/jsonl-reader.js';
 import type { CommandRecord, LogHeader, LogRecord } from '../events/log/records.js';
@@ -27,13 +27,8 @@ export function goldenBytes(header: LogHeader, records: readonly LogRecord[]): U
   return encodeLog(stableHeader(header), records, 'jsonl');
 }
 
-/** Commands remembered to name a divergence's cause: an event's cause is a recent command. */
-const RECENT_COMMANDS = 4096;
-
 function remember(commands: Map<number, CommandRecord>, r: LogRecord): void {
-  if (r.kind !== 'command') return;
-  commands.set(r.seq, r);
-  if (commands.size > RECENT_COMMANDS) commands.delete(commands.keys().next().value!);
+  if (r.kind === 'command') rememberCommand(commands, r);
 }
 
 /**

@@ -11,7 +11,7 @@
  * records after it.
  */
 import { ERROR_CODES, ViommuError } from '../errors/viommu-error.js';
-import { type Divergence, divergenceAt, recordDiff } from '../events/log/divergence.js';
+import { type Divergence, divergenceAt, recordDiff, rememberCommand } from '../events/log/divergence.js';
 import type { LogContents } from '../events/log/read-types.js';
 import {
   type CommandRecord,
@@ -215,7 +215,7 @@ class Lookahead {
    */
   match(a: LogRecord): string | null | undefined {
     if (this.#ahead === undefined && this.#source.skipIfEqual?.(a)) {
-      if (a.kind === 'command') this.#commands.set(a.seq, a);
+      if (a.kind === 'command') rememberCommand(this.#commands, a);
       return undefined;
     }
     const e = this.take();
@@ -231,7 +231,7 @@ class Lookahead {
 
   #read(): LogRecord | null {
     const r = this.#source.next();
-    if (r !== null && r.kind === 'command') this.#commands.set(r.seq, r);
+    if (r !== null && r.kind === 'command') rememberCommand(this.#commands, r);
     return r;
   }
 }

@@ -8,6 +8,7 @@
 
 import { BinaryRecordDecoder, DecodeFailure } from './binary-decoder.js';
 import { BINARY_MAGIC, BINARY_PREAMBLE_BYTES, END_MARKER_BYTES, END_MARKER_TAG } from './binary-format.js';
+import { type ByteSource, ByteWindow, memorySource } from './byte-source.js';
 import { frameChecksum } from './checksum.js';
 import { LOG_ERROR_CODES, LogError } from './errors.js';
 import {
@@ -34,7 +35,7 @@ export class BinaryLogReader implements Iterable<LogRecord> {
   readonly closed: boolean;
   /** Set at the end of a lenient read of a log cut short. */
   truncated: TruncationReport | null = null;
-  readonly #bytes: Uint8Array;
+  readonly #win: ByteWindow;
   readonly #strict: boolean;
   readonly #recordsEnd: number;
   readonly #markerSeq: number;
@@ -43,20 +44,27 @@ export class BinaryLogReader implements Iterable<LogRecord> {
   #offset: number;
   #done = false;
 
-  /** Reads the preamble and header; throws a LogError if they are unreadable. */
-  constructor(bytes: Uint8Array, file: string, options: ReadOptions = {}) {
+  /**
+   * Reads the preamble and header; throws a LogError if they are unreadable. Bytes may be a
+   * ByteSource over a file: frames are then read a window (about 1 MiB) at a time.
+   */
+  constructor(input: Uint8Array | ByteSource, file: string, options: ReadOptions = {}) {
     this.file = file;
-    this.#bytes = bytes;
+    const win = new ByteWindow(input instanceof Uint8Array ? memorySource(input) : input);
+    this.#win = win;
     this.#strict = options.mode !== 'lenient';
     this.#decoder = new BinaryRecordDecoder(options.types);
-    if (!hasBinaryMagic(bytes)) {
-      if (hasBinaryMagic(bytes, true))
+    const size = win.size;
+    win.ensure(0, BINARY_PREAMBLE_BYTES);
+    const head = win.bytes.subarray(0, Math.min(size, BINARY_PREAMBLE_BYTES));
+    if (!hasBinaryMagic(head)) {
+      if (hasBinaryMagic(head, true))
         this.#fail(LOG_ERROR_CODES.TRUNCATED, 0, undefined, 'file cut short inside the preamble');
       this.#fail(LOG_ERROR_CODES.CORRUPT, 0, undefined, 'not a viommu binary event log (bad magic bytes)');
     }
-    if (bytes.length < BINARY_PREAMBLE_BYTES)
+    if (size < BINARY_PREAMBLE_BYTES)
       this.#fail(LOG_ERROR_CODES.TRUNCATED, 0, undefined, 'file cut short inside the preamble');
-    const version = storedChecksum(bytes, BINARY_MAGIC.length);
+    const version = storedChecksum(head, BINARY_MAGIC.length);
     if (version > LOG_FORMAT_VERSION) {
       this.#fail(
         LOG_ERROR_CODES.VERSION,
@@ -68,13 +76,13 @@ export class BinaryLogReader implements Iterable<LogRecord> {
     if (version < 1)
       this.#fail(LOG_ERROR_CODES.CORRUPT, 8, undefined, `format version ${version} does not exist`);
 
-    const markerAt = bytes.length - END_MARKER_BYTES;
-    this.#markerSeq = readEndMarker(bytes, markerAt);
+    const markerAt = size - END_MARKER_BYTES;
+    this.#markerSeq = markerAt < BINARY_PREAMBLE_BYTES ? -1 : tailMarkerSeq(win.source, markerAt);
     this.closed = this.#markerSeq >= 0;
-    this.#recordsEnd = this.closed ? markerAt : bytes.length;
+    this.#recordsEnd = this.closed ? markerAt : size;
 
     const s = this.#span;
-    const status = locateFrame(bytes, BINARY_PREAMBLE_BYTES, this.#recordsEnd, s);
+    const status = this.#locate(BINARY_PREAMBLE_BYTES);
     if (status === 'incomplete' && !this.closed)
       this.#fail(
         LOG_ERROR_CODES.TRUNCATED,
@@ -84,6 +92,7 @@ export class BinaryLogReader implements Iterable<LogRecord> {
       );
     if (status !== 'ok')
       this.#fail(LOG_ERROR_CODES.CORRUPT, BINARY_PREAMBLE_BYTES, undefined, 'header frame is damaged');
+    const bytes = win.bytes;
     if (frameChecksum(bytes, s.payloadStart, s.payloadEnd, 0) !== storedChecksum(bytes, s.checksumAt)) {
       this.#fail(LOG_ERROR_CODES.CORRUPT, BINARY_PREAMBLE_BYTES, undefined, 'header checksum mismatch');
     }
@@ -94,8 +103,27 @@ export class BinaryLogReader implements Iterable<LogRecord> {
       this.#fail(LOG_ERROR_CODES.CORRUPT, BINARY_PREAMBLE_BYTES, undefined, 'header is not UTF-8 JSON');
     }
     this.header = parseHeader(parsed, { file, byteOffset: BINARY_PREAMBLE_BYTES });
-    this.recordsStart = s.payloadEnd;
-    this.#offset = s.payloadEnd;
+    this.recordsStart = win.base + s.payloadEnd;
+    this.#offset = this.recordsStart;
+  }
+
+  /**
+   * Locates the frame at source offset `o` (before #recordsEnd), reading more of the source as
+   * needed. The span's offsets are into the window's bytes (valid until the next call).
+   */
+  #locate(o: number): 'ok' | 'incomplete' | 'end' | 'bad' {
+    const w = this.#win;
+    const s = this.#span;
+    const limit = this.#recordsEnd;
+    // A frame header is at most 4 varint bytes and a 4-byte checksum.
+    w.ensure(o, 8);
+    s.payloadEnd = -1;
+    let status = locateFrame(w.bytes, o - w.base, Math.min(limit, w.end) - w.base, s);
+    if (status === 'incomplete' && w.end < limit && s.payloadEnd >= 0) {
+      w.ensure(o, s.payloadEnd + w.base - o);
+      status = locateFrame(w.bytes, o - w.base, Math.min(limit, w.end) - w.base, s);
+    }
+    return status;
   }
 
   /** Byte offset of the next frame. */
@@ -108,7 +136,7 @@ export class BinaryLogReader implements Iterable<LogRecord> {
     return this.#offset;
   }
   get size(): number {
-    return this.#bytes.length;
+    return this.#win.size;
   }
 
   /** seq of the last record returned. */
@@ -119,16 +147,18 @@ export class BinaryLogReader implements Iterable<LogRecord> {
   /** The next record, or null at the end of the log (where a strict read of a log cut short throws). */
   next(): LogRecord | null {
     if (this.#done) return null;
-    const bytes = this.#bytes;
     const o = this.#offset;
     const s = this.#span;
     const seq = this.#decoder.lastSeq + 1;
     if (o >= this.#recordsEnd) return this.#finish(o);
-    const status = locateFrame(bytes, o, this.#recordsEnd, s);
+    const status = this.#locate(o);
+    const w = this.#win;
+    const bytes = w.bytes;
     if (status !== 'ok') {
       if (
         !this.closed &&
-        (status === 'incomplete' || (status === 'end' && isEndMarkerPrefix(bytes, o, this.#recordsEnd)))
+        (status === 'incomplete' ||
+          (status === 'end' && isEndMarkerPrefix(bytes, o - w.base, this.#recordsEnd - w.base)))
       ) {
         return this.#finish(o);
       }
@@ -151,7 +181,7 @@ export class BinaryLogReader implements Iterable<LogRecord> {
         e.unknownType ? e.message : `${e.field}: ${e.message}`,
       );
     }
-    this.#offset = s.payloadEnd;
+    this.#offset = w.base + s.payloadEnd;
     return r;
   }
 
@@ -165,15 +195,16 @@ export class BinaryLogReader implements Iterable<LogRecord> {
    */
   skipIfEqual(expected: LogRecord): boolean {
     if (this.#done) return false;
-    const bytes = this.#bytes;
     const o = this.#offset;
     const s = this.#span;
-    if (o >= this.#recordsEnd || locateFrame(bytes, o, this.#recordsEnd, s) !== 'ok') return false;
+    if (o >= this.#recordsEnd || this.#locate(o) !== 'ok') return false;
+    const w = this.#win;
+    const bytes = w.bytes;
     const seq = this.#decoder.lastSeq + 1;
     if (frameChecksum(bytes, s.payloadStart, s.payloadEnd, seq) !== storedChecksum(bytes, s.checksumAt))
       return false;
     if (!this.#decoder.matches(bytes, s.payloadStart, s.payloadEnd, expected)) return false;
-    this.#offset = s.payloadEnd;
+    this.#offset = w.base + s.payloadEnd;
     return true;
   }
 
@@ -195,11 +226,11 @@ export class BinaryLogReader implements Iterable<LogRecord> {
       }
       return null;
     }
-    if (looksLikeDamagedEndMarker(this.#bytes, o)) {
+    if (looksLikeDamagedEndMarker(this.#win.source, o)) {
       this.#fail(LOG_ERROR_CODES.CORRUPT, o, undefined, `damaged end marker after record seq ${last}`);
     }
     if (this.#strict) {
-      if (o < this.#bytes.length)
+      if (o < this.#win.size)
         this.#fail(LOG_ERROR_CODES.TRUNCATED, o, last + 1, 'record is cut short (a run cut short?)');
       this.#fail(
         LOG_ERROR_CODES.TRUNCATED,
@@ -227,15 +258,31 @@ export class BinaryLogReader implements Iterable<LogRecord> {
  * A run cut short cannot leave this: a frame never starts with a zero byte, and
  * "END" after a non-zero length byte is a 1 in 2^24 accident.
  */
-function looksLikeDamagedEndMarker(bytes: Uint8Array, o: number): boolean {
-  if (bytes.length - o !== END_MARKER_BYTES) return false;
+function looksLikeDamagedEndMarker(source: ByteSource, o: number): boolean {
+  if (source.size - o !== END_MARKER_BYTES) return false;
+  const tag = new Uint8Array(END_MARKER_TAG.length);
+  source.readAt(o, tag, 0, tag.length);
   let off = 0;
-  for (let i = 0; i < END_MARKER_TAG.length; i++) if (bytes[o + i] !== END_MARKER_TAG[i]) off++;
+  for (let i = 0; i < END_MARKER_TAG.length; i++) if (tag[i] !== END_MARKER_TAG[i]) off++;
   return off <= 1;
 }
 
+/** lastSeq from a valid end marker at the end of the source, or -1. */
+function tailMarkerSeq(source: ByteSource, at: number): number {
+  const tail = new Uint8Array(END_MARKER_BYTES);
+  source.readAt(at, tail, 0, END_MARKER_BYTES);
+  // readEndMarker checks a marker that ends its buffer after a preamble: give it that shape.
+  const shaped = new Uint8Array(BINARY_PREAMBLE_BYTES + END_MARKER_BYTES);
+  shaped.set(tail, BINARY_PREAMBLE_BYTES);
+  return readEndMarker(shaped, BINARY_PREAMBLE_BYTES);
+}
+
 /** Reads a whole binary log. Throws a LogError (CORRUPT, VERSION, TRUNCATED, UNKNOWN_TYPE) naming the record and byte. */
-export function readBinary(bytes: Uint8Array, file: string, options: ReadOptions = {}): LogContents {
+export function readBinary(
+  bytes: Uint8Array | ByteSource,
+  file: string,
+  options: ReadOptions = {},
+): LogContents {
   const reader = new BinaryLogReader(bytes, file, options);
   const records: LogRecord[] = [];
   for (let r = reader.next(); r !== null; r = reader.next()) records.push(r);

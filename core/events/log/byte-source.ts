@@ -13,6 +13,8 @@ export interface ByteSource {
   readAt(position: number, into: Uint8Array, offset: number, length: number): number;
   /** The bytes themselves, when they are all in memory (readers then use them in place). */
   readonly whole?: Uint8Array;
+  /** Window size readers should use (default about 1 MiB; tests use tiny ones). */
+  readonly windowBytes?: number;
   close(): void;
 }
 
@@ -64,13 +66,17 @@ const WINDOW_BYTES = 1 << 20;
 export class ByteWindow {
   readonly source: ByteSource;
   bytes: Uint8Array;
+  /** How much a reader asks for at a time. */
+  readonly windowBytes: number;
   /** Source offset of bytes[0]. */
   base = 0;
   /** Source offset just after the last valid byte of the window. */
   end = 0;
 
-  constructor(source: ByteSource, windowBytes = WINDOW_BYTES) {
+  constructor(source: ByteSource) {
     this.source = source;
+    const windowBytes = source.windowBytes ?? WINDOW_BYTES;
+    this.windowBytes = windowBytes;
     if (source.whole !== undefined) {
       this.bytes = source.whole;
       this.end = source.size;

@@ -43,16 +43,25 @@ export function firstDivergence(
   for (;;) {
     const ne = ie.next();
     const e = ne.done ? null : ne.value;
-    if (e?.kind === 'command') commandsE.set(e.seq, e);
+    if (e?.kind === 'command') rememberCommand(commandsE, e);
     if (e !== null && encoded?.skipIfEqual(e)) continue;
     const na = ia.next();
     const a = na.done ? null : na.value;
     if (e === null && a === null) return null;
-    if (a?.kind === 'command') commandsA.set(a.seq, a);
+    if (a?.kind === 'command') rememberCommand(commandsA, a);
     const field = e === null || a === null ? undefined : recordDiff(e, a);
     if (e !== null && a !== null && field === undefined) continue;
     return divergenceAt(e, a, field, (seq) => commandsE.get(seq) ?? commandsA.get(seq) ?? null);
   }
+}
+
+/** How many recent commands are kept to name a divergence's cause (an event's cause is a recent command). */
+export const RECENT_COMMANDS = 4096;
+
+/** Remembers `c` among the recent commands, forgetting the oldest: memory stays bounded on long logs. */
+export function rememberCommand(commands: Map<number, CommandRecord>, c: CommandRecord): void {
+  commands.set(c.seq, c);
+  if (commands.size > RECENT_COMMANDS) commands.delete(commands.keys().next().value!);
 }
 
 /** The Divergence of two records that differ (or of one alone), naming the cause through `commandOf`. */

@@ -138,7 +138,7 @@ export class JsonlLogReader implements Iterable<LogRecord> {
     }
     const w = this.#win!;
     const from = this.#textEnd;
-    let want = 1 << 20;
+    let want = w.windowBytes;
     for (;;) {
       w.ensure(from, want);
       const b = w.bytes;
