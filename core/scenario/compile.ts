@@ -92,7 +92,7 @@ function withCheckpoints(cmds: readonly CompiledCommand[], every: number): Compi
 /** The expectation of set-up steps and of a template's inner commands when none is written: success. */
 export const SETUP_EXPECT: StepExpectation = { ok: true };
 
-function expand(
+export function expand(
   s: StepSpec,
   path: string,
   setup: boolean,

@@ -23,6 +23,7 @@ import { type CompiledCommand, compileTarget, DIGEST_COMMAND, SETUP_EXPECT } fro
 import { SCENARIO_ERROR_CODES, ScenarioError } from './errors.js';
 import { checkRun, checkStep, iotlbCounters } from './expectations.js';
 import { resolveReferences } from './language.js';
+import { streamedCommands } from './step-stream.js';
 import type { Scenario, TargetSpec } from './types.js';
 
 /** Simulator version written in headers when the caller gives none (volatile: goldens ignore it). */
@@ -94,11 +95,14 @@ export function makeHeader(
  */
 export class TargetRunner {
   readonly header: LogHeader;
+  /** Commands to run, or -1 when some come from a stepsFile (counted as they are read). */
   readonly total: number;
   readonly #scenario: Scenario;
   readonly #target: TargetSpec;
   readonly #options: RunOptions;
   readonly #commands: readonly CompiledCommand[];
+  /** Commands of the stepsFile, read as the run reaches them (null: none, or all read). */
+  #streamed: Iterator<CompiledCommand> | null;
   readonly #sim: Simulator;
   readonly #counts = new Map<string, number>();
   readonly #failures: Failure[] = [];
@@ -121,7 +125,8 @@ export class TargetRunner {
     this.#target = target;
     this.#options = options;
     this.#commands = compiled.commands;
-    this.total = compiled.commands.length;
+    this.#streamed = scenario.stepsFile === undefined ? null : streamedCommands(scenario, target);
+    this.total = this.#streamed === null ? compiled.commands.length : -1;
     this.header = makeHeader(
       host,
       scenario,
@@ -160,14 +165,25 @@ export class TargetRunner {
     if (this.#failed === null && r.type === 'core.command.failed') this.#failed = r;
   }
 
+  #nextCommand(): CompiledCommand | null {
+    if (this.#next < this.#commands.length) return this.#commands[this.#next]!;
+    const n = this.#streamed?.next();
+    if (n === undefined || n.done) {
+      this.#streamed = null;
+      return null;
+    }
+    return n.value;
+  }
+
   /** Runs the next command and checks its expectation; false when the run has ended. */
   step(): boolean {
     if (this.#finished) return false;
-    if (this.#next >= this.#commands.length) {
+    const cmd = this.#nextCommand();
+    if (cmd === null) {
       this.#finished = true;
       return false;
     }
-    const cmd = this.#commands[this.#next++]!;
+    this.#next++;
     const scenario = this.#scenario;
     this.#caused.length = 0;
     this.#failed = null;
@@ -202,7 +218,7 @@ export class TargetRunner {
     this.#caused.length = 0;
     if (cmd.type === DIGEST_COMMAND) this.#options.onCheckpoint?.(this.#sim, this.header);
     this.#options.onProgress?.(this.#next, this.total);
-    if (this.#next < this.#commands.length) return true;
+    if (this.#next < this.#commands.length || this.#streamed !== null) return true;
     this.#finished = true;
     return false;
   }

@@ -154,5 +154,7 @@ export interface Scenario {
   readonly checkpointEvery: number;
   readonly targets: readonly TargetSpec[];
   readonly steps: readonly StepSpec[];
+  /** More steps, one JSON object per line, run after `steps` and read as they run (step-stream.ts). */
+  readonly stepsFile?: string;
   readonly expect?: RunExpectation;
 }

@@ -7,7 +7,7 @@ import type { JsonObject, JsonValue } from '../plugin/contract.js';
 import { isErrnoName } from '../uapi/errno.js';
 import { KERNEL_NAMES } from '../uapi/kernel-versions.js';
 import { Checker } from './check.js';
-import { SCENARIO_ERROR_CODES, ScenarioError } from './errors.js';
+import { SCENARIO_ERROR_CODES, ScenarioError, type ScenarioProblem } from './errors.js';
 import { NAME } from './language.js';
 import { encodePayload } from './payload.js';
 import {
@@ -43,6 +43,7 @@ const TOP_KEYS = [
   'checkpointEvery',
   'targets',
   'steps',
+  'stepsFile',
   'expect',
 ];
 const TARGET_KEYS = ['name', 'plugin', 'options', 'devices', 'setup', 'templates', 'expect'];
@@ -102,6 +103,8 @@ export function validateScenario(raw: unknown, file: string): Scenario {
     top.id === undefined ? baseName : ck.string(top.id, 'id', /^[a-z0-9][a-z0-9/._-]*$/, 'a lowercase id');
   const title = ck.string(top.title, 'title');
   if (top.description !== undefined) ck.string(top.description, 'description');
+  if (top.stepsFile !== undefined)
+    ck.string(top.stepsFile, 'stepsFile', /\.jsonl$/, 'a path to a JSON Lines file (*.jsonl)');
   const tags = top.tags === undefined ? [] : (ck.array(top.tags, 'tags') ?? []);
   tags.forEach((t, i) => {
     ck.string(t, `tags[${i}]`);
@@ -170,6 +173,7 @@ export function validateScenario(raw: unknown, file: string): Scenario {
     checkpointEvery: checkpointEvery!,
     targets,
     steps: steps as StepSpec[],
+    ...(typeof top.stepsFile === 'string' ? { stepsFile: top.stepsFile } : {}),
     ...(expect ? { expect } : {}),
   };
 }
@@ -246,6 +250,18 @@ function perTarget(
       );
   }
   return raw as JsonObject;
+}
+
+/** Checks one step given outside `steps` (a line of a stepsFile): the step, or the problems. */
+export function validateStep(
+  raw: JsonValue,
+  path: string,
+  plugins: ReadonlySet<string>,
+  targets?: ReadonlySet<string>,
+): { step: StepSpec | undefined; problems: readonly ScenarioProblem[] } {
+  const ck = new Checker();
+  const s = step(ck, raw, path, plugins, false, targets);
+  return { step: ck.problems.length === 0 ? s : undefined, problems: ck.problems };
 }
 
 function step(
