@@ -275,7 +275,7 @@ async function runOne(
     `viommu run ${displayPath(path, ctx.cwd)} --target ${target.name} --update`;
   if (interrupted !== null) {
     failures.unshift(
-      `interrupted by ${interrupted} after ${runner.done} of ${runner.total} commands` +
+      `interrupted by ${interrupted} after ${runner.done}${runner.total < 0 ? '' : ` of ${runner.total}`} commands` +
         (log ? `; ${log} holds the records up to there, ending in core.run.interrupted` : ''),
     );
   } else if (run.error !== null) {
