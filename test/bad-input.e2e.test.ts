@@ -3,12 +3,14 @@
  * it (line and column for JSON text, a JSON path for values): text that is not JSON, a BOM,
  * duplicate keys, nesting and size past the limits, bad fields in set-up steps and templates.
  */
+
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../cli/scenario/context.js';
 import { runCli } from '../cli/scenario/run-cli.js';
+import { resealText } from '../core/events/log/line-seal.js';
 
 const repo = resolve(import.meta.dirname, '..');
 const BASE_TEXT = readFileSync(join(repo, 'scenarios', 'flat', 'streaming-hits.scenario.json'), 'utf8');
@@ -163,7 +165,8 @@ describe('a log header that does not describe a valid run', () => {
     const header = JSON.parse(lines[0]!);
     edit(header.config);
     lines[0] = JSON.stringify(header);
-    writeFileSync(join(dir, `${name}.events.jsonl`), lines.join('\n'));
+    // Edited on purpose, so re-sealed (an unsealed edit is refused before the header is read).
+    writeFileSync(join(dir, `${name}.events.jsonl`), resealText(lines.join('\n')));
     const rr = await runCli(['replay', join(dir, `${name}.events.jsonl`)], { cwd: dir });
     return { code: rr.code, out: rr.stdout + rr.stderr };
   }
