@@ -100,7 +100,7 @@ export function registerReplay(program: Command, outer: CliContext): void {
             if (ok) {
               const start = r.startSeq > 0 ? ` after the snapshot at seq ${r.startSeq}` : '';
               const stop = r.interrupted
-                ? `; the run was interrupted by ${String(r.interrupted.data.signal)} after ${String(r.interrupted.data.commands)} of ${String(r.interrupted.data.of)} commands`
+                ? `; the run was interrupted by ${String(r.interrupted.data.signal)} after ${String(r.interrupted.data.commands)}${Number(r.interrupted.data.of) >= 0 ? ` of ${String(r.interrupted.data.of)}` : ''} commands`
                 : '';
               const until = cut
                 ? `; the log is cut short after seq ${cut.lastSeq} at byte ${cut.truncatedAt}`

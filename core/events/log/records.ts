@@ -64,7 +64,8 @@ export interface TypeRegistry {
 
 /**
  * The event that ends the log of a run stopped by a signal (SIGINT, SIGTERM): its cause is the
- * last command that ran, its data `{ signal, commands, of }`. Replay stops there and says so.
+ * last command that ran, its data `{ signal, commands, of }` (`of` is -1 when the run's length
+ * was not known: steps read from a stepsFile). Replay stops there and says so.
  */
 export const RUN_INTERRUPTED = 'core.run.interrupted';
 
