@@ -13,6 +13,8 @@ import {
   openJsonlLogFile,
 } from '../../core/events/log/file-writers.js';
 import { RunTail } from '../../core/events/log/records.js';
+import { MetricsSink } from '../../core/metrics/metrics-sink.js';
+import type { UnitMetrics } from '../../core/metrics/unit-metrics.js';
 import { PluginHost } from '../../core/plugin/host.js';
 import { GoldenCheck } from '../../core/replay/golden.js';
 import { LOG_EXTENSION, type LogFormat, stableHeader } from '../../core/replay/log-io.js';
@@ -64,6 +66,8 @@ export interface RunEntry {
   readonly translations: number;
   readonly iotlbHits: number;
   readonly iotlbLookups: number;
+  /** The common metrics of the target's unit (core/metrics), null when it did not run. */
+  readonly metrics: UnitMetrics | null;
   /** Exit code this entry asks for. */
   readonly exit: number;
   /** Wall-clock seconds the run took (JUnit's time; not in --json, which stays byte-identical). */
@@ -119,6 +123,7 @@ async function runFiles(
     translations: 0,
     iotlbHits: 0,
     iotlbLookups: 0,
+    metrics: null,
     divergence: null,
     log: null,
     snapshots: [],
@@ -204,7 +209,9 @@ async function runOne(
     opts.snapshots === undefined
       ? undefined
       : snapshotSaver(host, opts.snapshots, `${scenario.id}.${target.name}`);
+  const meter = new MetricsSink(host.get(target.plugin));
   const runner = new TargetRunner(host, scenario, target, {
+    sinks: [meter],
     ...(opts.simulatorVersion ? { simulatorVersion: opts.simulatorVersion } : {}),
     ...(saver ? { onCheckpoint: saver.onCheckpoint } : {}),
   });
@@ -309,6 +316,7 @@ async function runOne(
     translations: run.stats.translations,
     iotlbHits: run.iotlb.hits,
     iotlbLookups: run.iotlb.lookups,
+    metrics: meter.metrics(run.stats),
     exit:
       interrupted !== null
         ? signalExitCode(interrupted)

@@ -54,6 +54,12 @@ export interface IommuPlugin<Options = JsonObject> {
    * TOKENS.Unit. Only registers: no I/O, no events, no side effects.
    */
   register(container: DependencyContainer, options: Options): void;
+  /**
+   * Says which of the plugin's events is one invalidation operation, and of which scope
+   * (core/metrics INVALIDATION_SCOPES, `iotlb.page`), or null. Optional: without it a unit's
+   * metrics count no invalidations.
+   */
+  readonly invalidationScope?: (type: string, data: JsonObject) => string | null;
 }
 
 /** A device as the host kernel knows it: what the vendor driver checks (PCI, PASID width, ATS). */
@@ -124,6 +130,12 @@ export interface UnitStats {
   /** Table reads by all walks so far. */
   readonly memReads: number;
   readonly caches: { readonly [name: string]: CacheCounters };
+  /** Translations not answered by a translation cache (core/metrics TranslationMeter); default: translations. */
+  readonly walks?: number;
+  /** Faults by FAULT_KIND name (core/metrics TranslationMeter). */
+  readonly faultsByKind?: { readonly [kind: string]: number };
+  /** Invalidations the unit counts itself, by scope (added to those IommuPlugin.invalidationScope finds). */
+  readonly invalidations?: { readonly [scope: string]: number };
 }
 
 /** One IOMMU instance. Made by a plugin's TOKENS.Unit provider, one per unit in a run. */

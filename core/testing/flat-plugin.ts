@@ -9,6 +9,7 @@
 import { type CacheCounters, emptyCounters } from '../cache/stats.js';
 import { ERROR_CODES, ViommuError } from '../errors/viommu-error.js';
 import type { EventSink } from '../events/event-map.js';
+import { TranslationMeter } from '../metrics/translation-meter.js';
 import { hex64, parseSafe } from '../model/hex.js';
 import { FAULT_KIND, type TranslationRequest, type TranslationResult } from '../model/translation.js';
 import {
@@ -51,6 +52,8 @@ interface FlatState {
   readonly cacheVal: Float64Array;
   readonly counters: CacheCounters;
   readonly totals: readonly [number, number, number];
+  /** Flushes, then the TranslationMeter state. */
+  readonly meter: readonly number[];
 }
 
 export class FlatUnit implements IommuUnit {
@@ -67,6 +70,8 @@ export class FlatUnit implements IommuUnit {
   #translations = 0;
   #faultCount = 0;
   #memReads = 0;
+  #flushes = 0;
+  readonly #meter = new TranslationMeter();
 
   constructor(id: string, events: EventSink, faults: FaultReporter, options: FlatOptions) {
     this.id = id;
@@ -99,6 +104,12 @@ export class FlatUnit implements IommuUnit {
   }
 
   translate(req: TranslationRequest, out: TranslationResult): number {
+    const kind = this.#translate(req, out);
+    this.#meter.count(kind, out);
+    return kind;
+  }
+
+  #translate(req: TranslationRequest, out: TranslationResult): number {
     this.#translations++;
     const key = (req.pasid + 1) * 2 ** 40 + req.iovaPfn;
     const slot = req.iovaPfn & (this.#cacheKey.length - 1);
@@ -137,6 +148,7 @@ export class FlatUnit implements IommuUnit {
       cacheVal: this.#cacheVal,
       counters: this.#counters,
       totals: [this.#translations, this.#faultCount, this.#memReads],
+      meter: [this.#flushes, ...this.#meter.saveState()],
     };
   }
 
@@ -147,6 +159,8 @@ export class FlatUnit implements IommuUnit {
     copyInto(this.#cacheVal, s.cacheVal, 'flat cache values');
     Object.assign(this.#counters, s.counters);
     [this.#translations, this.#faultCount, this.#memReads] = s.totals;
+    this.#flushes = s.meter[0] ?? 0;
+    this.#meter.loadState(s.meter.slice(1));
   }
 
   #fault(req: TranslationRequest, out: TranslationResult, kind: number): number {
@@ -203,6 +217,7 @@ export class FlatUnit implements IommuUnit {
         return ok(null);
       }
       case 'flat.tlb.flush':
+        this.#flushes++;
         this.#counters.invalidated += this.#cacheKey.filter((k) => k !== ABSENT).length;
         this.#cacheKey.fill(ABSENT);
         return ok(null);
@@ -217,6 +232,15 @@ export class FlatUnit implements IommuUnit {
 
   stats(): UnitStats {
     return {
+      ...this.#ownStats(),
+      walks: this.#meter.walks,
+      faultsByKind: this.#meter.faultsByKind(),
+      invalidations: { 'iotlb.global': this.#flushes },
+    };
+  }
+
+  #ownStats(): UnitStats {
+    return {
       translations: this.#translations,
       faults: this.#faultCount,
       memReads: this.#memReads,
@@ -226,7 +250,7 @@ export class FlatUnit implements IommuUnit {
 
   snapshot(): JsonValue {
     const entries = [...this.#table.entries()].sort((a, b) => a[0] - b[0]);
-    return { table: entries.map(([k, v]) => [k, v]), stats: this.stats() as unknown as JsonValue };
+    return { table: entries.map(([k, v]) => [k, v]), stats: this.#ownStats() as unknown as JsonValue };
   }
 
   #vendorOps(): VendorOps {

@@ -9,7 +9,7 @@ import { definePlugin } from '../../core/plugin/define-plugin.js';
 import { resolve, TOKENS } from '../../core/plugin/tokens.js';
 import { AMDVI_COMMANDS } from './commands.js';
 import { type AmdviOptions, parseAmdviOptions } from './options.js';
-import { AmdviUnit } from './unit.js';
+import { AmdviUnit, amdviInvalidationScope } from './unit.js';
 
 export default definePlugin<AmdviOptions>({
   meta: {
@@ -20,6 +20,7 @@ export default definePlugin<AmdviOptions>({
     commands: AMDVI_COMMANDS,
   },
   parseOptions: parseAmdviOptions,
+  invalidationScope: amdviInvalidationScope,
   register(container, options) {
     container.register(TOKENS.Unit, {
       useFactory: instanceCachingFactory(

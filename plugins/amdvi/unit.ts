@@ -3,9 +3,11 @@
  * DTE cache and IOTLB, the event log and the command buffer; translate() is
  * the translator's hot path, command() the set-up and driver interface.
  */
+
 import type { EventSink } from '../../core/events/event-map.js';
 import type { FrameAllocator } from '../../core/memory/frame-allocator.js';
 import type { PhysMemory } from '../../core/memory/phys-memory.js';
+import { TranslationMeter } from '../../core/metrics/translation-meter.js';
 import { FAULT_KIND, type TranslationRequest, type TranslationResult } from '../../core/model/translation.js';
 import type {
   DeviceConfig,
@@ -51,11 +53,14 @@ interface AmdviState {
   readonly raised: ReadonlyMap<number, number>;
   readonly executed: ReadonlyMap<string, number>;
   readonly counters: TranslateCounters;
+  /** TranslationMeter state: walks, faults by kind. */
+  readonly meter: readonly number[];
   /** [mode, root page frame] of each table made by amdvi.pagetable.create. */
   readonly tables: readonly (readonly [number, number])[];
 }
 
 export class AmdviUnit implements IommuUnit {
+  readonly #meter = new TranslationMeter();
   readonly id: string;
   readonly plugin = 'amdvi';
   readonly ops: VendorOps;
@@ -111,7 +116,9 @@ export class AmdviUnit implements IommuUnit {
   }
 
   translate(req: TranslationRequest, out: TranslationResult): number {
-    return this.translator.translate(req, out);
+    const kind = this.translator.translate(req, out);
+    this.#meter.count(kind, out);
+    return kind;
   }
 
   /** No PPR log is modelled (EFR.PPRSup = 0). */
@@ -124,6 +131,10 @@ export class AmdviUnit implements IommuUnit {
   }
 
   stats(): UnitStats {
+    return { ...this.#ownStats(), walks: this.#meter.walks, faultsByKind: this.#meter.faultsByKind() };
+  }
+
+  #ownStats(): UnitStats {
     const c = this.translator.counters;
     return {
       translations: c.translations,
@@ -143,6 +154,7 @@ export class AmdviUnit implements IommuUnit {
       raised: this.log.raised,
       executed: this.exec.executed,
       counters: { ...this.translator.counters },
+      meter: this.#meter.saveState(),
       tables: [...this.tables.values()].map((b) => [b.mode, b.rootPfn]),
     };
   }
@@ -156,6 +168,7 @@ export class AmdviUnit implements IommuUnit {
     refillMap(this.log.raised, s.raised);
     refillMap(this.exec.executed, s.executed);
     Object.assign(this.translator.counters, s.counters);
+    this.#meter.loadState(s.meter);
     this.tables.clear();
     for (const [mode, rootPfn] of s.tables) {
       this.tables.set(rootPfn * 4096, new V1TableBuilder(this.mem, this.frames, mode, rootPfn));
@@ -174,10 +187,22 @@ export class AmdviUnit implements IommuUnit {
     return {
       profile: this.options.profile,
       registers: this.regs.snapshot(),
-      stats: this.stats() as unknown as JsonValue,
+      // The counters as before the common metrics (walks, faults by kind), so digests keep their values.
+      stats: { ...this.#ownStats() } as unknown as JsonValue,
       events: count(this.log.raised as Map<string | number, number>, (k) => eventName(Number(k))),
       commands: count(this.exec.executed as Map<string | number, number>, String),
       iotlb: this.iotlb.cache.snapshot().map((e) => [e.ctx, e.vpn, e.size, e.outPage, e.perm, e.aux0]),
     };
   }
+}
+
+/** Which AMD-Vi events are one invalidation, in core/metrics' scope names. */
+export function amdviInvalidationScope(type: string, data: JsonObject): string | null {
+  if (type === 'amdvi.iotlb.invalidated') {
+    if (data.domainId === null) return 'iotlb.global';
+    if (data.pages === 'all') return data.pasid === null ? 'iotlb.domain' : 'iotlb.pasid';
+    return 'iotlb.page';
+  }
+  if (type === 'amdvi.dte.invalidated') return data.deviceId === null ? 'context.global' : 'context.device';
+  return null;
 }

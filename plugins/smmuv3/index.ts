@@ -18,7 +18,7 @@ import {
   type SmmuStages,
 } from './capabilities.js';
 import { SMMUV3_COMMANDS } from './commands.js';
-import { SmmuUnit } from './unit.js';
+import { SmmuUnit, smmuInvalidationScope } from './unit.js';
 
 function cacheSpec(raw: unknown, field: string, fallback: CacheSpec, qemu: CacheSpec): CacheSpec {
   if (raw === undefined) return fallback;
@@ -101,6 +101,7 @@ export default definePlugin<SmmuOptions>({
     commands: SMMUV3_COMMANDS,
   },
   parseOptions: parseSmmuOptions,
+  invalidationScope: smmuInvalidationScope,
   register(container, options) {
     container.register(TOKENS.Unit, {
       useFactory: instanceCachingFactory(

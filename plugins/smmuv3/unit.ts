@@ -3,9 +3,11 @@
  * lookups, config cache and TLB, event and command queues, and the vendor
  * UAPI ops of the selected profile.
  */
+
 import type { EventSink } from '../../core/events/event-map.js';
 import type { FrameAllocator } from '../../core/memory/frame-allocator.js';
 import type { PhysMemory } from '../../core/memory/phys-memory.js';
+import { TranslationMeter } from '../../core/metrics/translation-meter.js';
 import type { TranslationRequest, TranslationResult } from '../../core/model/translation.js';
 import { NO_PASID } from '../../core/model/translation.js';
 import type {
@@ -60,12 +62,15 @@ interface SmmuState {
   readonly counters: readonly [number, number, number, number];
   /** translations, faults, memReads. */
   readonly totals: readonly [number, number, number];
+  /** TranslationMeter state: walks, faults by kind. */
+  readonly meter: readonly number[];
   readonly tables: ReadonlyMap<string, NamedTable>;
   readonly cds: ReadonlyMap<string, number>;
   readonly attached: ReadonlyMap<number, { readonly config: string; readonly basePtr: number }>;
 }
 
 export class SmmuUnit implements IommuUnit {
+  readonly #meter = new TranslationMeter();
   readonly id: string;
   readonly plugin = 'smmuv3';
   readonly options: SmmuOptions;
@@ -122,7 +127,9 @@ export class SmmuUnit implements IommuUnit {
   }
 
   translate(req: TranslationRequest, out: TranslationResult): number {
-    return this.translator.translate(req, out);
+    const kind = this.translator.translate(req, out);
+    this.#meter.count(kind, out);
+    return kind;
   }
 
   /** PRI is not modelled (IDR0.PRI = 0): ENODEV. */
@@ -140,6 +147,8 @@ export class SmmuUnit implements IommuUnit {
       faults: this.translator.faults,
       memReads: this.translator.memReads,
       caches: { tlb: this.caches.tlb.counters(), config: this.caches.config.counters() },
+      walks: this.#meter.walks,
+      faultsByKind: this.#meter.faultsByKind(),
     };
   }
 
@@ -178,6 +187,7 @@ export class SmmuUnit implements IommuUnit {
       caches: this.caches.saveState(),
       counters: [this.evtq.written, this.evtq.lost, this.cmdq.syncs, this.cmdq.consumed],
       totals: [t.translations, t.faults, t.memReads],
+      meter: this.#meter.saveState(),
       tables: this.tables,
       cds: this.cds,
       attached: this.attached,
@@ -191,6 +201,7 @@ export class SmmuUnit implements IommuUnit {
     [this.evtq.written, this.evtq.lost, this.cmdq.syncs, this.cmdq.consumed] = s.counters;
     const t = this.translator;
     [t.translations, t.faults, t.memReads] = s.totals;
+    this.#meter.loadState(s.meter);
     refillMap(this.tables, s.tables);
     refillMap(this.cds, s.cds);
     refillMap(this.attached, s.attached);
@@ -256,4 +267,26 @@ export class SmmuUnit implements IommuUnit {
       if (fault !== null) this.deps.faults.report(f.sid, fault);
     }
   }
+}
+
+const SMMU_SCOPES: Readonly<Record<string, string>> = {
+  CMD_TLBI_NH_ALL: 'iotlb.domain',
+  CMD_TLBI_S12_VMALL: 'iotlb.domain',
+  CMD_TLBI_NH_ASID: 'iotlb.pasid',
+  CMD_TLBI_NH_VA: 'iotlb.page',
+  CMD_TLBI_NH_VAA: 'iotlb.page',
+  CMD_TLBI_S2_IPA: 'iotlb.page',
+  CMD_TLBI_NSNH_ALL: 'iotlb.global',
+  CMD_ATC_INV: 'devtlb.page',
+  CMD_CFGI_STE: 'context.device',
+  CMD_CFGI_STE_RANGE: 'context.device',
+  CMD_CFGI_ALL: 'context.global',
+  CMD_CFGI_CD: 'pasid.pasid',
+  CMD_CFGI_CD_ALL: 'pasid.domain',
+};
+
+/** Which executed commands are one invalidation, in core/metrics' scope names (the ASID is SMMUv3's per-context tag). */
+export function smmuInvalidationScope(type: string, data: JsonObject): string | null {
+  if (type !== 'smmuv3.command.executed') return null;
+  return SMMU_SCOPES[String(data.op)] ?? null;
 }

@@ -9,7 +9,7 @@ import { resolve, TOKENS } from '../../core/plugin/tokens.js';
 import { createIntelDriver } from './driver/index.js';
 import { VtdHardware } from './hardware.js';
 import { parseVtdOptions, type VtdOptions } from './options.js';
-import { VTD_COMMANDS, VtdUnit } from './unit.js';
+import { VTD_COMMANDS, VtdUnit, vtdInvalidationScope } from './unit.js';
 
 export type { VtdOptions } from './options.js';
 
@@ -23,6 +23,7 @@ export default definePlugin<VtdOptions>({
     commands: VTD_COMMANDS,
   },
   parseOptions: parseVtdOptions,
+  invalidationScope: vtdInvalidationScope,
   register(container, options) {
     container.register(TOKENS.Unit, {
       useFactory: instanceCachingFactory((c) => {

@@ -3,6 +3,7 @@
  * driver side (driver/, by createIntelDriver), behind the core's IommuUnit.
  */
 
+import { TranslationMeter } from '../../core/metrics/translation-meter.js';
 import type { TranslationRequest, TranslationResult } from '../../core/model/translation.js';
 import type {
   DeviceConfig,
@@ -50,6 +51,7 @@ export class VtdUnit implements IommuUnit {
   readonly ops: VendorOps;
   readonly #driver: IntelDriver;
   readonly #identity: UnitIdentity;
+  readonly #meter = new TranslationMeter();
 
   constructor(hw: VtdHardware, driver: IntelDriver, identity: UnitIdentity) {
     this.id = identity.id;
@@ -89,7 +91,9 @@ export class VtdUnit implements IommuUnit {
   }
 
   translate(req: TranslationRequest, out: TranslationResult): number {
-    return this.hw.translate(req, out);
+    const kind = this.hw.translate(req, out);
+    this.#meter.count(kind, out);
+    return kind;
   }
 
   pageRequest(device: DeviceConfig, req: PageRequestInput): ErrnoCode {
@@ -115,6 +119,8 @@ export class VtdUnit implements IommuUnit {
       faults: this.hw.faultCount,
       memReads: this.hw.memReads,
       caches: this.hw.caches.counters(),
+      walks: this.#meter.walks,
+      faultsByKind: this.#meter.faultsByKind(),
     };
   }
 
@@ -122,13 +128,33 @@ export class VtdUnit implements IommuUnit {
     return { ...snapshotHardware(this.hw), driver: this.#driver.snapshot() };
   }
 
-  saveState(): { hw: VtdHardwareState; driver: DriverState } {
-    return { hw: this.hw.saveState(), driver: this.#driver.saveState() };
+  saveState(): { hw: VtdHardwareState; driver: DriverState; meter: number[] } {
+    return { hw: this.hw.saveState(), driver: this.#driver.saveState(), meter: this.#meter.saveState() };
   }
 
   loadState(state: unknown): void {
     const s = state as ReturnType<VtdUnit['saveState']>;
     this.hw.loadState(s.hw);
     this.#driver.loadState(s.driver);
+    this.#meter.loadState(s.meter);
+  }
+}
+
+/** Which vtd.cache.invalidated events are one invalidation, in core/metrics' scope names. */
+export function vtdInvalidationScope(type: string, data: JsonObject): string | null {
+  if (type !== 'vtd.cache.invalidated') return null;
+  const g = String(data.granularity);
+  switch (data.cache) {
+    case 'iotlb':
+      if (g === 'global' || g === 'domain' || g === 'pasid') return `iotlb.${g}`;
+      return 'iotlb.page'; // page, page-leaf, pasid-page, pasid-page-leaf
+    case 'devTlb':
+      return g === 'all-pasids' ? 'devtlb.global' : 'devtlb.page';
+    case 'context':
+      return g === 'device' ? 'context.device' : 'context.global';
+    case 'pasid':
+      return `pasid.${g}`;
+    default:
+      return null;
   }
 }
