@@ -12,6 +12,7 @@ import { packageVersion } from './package-root.js';
 import { registerPluginCommands } from './plugin/commands.js';
 import { registerScenarioCommands } from './scenario/index.js';
 import { registerTraceCommands } from './trace/index.js';
+import { registerSweepCommands } from './sweep/index.js';
 import { registerUapiCommands } from './uapi/index.js';
 
 export function buildProgram(): Command {
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerPluginCommands(program, () => BUILTIN_PLUGINS);
   registerTraceCommands(program);
   registerLogCommands(program);
+  registerSweepCommands(program);
   return program;
 }
 

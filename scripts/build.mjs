@@ -17,6 +17,8 @@ export const ENTRY_POINTS = {
   config: 'cli/config/define-config.ts',
   plugins: 'cli/builtin-plugins.ts',
   cli: 'cli/main.ts',
+  // The worker threads of `viommu sweep --workers N` load this module, found beside the CLI.
+  'sweep-worker': 'cli/sweep/worker.ts',
 };
 
 rmSync('dist', { recursive: true, force: true });

@@ -19,6 +19,8 @@ export const INVALIDATION_SCOPES = [
   'pasid.global',
   'pasid.domain',
   'pasid.pasid',
+  /** A completion wait that ends a run of invalidations (VT-d wait descriptor, CMD_SYNC, COMPLETION_WAIT). */
+  'sync',
 ] as const;
 export type InvalidationScope = (typeof INVALIDATION_SCOPES)[number];
 

@@ -17,6 +17,7 @@ import type { JsonObject } from '../plugin/contract.js';
 import type { CommandHandler } from '../sim/commands/index.js';
 import { SeededRng } from '../sim/rng.js';
 import { ok } from '../uapi/errno.js';
+import { GENERATORS, runGenerator } from '../workloads/index.js';
 
 declare module '../events/event-map.js' {
   interface SimEventMap {
@@ -48,6 +49,7 @@ function num(data: JsonObject, k: string, fallback: number): number {
 
 export const workloadDmaRun: CommandHandler = (sim, data) => {
   const kind = String(data.kind);
+  if (GENERATORS.has(kind)) return runGenerator(sim, data);
   if (!PATTERNS.includes(kind))
     throw new RangeError(`kind: expected one of ${PATTERNS.join(', ')}, got ${JSON.stringify(data.kind)}`);
   const dev = sim.device(data.device);

@@ -203,6 +203,7 @@ export function amdviInvalidationScope(type: string, data: JsonObject): string |
     if (data.pages === 'all') return data.pasid === null ? 'iotlb.domain' : 'iotlb.pasid';
     return 'iotlb.page';
   }
+  if (type === 'amdvi.completion.signalled') return 'sync';
   if (type === 'amdvi.dte.invalidated') return data.deviceId === null ? 'context.global' : 'context.device';
   return null;
 }

@@ -272,7 +272,7 @@ export class SmmuUnit implements IommuUnit {
 const SMMU_SCOPES: Readonly<Record<string, string>> = {
   CMD_TLBI_NH_ALL: 'iotlb.domain',
   CMD_TLBI_S12_VMALL: 'iotlb.domain',
-  CMD_TLBI_NH_ASID: 'iotlb.pasid',
+  CMD_TLBI_NH_ASID: 'iotlb.domain',
   CMD_TLBI_NH_VA: 'iotlb.page',
   CMD_TLBI_NH_VAA: 'iotlb.page',
   CMD_TLBI_S2_IPA: 'iotlb.page',
@@ -283,9 +283,10 @@ const SMMU_SCOPES: Readonly<Record<string, string>> = {
   CMD_CFGI_ALL: 'context.global',
   CMD_CFGI_CD: 'pasid.pasid',
   CMD_CFGI_CD_ALL: 'pasid.domain',
+  CMD_SYNC: 'sync',
 };
 
-/** Which executed commands are one invalidation, in core/metrics' scope names (the ASID is SMMUv3's per-context tag). */
+/** Which executed commands are one invalidation, in core/metrics' scope names (a stage-1 domain owns one ASID, so an ASID flush is domain-wide). */
 export function smmuInvalidationScope(type: string, data: JsonObject): string | null {
   if (type !== 'smmuv3.command.executed') return null;
   return SMMU_SCOPES[String(data.op)] ?? null;

@@ -142,6 +142,7 @@ export class VtdUnit implements IommuUnit {
 
 /** Which vtd.cache.invalidated events are one invalidation, in core/metrics' scope names. */
 export function vtdInvalidationScope(type: string, data: JsonObject): string | null {
+  if (type === 'vtd.qi.waited') return 'sync';
   if (type !== 'vtd.cache.invalidated') return null;
   const g = String(data.granularity);
   switch (data.cache) {

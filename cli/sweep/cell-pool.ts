@@ -1,0 +1,50 @@
+/**
+ * Runs cell jobs, in this thread or on worker threads. tinypool (a small, maintained fork of
+ * piscina, no dependencies, Node 20) keeps the queue and hands each idle thread the next cell:
+ * cells differ a lot in cost, so a shared queue balances better than fixed slices. Results are
+ * put back in cell order by the caller, so the number of threads never shows in the output.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import Tinypool from 'tinypool';
+import type { AnyPlugin } from '../../core/plugin/host.js';
+import { PluginHost } from '../../core/plugin/host.js';
+import type { CellJob } from '../../core/sweep/cell-job.js';
+import { type CellOutcome, runCell } from '../../core/sweep/cell-run.js';
+
+/** The bundled worker beside the bundled CLI (dist/sweep-worker.js); absent when running from source. */
+export function workerFile(): string | null {
+  const path = fileURLToPath(new URL('./sweep-worker.js', import.meta.url));
+  return existsSync(path) ? path : null;
+}
+
+export async function runJobs(
+  jobs: readonly CellJob[],
+  metrics: readonly string[],
+  workers: number,
+  plugins: readonly AnyPlugin[],
+  onDone: (o: CellOutcome) => void,
+): Promise<CellOutcome[]> {
+  const file = workerFile();
+  if (workers <= 1 || file === null || jobs.length <= 1) {
+    const host = new PluginHost();
+    for (const p of plugins) host.use(p);
+    return jobs.map((job) => {
+      const o = runCell(host, job, metrics);
+      onDone(o);
+      return o;
+    });
+  }
+  const pool = new Tinypool({ filename: file, minThreads: workers, maxThreads: workers });
+  try {
+    return await Promise.all(
+      jobs.map(async (job) => {
+        const o = (await pool.run({ job, metrics })) as CellOutcome;
+        onDone(o);
+        return o;
+      }),
+    );
+  } finally {
+    await pool.destroy();
+  }
+}
