@@ -10,6 +10,7 @@ import { BUILTIN_PLUGINS } from './builtin-plugins.js';
 import { registerLogCommands } from './log/index.js';
 import { packageVersion } from './package-root.js';
 import { registerPluginCommands } from './plugin/commands.js';
+import { registerReportCommands } from './report/index.js';
 import { registerScenarioCommands } from './scenario/index.js';
 import { registerTraceCommands } from './trace/index.js';
 import { registerSweepCommands } from './sweep/index.js';
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerTraceCommands(program);
   registerLogCommands(program);
   registerSweepCommands(program);
+  registerReportCommands(program);
   return program;
 }
 
