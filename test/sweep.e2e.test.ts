@@ -120,7 +120,7 @@ describe('viommu sweep', () => {
     writeFileSync(join(dir, 'bad.sweep.json'), JSON.stringify(bad));
     const r = viommu('sweep', 'bad.sweep.json', '--out', 'x');
     expect(r.code).toBe(4);
-    expect(r.stderr).toContain('bad.sweep.json: axes.plugin.values[3]: no target for plugin "riscv"');
+    expect(r.stderr).toContain('bad.sweep.json: axes.plugin.values[3]: no target named "riscv"');
     expect(viommu('sweep', sweepFile, '--shard', '4/3').code).toBe(2);
   });
 });

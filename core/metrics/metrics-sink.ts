@@ -9,6 +9,8 @@ import { type UnitMetrics, unitMetrics } from './unit-metrics.js';
 
 export class MetricsSink {
   readonly invalidations: { [scope: string]: number } = {};
+  /** Template runs of generator workloads (`workload.ops.issued`), summed. */
+  readonly ops: { [template: string]: number } = {};
   /** Time of the last record, ns. */
   lastT = 0;
   readonly #plugin: IommuPlugin<unknown>;
@@ -21,6 +23,10 @@ export class MetricsSink {
 
   append(r: LogRecord): void {
     this.lastT = r.t;
+    if (r.kind === 'event' && r.type === 'workload.ops.issued') {
+      for (const [k, n] of Object.entries((r.data as { ops: { [k: string]: number } }).ops))
+        this.ops[k] = (this.ops[k] ?? 0) + n;
+    }
     const classify = this.#plugin.invalidationScope;
     if (r.kind !== 'event' || classify === undefined || !r.type.startsWith(this.#prefix)) return;
     const scope = classify(r.type, r.data);

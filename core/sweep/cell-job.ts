@@ -12,8 +12,11 @@ import { validateScenario } from '../scenario/validate.js';
 import type { Cell } from './matrix.js';
 import { type AxisValue, type Sweep, SweepError } from './sweep-file.js';
 
-/** Memory of every generated cell: sparse, so only the page tables built use it. */
-const CELL_MEMORY_BYTES = 2 ** 34;
+/**
+ * Memory of every generated cell: the scenario default (64 MiB, sparse), so the frame allocator
+ * places tables where it does in scenarios (a sweep's templates may name such an address).
+ */
+const CELL_MEMORY_BYTES = 64 * 2 ** 20;
 
 export interface CellJob {
   readonly cell: Cell;
@@ -64,13 +67,14 @@ function merge(base: JsonObject, over: JsonObject): JsonObject {
 }
 
 export function cellJob(sweep: Sweep, cell: Cell): CellJob {
-  const plugin = String(cell.axes.plugin);
+  const targetName = String(cell.axes[sweep.targetAxis]);
   const workloadName = String(cell.axes.workload);
   const seed = typeof cell.axes.seed === 'number' ? cell.axes.seed : 1;
-  const t = sweep.targets[plugin]!;
+  const t = sweep.targets[targetName]!;
+  const plugin = t.plugin;
   const w = sweep.workloads[workloadName]!;
   const problems: { path: string; message: string }[] = [];
-  const at = `targets.${plugin}`;
+  const at = `targets.${targetName}`;
   const options = substitute(t.options ?? {}, cell.axes, `${at}.options`, true, problems) as JsonObject;
   const common = {
     sweep: { id: sweep.id, file: basename(sweep.file), digest: sweep.digest },

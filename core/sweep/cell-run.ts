@@ -35,7 +35,7 @@ export function runCell(host: PluginHost, job: CellJob, wanted: readonly string[
   try {
     const sink = new MetricsSink(host.get(job.target.plugin));
     const run = runTarget(host, job.scenario, job.target, { sinks: [sink] });
-    const stats = flattenMetrics(sink.metrics(run.stats), job.tlbCache);
+    const stats = flattenMetrics(sink.metrics(run.stats), job.tlbCache, sink.ops);
     return {
       record: {
         ...base,

@@ -25,6 +25,8 @@ export interface SweepAxis {
 
 /** A plugin's side of every cell: as a scenario target, with `$axis` placeholders anywhere. */
 export interface SweepTarget {
+  /** The plugin (default: the target's key). */
+  readonly plugin: string;
   readonly options?: JsonObject;
   readonly devices: readonly JsonObject[];
   readonly setup: readonly JsonValue[];
@@ -48,7 +50,9 @@ export interface Sweep {
   readonly axes: readonly SweepAxis[];
   /** A cell matching every key of one of these (value or list of values) is left out. */
   readonly exclude: readonly { readonly [axis: string]: AxisValue | readonly AxisValue[] }[];
-  readonly targets: { readonly [plugin: string]: SweepTarget };
+  /** The axis whose value names the cell's target (default `plugin`; e.g. `mode` for nested/shadow targets of one plugin). */
+  readonly targetAxis: string;
+  readonly targets: { readonly [name: string]: SweepTarget };
   readonly workloads: { readonly [name: string]: SweepWorkload };
   /** Metric names (or prefixes: `caches`, `tlb`) kept in results.json; empty = all. */
   readonly metrics: readonly string[];
@@ -118,6 +122,7 @@ export function validateSweep(raw: unknown, file: string, dir: string): Omit<Swe
     'description',
     'axes',
     'exclude',
+    'targetAxis',
     'targets',
     'workloads',
     'metrics',
@@ -161,7 +166,8 @@ export function validateSweep(raw: unknown, file: string, dir: string): Omit<Swe
       }
       axes.push({ name: a.name, values: a.values as AxisValue[] });
     });
-    for (const need of ['plugin', 'workload'])
+    const targetAxisName = typeof raw.targetAxis === 'string' ? raw.targetAxis : 'plugin';
+    for (const need of [targetAxisName, 'workload'])
       if (!axes.some((a) => a.name === need)) bad('axes', `needs an axis named "${need}"`);
     const seed = axes.find((a) => a.name === 'seed');
     if (seed && !seed.values.every((v) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0))
@@ -196,7 +202,7 @@ export function validateSweep(raw: unknown, file: string, dir: string): Omit<Swe
         continue;
       }
       for (const k of Object.keys(t))
-        if (!['options', 'devices', 'setup', 'templates', 'tlbCache'].includes(k))
+        if (!['plugin', 'options', 'devices', 'setup', 'templates', 'tlbCache'].includes(k))
           bad(`${at}.${k}`, 'unknown field');
       if (t.options !== undefined && !isObj(t.options)) bad(`${at}.options`, 'expected an object');
       if (!Array.isArray(t.devices) || t.devices.length === 0 || !t.devices.every(isObj))
@@ -204,7 +210,10 @@ export function validateSweep(raw: unknown, file: string, dir: string): Omit<Swe
       if (t.setup !== undefined && !Array.isArray(t.setup)) bad(`${at}.setup`, 'expected an array of steps');
       if (t.templates !== undefined && !isObj(t.templates)) bad(`${at}.templates`, 'expected an object');
       if (typeof t.tlbCache !== 'string') bad(`${at}.tlbCache`, 'expected the name of the translation cache');
+      if (t.plugin !== undefined && typeof t.plugin !== 'string')
+        bad(`${at}.plugin`, 'expected a plugin name');
       targets[plugin] = {
+        plugin: typeof t.plugin === 'string' ? t.plugin : plugin,
         ...(isObj(t.options) ? { options: t.options as JsonObject } : {}),
         devices: (Array.isArray(t.devices) ? t.devices : []) as JsonObject[],
         setup: (Array.isArray(t.setup) ? t.setup : []) as JsonValue[],
@@ -212,10 +221,13 @@ export function validateSweep(raw: unknown, file: string, dir: string): Omit<Swe
         tlbCache: String(t.tlbCache),
       };
     }
-  const pluginAxis = axes.find((a) => a.name === 'plugin');
+  const targetAxis = typeof raw.targetAxis === 'string' ? raw.targetAxis : 'plugin';
+  if (raw.targetAxis !== undefined && typeof raw.targetAxis !== 'string')
+    bad('targetAxis', 'expected an axis name');
+  const pluginAxis = axes.find((a) => a.name === targetAxis);
   pluginAxis?.values.forEach((p, i) => {
     if (typeof p !== 'string' || targets[p] === undefined)
-      bad(`axes.plugin.values[${i}]`, `no target for plugin ${JSON.stringify(p)}`);
+      bad(`axes.${targetAxis}.values[${i}]`, `no target named ${JSON.stringify(p)}`);
   });
 
   const workloads: { [name: string]: SweepWorkload } = {};
@@ -253,6 +265,7 @@ export function validateSweep(raw: unknown, file: string, dir: string): Omit<Swe
     ...(typeof raw.description === 'string' ? { description: raw.description } : {}),
     axes,
     exclude,
+    targetAxis,
     targets,
     workloads,
     metrics,

@@ -15,7 +15,7 @@ export class ArchOps {
   readonly #sim: Simulator;
   readonly #unit: IommuUnit;
   readonly #templates: { readonly [name: string]: Template };
-  /** Architecture commands issued, by template name. */
+  /** Runs of each template (one map, one flush...), by template name. */
   readonly issued: { [name: string]: number } = {};
 
   constructor(sim: Simulator, unit: IommuUnit, raw: JsonValue | undefined) {
@@ -46,8 +46,12 @@ export class ArchOps {
       this.#sim.clock.advance(this.#sim.timing.command);
       const r = this.#unit.command(c.type, data);
       if (!r.ok) throw new RangeError(`ops.${name}: ${c.type} failed with ${r.errno}: ${r.detail ?? ''}`);
-      this.issued[name] = (this.issued[name] ?? 0) + 1;
+      // A queue that stopped at a bad descriptor answers ok with an `error`: a broken template too.
+      const err = (r.value as { error?: unknown } | null)?.error;
+      if (err !== undefined && err !== null)
+        throw new RangeError(`ops.${name}: ${c.type} stopped: ${JSON.stringify(err)}`);
     }
+    this.issued[name] = (this.issued[name] ?? 0) + 1;
   }
 }
 

@@ -36,6 +36,15 @@ export class GenContext {
     this.dma = new DmaIssuer(sim);
   }
 
+  /**
+   * Maps one page: the `map` template, then `after-map` when the target has one (a guest under
+   * caching mode must invalidate after every map, and the VMM re-syncs its shadow then).
+   */
+  map(iova: string, pa: string, extra: { readonly [k: string]: number | string } = {}): void {
+    this.ops.run('map', { ...extra, iova, pa });
+    if (this.ops.has('after-map')) this.ops.run('after-map', { ...extra, iova, pa });
+  }
+
   device(name: string): Device {
     const d = this.sim.device(name);
     return { name, unit: d.unit, sid: d.config.sid };

@@ -14,6 +14,13 @@ import { randomAccess } from './random-access.js';
 import { sharedDomain } from './shared-domain.js';
 import { svaPasids } from './sva-pasids.js';
 
+declare module '../events/event-map.js' {
+  interface SimEventMap {
+    /** Template runs of a generator workload (map, unmap, flush-pages, sync...), before its summary. */
+    'workload.ops.issued': { ops: { [template: string]: number } };
+  }
+}
+
 export const GENERATORS: ReadonlyMap<string, (g: GenContext) => void> = new Map([
   ['nic-ring', nicRing],
   ['nvme', nvmeQueues],
@@ -28,6 +35,7 @@ export function runGenerator(sim: Simulator, data: JsonObject): UapiResult<JsonV
   const gen = GENERATORS.get(kind)!;
   const g = new GenContext(sim, data);
   gen(g);
+  sim.emit('workload.ops.issued', { ops: { ...g.ops.issued } });
   const { accesses, hits, faults, firstFault } = g.dma;
   sim.emit('workload.dma.completed', { kind, accesses, hits, faults, firstFault, outDigest: g.dma.digest() });
   return ok({ accesses, hits, faults });

@@ -18,6 +18,7 @@ const IOVA_SPAN_PAGES = 1 << 20;
 export function nicRing(g: GenContext): void {
   const d = g.data;
   const dev = g.device(str(d, 'device'));
+  const pasid = int(d, 'pasid', -1, -1, 0xfffff);
   const base = pfnOf(d, 'iova');
   const paBase = pfnOf(d, 'pa');
   const ring = int(d, 'ring', 256, 1, 1 << 16);
@@ -27,7 +28,7 @@ export function nicRing(g: GenContext): void {
   const access = str(d, 'direction', 'rx') === 'tx' ? READ : WRITE;
   g.ops.need('map', 'unmap');
   const descPages = Math.ceil((ring * 16) / 4096);
-  for (let p = 0; p < descPages; p++) g.ops.run('map', { iova: pageHex(base + p), pa: pageHex(paBase + p) });
+  for (let p = 0; p < descPages; p++) g.map(pageHex(base + p), pageHex(paBase + p));
   const iovas = new IovaAllocator(base + descPages + IOVA_SPAN_PAGES, base + descPages);
   const strategy = g.strategy(iovas);
   // Buffers come from a pool of 4 buffers per slot, as a driver's page pool recycles pages.
@@ -37,15 +38,15 @@ export function nicRing(g: GenContext): void {
   const mapBuffer = (): number => {
     const iova = iovas.alloc(bufPages);
     const pa = paBase + descPages + (nextBuf++ % pool) * bufPages;
-    for (let p = 0; p < bufPages; p++) g.ops.run('map', { iova: pageHex(iova + p), pa: pageHex(pa + p) });
+    for (let p = 0; p < bufPages; p++) g.map(pageHex(iova + p), pageHex(pa + p));
     return iova;
   };
   for (let s = 0; s < ring; s++) slots[s] = mapBuffer();
   for (let i = 0; i < packets; i++) {
     const s = i % ring;
-    g.dma.access(dev.unit, dev.sid, -1, base + Math.floor((s * 16) / 4096), (s * 16) % 4096, READ);
+    g.dma.access(dev.unit, dev.sid, pasid, base + Math.floor((s * 16) / 4096), (s * 16) % 4096, READ);
     const buf = slots[s]!;
-    for (let p = 0; p < bufPages; p++) g.dma.access(dev.unit, dev.sid, -1, buf + p, 0, access);
+    for (let p = 0; p < bufPages; p++) g.dma.access(dev.unit, dev.sid, pasid, buf + p, 0, access);
     for (let p = 0; p < bufPages; p++) g.ops.run('unmap', { iova: pageHex(buf + p) });
     strategy.unmapped(buf, bufPages);
     slots[s] = mapBuffer();

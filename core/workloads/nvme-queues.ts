@@ -19,6 +19,7 @@ const POOL_PAGES = 1 << 18;
 export function nvmeQueues(g: GenContext): void {
   const d = g.data;
   const dev = g.device(str(d, 'device'));
+  const pasid = int(d, 'pasid', -1, -1, 0xfffff);
   const base = pfnOf(d, 'iova');
   const paBase = pfnOf(d, 'pa');
   const queues = int(d, 'queues', 4, 1, 1024);
@@ -28,7 +29,7 @@ export function nvmeQueues(g: GenContext): void {
   const ioNs = int(d, 'ioNs', 2000);
   const access = str(d, 'direction', 'read') === 'write' ? READ : WRITE; // a disk read writes memory
   g.ops.need('map', 'unmap');
-  for (let p = 0; p < 2 * queues; p++) g.ops.run('map', { iova: pageHex(base + p), pa: pageHex(paBase + p) });
+  for (let p = 0; p < 2 * queues; p++) g.map(pageHex(base + p), pageHex(paBase + p));
   const iovas = new IovaAllocator(base + 2 * queues + IOVA_SPAN_PAGES, base + 2 * queues);
   const strategy = g.strategy(iovas);
   const prp = ioPages > 2;
@@ -48,23 +49,17 @@ export function nvmeQueues(g: GenContext): void {
     const slot = Math.floor(i / queues) % depth;
     const data = iovas.alloc(ioPages);
     for (let p = 0; p < ioPages; p++)
-      g.ops.run('map', {
-        iova: pageHex(data + p),
-        pa: pageHex(paBase + 2 * queues + g.rng.below(POOL_PAGES)),
-      });
+      g.map(pageHex(data + p), pageHex(paBase + 2 * queues + g.rng.below(POOL_PAGES)));
     let list = -1;
     if (prp) {
       list = iovas.alloc(1);
-      g.ops.run('map', {
-        iova: pageHex(list),
-        pa: pageHex(paBase + 2 * queues + POOL_PAGES + (i % (queues * depth))),
-      });
+      g.map(pageHex(list), pageHex(paBase + 2 * queues + POOL_PAGES + (i % (queues * depth))));
     }
     // Submission entries are 64 bytes, completion entries 16.
-    g.dma.access(dev.unit, dev.sid, -1, base + 2 * q, (slot * 64) % 4096, READ);
-    if (list >= 0) g.dma.access(dev.unit, dev.sid, -1, list, 0, READ);
-    for (let p = 0; p < ioPages; p++) g.dma.access(dev.unit, dev.sid, -1, data + p, 0, access);
-    g.dma.access(dev.unit, dev.sid, -1, base + 2 * q + 1, (slot * 16) % 4096, WRITE);
+    g.dma.access(dev.unit, dev.sid, pasid, base + 2 * q, (slot * 64) % 4096, READ);
+    if (list >= 0) g.dma.access(dev.unit, dev.sid, pasid, list, 0, READ);
+    for (let p = 0; p < ioPages; p++) g.dma.access(dev.unit, dev.sid, pasid, data + p, 0, access);
+    g.dma.access(dev.unit, dev.sid, pasid, base + 2 * q + 1, (slot * 16) % 4096, WRITE);
     inflight.push([data, list]);
     if (inflight.length > queues * depth) complete();
     g.sim.clock.advance(ioNs);

@@ -12,6 +12,7 @@ import { frac, int, pfnOf, str } from './params.js';
 export function randomAccess(g: GenContext): void {
   const d = g.data;
   const dev = g.device(str(d, 'device'));
+  const pasid = int(d, 'pasid', -1, -1, 0xfffff);
   const hugeShare = frac(d, 'hugeShare', 0);
   const base = pfnOf(d, 'iova', hugeShare > 0 ? 512 : 1);
   const paBase = pfnOf(d, 'pa', hugeShare > 0 ? 512 : 1);
@@ -28,10 +29,10 @@ export function randomAccess(g: GenContext): void {
       continue;
     }
     for (let p = r * 512; p < Math.min(pages, (r + 1) * 512); p++)
-      g.ops.run('map', { iova: pageHex(base + p), pa: pageHex(paBase + p) });
+      g.map(pageHex(base + p), pageHex(paBase + p));
   }
   for (let i = 0; i < count; i++) {
     const page = hotPages > 0 && g.rng.float() < hotShare ? g.rng.below(hotPages) : g.rng.below(pages);
-    g.dma.access(dev.unit, dev.sid, -1, base + page, g.rng.below(512) * 8, READ);
+    g.dma.access(dev.unit, dev.sid, pasid, base + page, g.rng.below(512) * 8, READ);
   }
 }

@@ -18,7 +18,7 @@ export function sharedDomain(g: GenContext): void {
   const count = int(d, 'count', 50_000);
   const burst = int(d, 'burst', 16, 1);
   g.ops.need('map');
-  for (let p = 0; p < pages; p++) g.ops.run('map', { iova: pageHex(base + p), pa: pageHex(paBase + p) });
+  for (let p = 0; p < pages; p++) g.map(pageHex(base + p), pageHex(paBase + p));
   for (let i = 0; i < count; i++) {
     const dev = devices[Math.floor(i / burst) % devices.length]!;
     g.dma.access(dev.unit, dev.sid, -1, base + g.rng.below(pages), g.rng.below(512) * 8, READ);

@@ -20,8 +20,7 @@ export function svaPasids(g: GenContext): void {
   g.ops.need('map');
   pasids.forEach((pasid, k) => {
     if (g.ops.has('pasid-setup')) g.ops.run('pasid-setup', { pasid });
-    for (let p = 0; p < pages; p++)
-      g.ops.run('map', { pasid, iova: pageHex(base + p), pa: pageHex(paBase + k * pages + p) });
+    for (let p = 0; p < pages; p++) g.map(pageHex(base + p), pageHex(paBase + k * pages + p), { pasid });
   });
   for (let i = 0; i < count; i++) {
     const pasid = pasids[g.rng.below(pasids.length)]!;
