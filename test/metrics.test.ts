@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { BUILTIN_PLUGINS } from '../cli/builtin-plugins.js';
+import { runCli } from '../cli/scenario/run-cli.js';
 import { MetricsSink } from '../core/metrics/metrics-sink.js';
 import { INVALIDATION_SCOPES } from '../core/metrics/unit-metrics.js';
 import { PluginHost } from '../core/plugin/host.js';
@@ -49,5 +50,26 @@ describe('common metrics', () => {
       expect(c.hitRate).toBe(c.lookups === 0 ? 0 : c.hits / c.lookups);
     }
     expect(m.readsPerTranslation).toBe(m.memReads / 48);
+  });
+
+  it('run --json reports them per target', async () => {
+    const r = await runCli([
+      'run',
+      join(ROOT, 'scenarios/workloads/churn.scenario.json'),
+      '--json',
+      '--no-golden',
+      '--out',
+      join(ROOT, 'dist', 'test-metrics'),
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const runs = JSON.parse(r.stdout).runs as {
+      plugin: string;
+      metrics: { invalidations: { [k: string]: number }; faultsByKind: object };
+    }[];
+    expect(runs.map((x) => x.plugin)).toEqual(['vtd', 'smmuv3', 'amdvi', 'flat']);
+    for (const x of runs) {
+      expect(x.metrics.faultsByKind).toEqual({ TRANSLATION: 24 });
+      expect(x.metrics.invalidations[x.plugin === 'flat' ? 'iotlb.global' : 'iotlb.page']).toBe(24);
+    }
   });
 });
