@@ -18,7 +18,10 @@ const repo = resolve(import.meta.dirname, '..');
 const host = new PluginHost();
 for (const p of BUILTIN_PLUGINS) host.use(p);
 
-type Edit = (sweep: { axes: { name: string; values: unknown[] }[]; workloads: { [k: string]: { params: { [k: string]: unknown } } } }) => void;
+type Edit = (sweep: {
+  axes: { name: string; values: unknown[] }[];
+  workloads: { [k: string]: { params: { [k: string]: unknown } } };
+}) => void;
 
 /** Runs the shipped sweep `name` with `edit` applied; returns its records. */
 function run(name: string, edit: Edit): CellRecord[] {
@@ -48,17 +51,22 @@ describe('docs/compare.md question 1: IOTLB size x policy x workload', () => {
   const rs = run('iotlb-size', (s) => {
     s.axes.find((a) => a.name === 'entries')!.values = entries;
     s.axes.find((a) => a.name === 'workload')!.values = ['random-hot', 'random-mixed', 'nic-rx'];
-    for (const w of ['random-hot', 'random-mixed']) Object.assign(s.workloads[w]!.params, { pages: 8192, count: 20000, hotPages: 512 });
+    for (const w of ['random-hot', 'random-mixed'])
+      Object.assign(s.workloads[w]!.params, { pages: 8192, count: 20000, hotPages: 512 });
     Object.assign(s.workloads['nic-rx']!.params, { ring: 64, packets: 1024 });
   });
   const plugins = ['vtd', 'smmuv3', 'amdvi'];
 
   it('with LRU, a bigger IOTLB never hits less on random reads, and cuts page-walk reads', () => {
     for (const plugin of plugins) {
-      const cells = entries.map((e) => pick(rs, { plugin, entries: e, policy: 'lru', workload: 'random-hot' }));
+      const cells = entries.map((e) =>
+        pick(rs, { plugin, entries: e, policy: 'lru', workload: 'random-hot' }),
+      );
       for (let i = 1; i < cells.length; i++) {
         expect(m(cells[i]!, 'tlb.hitRate')).toBeGreaterThanOrEqual(m(cells[i - 1]!, 'tlb.hitRate'));
-        expect(m(cells[i]!, 'readsPerTranslation')).toBeLessThanOrEqual(m(cells[i - 1]!, 'readsPerTranslation'));
+        expect(m(cells[i]!, 'readsPerTranslation')).toBeLessThanOrEqual(
+          m(cells[i - 1]!, 'readsPerTranslation'),
+        );
       }
       expect(m(cells.at(-1)!, 'tlb.hitRate')).toBeGreaterThan(m(cells[0]!, 'tlb.hitRate') + 0.3);
     }
@@ -66,7 +74,8 @@ describe('docs/compare.md question 1: IOTLB size x policy x workload', () => {
 
   it('once the hot set fits, LRU hits at least as often as FIFO and random, and QEMU flush-when-full hits least', () => {
     for (const plugin of plugins) {
-      const at = (policy: string) => m(pick(rs, { plugin, entries: 1024, policy, workload: 'random-hot' }), 'tlb.hitRate');
+      const at = (policy: string) =>
+        m(pick(rs, { plugin, entries: 1024, policy, workload: 'random-hot' }), 'tlb.hitRate');
       expect(at('lru')).toBeGreaterThanOrEqual(at('fifo'));
       expect(at('lru')).toBeGreaterThanOrEqual(at('random'));
       expect(at('qemu')).toBeLessThan(at('lru'));
@@ -76,7 +85,10 @@ describe('docs/compare.md question 1: IOTLB size x policy x workload', () => {
   it('2 MiB mappings raise the hit rate of a small IOTLB on the same accesses', () => {
     for (const plugin of plugins) {
       const hot = m(pick(rs, { plugin, entries: 64, policy: 'lru', workload: 'random-hot' }), 'tlb.hitRate');
-      const mixed = m(pick(rs, { plugin, entries: 64, policy: 'lru', workload: 'random-mixed' }), 'tlb.hitRate');
+      const mixed = m(
+        pick(rs, { plugin, entries: 64, policy: 'lru', workload: 'random-mixed' }),
+        'tlb.hitRate',
+      );
       expect(mixed).toBeGreaterThan(hot);
     }
   });
@@ -99,7 +111,9 @@ describe('docs/compare.md question 2: strict, lazy, batched invalidation', () =>
   it('lazy costs extra misses, batched none; invalidation operations fall strict > batched > lazy', () => {
     for (const plugin of ['vtd', 'smmuv3', 'amdvi'])
       for (const workload of ['nic-rx', 'nvme']) {
-        const [strict, lazy, batched] = ['strict', 'lazy', 'batched'].map((strategy) => pick(rs, { plugin, workload, strategy }));
+        const [strict, lazy, batched] = ['strict', 'lazy', 'batched'].map((strategy) =>
+          pick(rs, { plugin, workload, strategy }),
+        );
         expect(m(lazy!, 'tlb.misses')).toBeGreaterThan(m(strict!, 'tlb.misses'));
         expect(m(batched!, 'tlb.misses')).toBe(m(strict!, 'tlb.misses'));
         expect(m(strict!, 'invalidationsTotal')).toBeGreaterThan(m(batched!, 'invalidationsTotal'));
@@ -118,7 +132,10 @@ describe('docs/compare.md question 3: nested against shadow translation', () => 
     Object.assign(s.workloads['random-hot']!.params, { pages: 4096, count: 10000, hotPages: 256 });
   });
   const traps = (r: CellRecord): number =>
-    ['after-map', 'flush-pages', 'flush-domain', 'sync'].reduce((n, k) => n + (r.metrics[`ops.${k}`] ?? 0), 0);
+    ['after-map', 'flush-pages', 'flush-domain', 'sync'].reduce(
+      (n, k) => n + (r.metrics[`ops.${k}`] ?? 0),
+      0,
+    );
 
   it('nested walks cost more reads per translation; shadowing costs more guest invalidations for the VMM', () => {
     for (const entries of [64, 512])

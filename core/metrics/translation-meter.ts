@@ -12,7 +12,7 @@ export class TranslationMeter {
   /** Records one translation's outcome: `kind` is translate()'s return value. */
   count(kind: number, out: TranslationResult): void {
     if (!out.hit) this.walks++;
-    if (kind !== 0) this.#byKind[kind < FAULT_KIND_NAME.length ? kind : FAULT_KIND_NAME.length]++;
+    if (kind !== 0) this.#byKind[Math.min(kind, FAULT_KIND_NAME.length)]++;
   }
 
   /** Faults by FAULT_KIND name, in kind order; kinds that did not occur are left out. */
