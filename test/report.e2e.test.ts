@@ -12,9 +12,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { buildTestCli } from './build-cli.test-support.js';
 
 const repo = resolve(import.meta.dirname, '..');
-const cli = join(repo, 'dist', 'test-report', 'cli.js');
+let cli: string;
 const browserPath = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
 let dir: string;
 
@@ -27,12 +28,8 @@ interface Results {
   records: { cell: number; id: string; metrics: { [k: string]: number } }[];
 }
 
-beforeAll(() => {
-  const b = spawnSync(process.execPath, [join(repo, 'scripts/build-cli.mjs'), '--outfile', cli], {
-    cwd: repo,
-    encoding: 'utf8',
-  });
-  expect(b.status, b.stderr).toBe(0);
+beforeAll(async () => {
+  cli = await buildTestCli('test-report');
   dir = mkdtempSync(join(tmpdir(), 'viommu-report-'));
   const size = JSON.parse(readFileSync(join(repo, 'sweeps/iotlb-size.sweep.json'), 'utf8'));
   size.id = 'test/size-small';

@@ -9,9 +9,10 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { buildTestCli } from './build-cli.test-support.js';
 
 const repo = resolve(import.meta.dirname, '..');
-const cli = join(repo, 'dist', 'test-sweep', 'cli.js');
+let cli: string;
 let dir: string;
 let sweepFile: string;
 
@@ -42,12 +43,8 @@ function smallSweep(): object {
   return s;
 }
 
-beforeAll(() => {
-  const b = spawnSync(process.execPath, [join(repo, 'scripts/build-cli.mjs'), '--outfile', cli], {
-    cwd: repo,
-    encoding: 'utf8',
-  });
-  expect(b.status, b.stderr).toBe(0);
+beforeAll(async () => {
+  cli = await buildTestCli('test-sweep');
   dir = mkdtempSync(join(tmpdir(), 'viommu-sweep-'));
   sweepFile = join(dir, 'small.sweep.json');
   writeFileSync(sweepFile, JSON.stringify(smallSweep(), null, 2));

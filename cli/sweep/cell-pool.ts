@@ -5,6 +5,7 @@
  * put back in cell order by the caller, so the number of threads never shows in the output.
  */
 import { existsSync } from 'node:fs';
+import { sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Tinypool from 'tinypool';
 import type { AnyPlugin } from '../../core/plugin/host.js';
@@ -12,10 +13,16 @@ import { PluginHost } from '../../core/plugin/host.js';
 import type { CellJob } from '../../core/sweep/cell-job.js';
 import { type CellOutcome, runCell } from '../../core/sweep/cell-run.js';
 
-/** The bundled worker beside the bundled CLI (dist/sweep-worker.js); absent when running from source. */
+/**
+ * The built worker beside the built CLI (dist/sweep-worker.js; this code may sit in dist/ or in
+ * a shared chunk under dist/chunks/); null when running from source.
+ */
 export function workerFile(): string | null {
-  const path = fileURLToPath(new URL('./sweep-worker.js', import.meta.url));
-  return existsSync(path) ? path : null;
+  for (const rel of ['./sweep-worker.js', '../sweep-worker.js']) {
+    const path = fileURLToPath(new URL(rel, import.meta.url));
+    if (existsSync(path) && !path.includes(`${sep}cli${sep}sweep${sep}`)) return path;
+  }
+  return null;
 }
 
 export async function runJobs(

@@ -1,0 +1,31 @@
+/**
+ * A private build of the CLI and its sweep worker for end-to-end tests that spawn them, under
+ * dist/<name>/ (inside the repo, so packages resolve from its node_modules), without touching
+ * the package's own dist/ files that `npm run build` writes.
+ */
+import { join, resolve } from 'node:path';
+import { build } from 'esbuild';
+
+const repo = resolve(import.meta.dirname, '..');
+
+/** Builds into dist/<name>/ and returns the path of its cli.js. */
+export async function buildTestCli(name: string): Promise<string> {
+  const outdir = join(repo, 'dist', name);
+  await build({
+    entryPoints: { cli: join(repo, 'cli/main.ts'), 'sweep-worker': join(repo, 'cli/sweep/worker.ts') },
+    outdir,
+    entryNames: '[name]',
+    chunkNames: 'chunks/[name]-[hash]',
+    bundle: true,
+    splitting: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    logLevel: 'warning',
+    banner: {
+      js: "import { createRequire as __viommuCreateRequire } from 'node:module';\nconst require = __viommuCreateRequire(import.meta.url);",
+    },
+  });
+  return join(outdir, 'cli.js');
+}
