@@ -6,7 +6,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { BUILTIN_PLUGINS } from '../cli/builtin-plugins.js';
 import { PluginHost } from '../core/plugin/host.js';
 import { cellJob } from '../core/sweep/cell-job.js';
@@ -48,13 +48,16 @@ const m = (r: CellRecord, k: string): number => {
 
 describe('docs/compare.md question 1: IOTLB size x policy x workload', () => {
   const entries = [16, 64, 256, 1024];
-  const rs = run('iotlb-size', (s) => {
-    s.axes.find((a) => a.name === 'entries')!.values = entries;
-    s.axes.find((a) => a.name === 'workload')!.values = ['random-hot', 'random-mixed', 'nic-rx'];
-    for (const w of ['random-hot', 'random-mixed'])
-      Object.assign(s.workloads[w]!.params, { pages: 8192, count: 20000, hotPages: 512 });
-    Object.assign(s.workloads['nic-rx']!.params, { ring: 64, packets: 1024 });
-  });
+  let rs: CellRecord[] = [];
+  beforeAll(() => {
+    rs = run('iotlb-size', (s) => {
+      s.axes.find((a) => a.name === 'entries')!.values = entries;
+      s.axes.find((a) => a.name === 'workload')!.values = ['random-hot', 'random-mixed', 'nic-rx'];
+      for (const w of ['random-hot', 'random-mixed'])
+        Object.assign(s.workloads[w]!.params, { pages: 8192, count: 20000, hotPages: 512 });
+      Object.assign(s.workloads['nic-rx']!.params, { ring: 64, packets: 1024 });
+    });
+  }, 300_000);
   const plugins = ['vtd', 'smmuv3', 'amdvi'];
 
   it('with LRU, a bigger IOTLB never hits less on random reads, and cuts page-walk reads', () => {
@@ -103,10 +106,13 @@ describe('docs/compare.md question 1: IOTLB size x policy x workload', () => {
 });
 
 describe('docs/compare.md question 2: strict, lazy, batched invalidation', () => {
-  const rs = run('invalidation', (s) => {
-    Object.assign(s.workloads['nic-rx']!.params, { ring: 64, packets: 2048 });
-    Object.assign(s.workloads.nvme!.params, { queues: 2, depth: 16, ios: 512 });
-  });
+  let rs: CellRecord[] = [];
+  beforeAll(() => {
+    rs = run('invalidation', (s) => {
+      Object.assign(s.workloads['nic-rx']!.params, { ring: 64, packets: 2048 });
+      Object.assign(s.workloads.nvme!.params, { queues: 2, depth: 16, ios: 512 });
+    });
+  }, 300_000);
 
   it('lazy costs extra misses, batched none; invalidation operations fall strict > batched > lazy', () => {
     for (const plugin of ['vtd', 'smmuv3', 'amdvi'])
@@ -126,11 +132,14 @@ describe('docs/compare.md question 2: strict, lazy, batched invalidation', () =>
 });
 
 describe('docs/compare.md question 3: nested against shadow translation', () => {
-  const rs = run('nested-shadow', (s) => {
-    Object.assign(s.workloads['nic-rx']!.params, { ring: 64, packets: 1024 });
-    Object.assign(s.workloads.nvme!.params, { queues: 2, depth: 8, ios: 256 });
-    Object.assign(s.workloads['random-hot']!.params, { pages: 4096, count: 10000, hotPages: 256 });
-  });
+  let rs: CellRecord[] = [];
+  beforeAll(() => {
+    rs = run('nested-shadow', (s) => {
+      Object.assign(s.workloads['nic-rx']!.params, { ring: 64, packets: 1024 });
+      Object.assign(s.workloads.nvme!.params, { queues: 2, depth: 8, ios: 256 });
+      Object.assign(s.workloads['random-hot']!.params, { pages: 4096, count: 10000, hotPages: 256 });
+    });
+  }, 300_000);
   const traps = (r: CellRecord): number =>
     ['after-map', 'flush-pages', 'flush-domain', 'sync'].reduce(
       (n, k) => n + (r.metrics[`ops.${k}`] ?? 0),

@@ -56,9 +56,10 @@ beforeAll(async () => {
     const r = viommu('sweep', `${s}.sweep.json`, '--workers', '1', '--out', s, '-q');
     expect(r.code, r.stderr).toBe(0);
   }
-});
+}, 300_000);
 
-describe('viommu report', () => {
+// Spawned CLI runs and a browser: slow on a shared machine, so generous limits (nothing here is timed).
+describe('viommu report', { timeout: 300_000 }, () => {
   it('writes Markdown and CSV with the numbers of results.json and deltas to the baseline', () => {
     const r = viommu('report', 'size', '--md', '-', '--csv', 'size.csv', '--baseline', '1');
     expect(r.code, r.stderr).toBe(0);

@@ -48,9 +48,10 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'viommu-sweep-'));
   sweepFile = join(dir, 'small.sweep.json');
   writeFileSync(sweepFile, JSON.stringify(smallSweep(), null, 2));
-});
+}, 300_000);
 
-describe('viommu sweep', () => {
+// Spawned CLI runs: slow on a shared machine, so generous limits (nothing here is timed).
+describe('viommu sweep', { timeout: 300_000 }, () => {
   it('writes the same bytes with 1 and 2 workers, and 3 merged shards equal the unsharded run', () => {
     const one = viommu('sweep', sweepFile, '--workers', '1', '--out', 'w1', '-q');
     expect(one.code, one.stderr).toBe(0);
