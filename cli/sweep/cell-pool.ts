@@ -12,6 +12,8 @@ import type { AnyPlugin } from '../../core/plugin/host.js';
 import { PluginHost } from '../../core/plugin/host.js';
 import type { CellJob } from '../../core/sweep/cell-job.js';
 import { type CellOutcome, runCell } from '../../core/sweep/cell-run.js';
+import type { PluginFlags } from '../config/load-plugins.js';
+import type { WorkerTask } from './worker.js';
 
 /**
  * The built worker beside the built CLI (dist/sweep-worker.js; this code may sit in dist/ or in
@@ -30,6 +32,8 @@ export async function runJobs(
   metrics: readonly string[],
   workers: number,
   plugins: readonly AnyPlugin[],
+  /** What the workers need to load the same plugins: the cwd and the --config / --plugin flags. */
+  load: { readonly cwd: string; readonly flags: PluginFlags },
   onDone: (o: CellOutcome) => void,
 ): Promise<CellOutcome[]> {
   const file = workerFile();
@@ -46,7 +50,8 @@ export async function runJobs(
   try {
     return await Promise.all(
       jobs.map(async (job) => {
-        const o = (await pool.run({ job, metrics })) as CellOutcome;
+        const task: WorkerTask = { job, metrics, cwd: load.cwd, flags: load.flags };
+        const o = (await pool.run(task)) as CellOutcome;
         onDone(o);
         return o;
       }),

@@ -13,6 +13,7 @@ import type { CellOutcome } from '../../core/sweep/cell-run.js';
 import { expandCells, parseShard, type Shard, shardCells } from '../../core/sweep/matrix.js';
 import { buildResults, encodeResults } from '../../core/sweep/results.js';
 import { loadSweepFile } from '../../core/sweep/sweep-file.js';
+import { configOption, pluginContext, pluginOption } from '../config/plugin-options.js';
 import { packageVersion } from '../package-root.js';
 import { type CliContext, EXIT } from '../scenario/context.js';
 import { reportFatal } from '../scenario/errors.js';
@@ -20,6 +21,8 @@ import { runJobs, workerFile } from './cell-pool.js';
 import { SweepProgress } from './progress.js';
 
 interface SweepFlags {
+  plugin?: string[];
+  config?: string;
   workers?: string;
   shard?: string;
   out: string;
@@ -47,11 +50,19 @@ export function registerSweep(program: Command, ctx: CliContext): void {
     .option('-o, --out <dir>', 'output folder', 'sweep-out')
     .option('--json', 'machine-readable summary on stdout')
     .option('-q, --quiet', 'no progress output')
+    .addOption(pluginOption())
+    .addOption(configOption())
     .addHelpText(
       'after',
       '\nExit codes: 0 every cell ran, 2 usage error, 3 a cell failed (its record has "error"), 4 invalid sweep file.\nFormat: docs/compare.md and sweeps/sweep.schema.json.',
     )
     .action(async (file: string, flags: SweepFlags) => {
+      const loaded = await pluginContext(ctx, flags);
+      if (loaded === null) return;
+      const pluginFlags = {
+        ...(flags.config ? { config: flags.config } : {}),
+        ...(flags.plugin ? { plugin: flags.plugin } : {}),
+      };
       let shard: Shard | null = null;
       let workers = availableParallelism();
       try {
@@ -75,8 +86,13 @@ export function registerSweep(program: Command, ctx: CliContext): void {
         const all = expandCells(sweep);
         const jobs: CellJob[] = shardCells(all, shard).map((c) => cellJob(sweep, c));
         const progress = new SweepProgress(ctx, jobs.length, Boolean(flags.quiet || flags.json));
-        const outcomes: CellOutcome[] = await runJobs(jobs, sweep.metrics, workers, ctx.plugins(), (o) =>
-          progress.cell(o.record.id, o.record.error),
+        const outcomes: CellOutcome[] = await runJobs(
+          jobs,
+          sweep.metrics,
+          workers,
+          loaded.ctx.plugins(),
+          { cwd: ctx.cwd, flags: pluginFlags },
+          (o) => progress.cell(o.record.id, o.record.error),
         );
         mkdirSync(flags.out, { recursive: true });
         for (const o of outcomes) {
