@@ -5,7 +5,7 @@
  * not belong together, naming them.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -120,5 +120,91 @@ describe('viommu sweep', { timeout: 300_000 }, () => {
     expect(r.code).toBe(4);
     expect(r.stderr).toContain('bad.sweep.json: axes.plugin.values[3]: no target named "riscv"');
     expect(viommu('sweep', sweepFile, '--shard', '4/3').code).toBe(2);
+  });
+
+  it('runs cells on a plugin loaded with --plugin, the same on worker threads as in one thread', () => {
+    // A scaffolded plugin inside the repo, so its imports of core/ resolve.
+    const pdir = join(repo, 'dist', 'test-sweep-plugin');
+    rmSync(pdir, { recursive: true, force: true });
+    mkdirSync(pdir, { recursive: true });
+    const made = spawnSync(process.execPath, [cli, 'plugin', 'new', 'toyiommu'], {
+      cwd: pdir,
+      encoding: 'utf8',
+    });
+    expect(made.status, made.stderr).toBe(0);
+    const toy = {
+      format: 'viommu-sweep',
+      version: 1,
+      id: 'test/toy',
+      title: 'a plugin from outside the bundle',
+      axes: [
+        { name: 'plugin', values: ['toyiommu'] },
+        { name: 'entries', values: [8, 32] },
+        { name: 'workload', values: ['nic'] },
+        { name: 'strategy', values: ['strict', 'lazy'] },
+      ],
+      targets: {
+        toyiommu: {
+          options: { tlbEntries: '$entries' },
+          devices: [{ name: 'dev', sid: 16 }],
+          setup: [{ type: 'toyiommu.table.set', data: { base: '0x100000' } }],
+          templates: {
+            map: [{ type: 'toyiommu.pte.set', data: { iova: '$iova', pa: '$pa', write: true } }],
+            unmap: [{ type: 'toyiommu.pte.clear', data: { iova: '$iova' } }],
+            'flush-page': [{ type: 'toyiommu.tlb.invalidate', data: {} }],
+            'flush-domain': [{ type: 'toyiommu.tlb.invalidate', data: {} }],
+            sync: [],
+          },
+          tlbCache: 'tlb',
+        },
+      },
+      workloads: {
+        nic: {
+          generator: 'nic-ring',
+          params: {
+            device: 'dev',
+            iova: '0x0',
+            pa: '0x800000',
+            ring: 8,
+            packets: 100,
+            strategy: '$strategy',
+          },
+        },
+      },
+    };
+    writeFileSync(join(pdir, 'toy.sweep.json'), JSON.stringify(toy));
+    const run = (w: string) =>
+      spawnSync(
+        process.execPath,
+        [
+          cli,
+          'sweep',
+          'toy.sweep.json',
+          '--plugin',
+          './plugins/toyiommu/index.ts',
+          '--workers',
+          w,
+          '--out',
+          `w${w}`,
+          '-q',
+        ],
+        {
+          cwd: pdir,
+          encoding: 'utf8',
+        },
+      );
+    for (const w of ['1', '2']) expect(run(w).status).toBe(0);
+    const one = readFileSync(join(pdir, 'w1/results.json'), 'utf8');
+    expect(readFileSync(join(pdir, 'w2/results.json'), 'utf8')).toBe(one);
+    const records = JSON.parse(one).records as { error: null; metrics: { translations: number } }[];
+    expect(records.map((r) => r.error)).toEqual([null, null, null, null]);
+    expect(records.every((r) => r.metrics.translations === 200)).toBe(true);
+    // Without --plugin the target's plugin is unknown: the cells fail, exit 3.
+    const missing = spawnSync(
+      process.execPath,
+      [cli, 'sweep', 'toy.sweep.json', '--workers', '1', '--out', 'none', '-q'],
+      { cwd: pdir, encoding: 'utf8' },
+    );
+    expect(missing.status).not.toBe(0);
   });
 });
