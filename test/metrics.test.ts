@@ -4,6 +4,8 @@
  * each architecture must count 24 page-selective invalidations (flat: 24 flushes), 24
  * translation faults, and every access before an invalidation-free hit walks.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -59,7 +61,7 @@ describe('common metrics', () => {
       '--json',
       '--no-golden',
       '--out',
-      join(ROOT, 'dist', 'test-metrics'),
+      mkdtempSync(join(tmpdir(), 'viommu-metrics-')),
     ]);
     expect(r.code, r.stderr).toBe(0);
     const runs = JSON.parse(r.stdout).runs as {

@@ -9,7 +9,7 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writ
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildTestCli } from './build-cli.test-support.js';
+import { buildTestCli, testDir } from './build-cli.test-support.js';
 
 const repo = resolve(import.meta.dirname, '..');
 let cli: string;
@@ -124,7 +124,7 @@ describe('viommu sweep', { timeout: 300_000 }, () => {
 
   it('runs cells on a plugin loaded with --plugin, the same on worker threads as in one thread', () => {
     // A scaffolded plugin inside the repo, so its imports of core/ resolve.
-    const pdir = join(repo, 'dist', 'test-sweep-plugin');
+    const pdir = testDir('sweep-plugin');
     rmSync(pdir, { recursive: true, force: true });
     mkdirSync(pdir, { recursive: true });
     const made = spawnSync(process.execPath, [cli, 'plugin', 'new', 'toyiommu'], {
