@@ -53,9 +53,12 @@ export class GenContext {
   /** The workload's invalidation strategy (`strategy`, `batch`, `lazyBatch`, `flushNs` parameters) over `iovas`. */
   strategy(iovas: IovaAllocator, args: { readonly [k: string]: number | string } = {}): InvalidationStrategy {
     const name = str(this.data, 'strategy', 'strict');
+    // Linux's flush queue: IOVA_FQ_SIZE 256 entries, IOVA_FQ_TIMEOUT 10 ms; batched: 32 per run.
+    // Both sizes are read whatever the strategy, so a sweep may set them for every cell.
+    const lazyBatch = int(this.data, 'lazyBatch', 256, 1);
+    const batch = int(this.data, 'batch', 32, 1);
     return new InvalidationStrategy(name, this.ops, this.sim, iovas, {
-      // Linux's flush queue: IOVA_FQ_SIZE 256 entries, IOVA_FQ_TIMEOUT 10 ms; batched: 32 per run.
-      batch: name === 'lazy' ? int(this.data, 'lazyBatch', 256, 1) : int(this.data, 'batch', 32, 1),
+      batch: name === 'lazy' ? lazyBatch : batch,
       flushNs: int(this.data, 'flushNs', 10_000_000),
       args,
     });
