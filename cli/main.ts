@@ -12,8 +12,8 @@ import { packageVersion } from './package-root.js';
 import { registerPluginCommands } from './plugin/commands.js';
 import { registerReportCommands } from './report/index.js';
 import { registerScenarioCommands } from './scenario/index.js';
-import { registerTraceCommands } from './trace/index.js';
 import { registerSweepCommands } from './sweep/index.js';
+import { registerTraceCommands } from './trace/index.js';
 import { registerUapiCommands } from './uapi/index.js';
 
 export function buildProgram(): Command {
