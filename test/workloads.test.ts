@@ -85,4 +85,37 @@ describe('generators', () => {
     expect(sva!.metrics.faults).toBe(0);
     expect(sva!.metrics['ops.map']).toBe(96);
   });
+
+  it('a plugin that throws under a generator fails its cell with the plugin named', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'viommu-gen-'));
+    const s = {
+      format: 'viommu-sweep',
+      version: 1,
+      id: 'test/crash',
+      title: 'crash',
+      axes: [
+        { name: 'plugin', values: ['flat'] },
+        { name: 'workload', values: ['r'] },
+      ],
+      targets: {
+        flat: {
+          devices: [{ name: 'a', sid: 1 }],
+          templates: { map: [{ type: 'flat.crash.now', data: {} }] },
+          tlbCache: 'tlb',
+        },
+      },
+      workloads: {
+        r: {
+          generator: 'random-access',
+          params: { device: 'a', iova: '0x0', pa: '0x0', pages: 4, count: 4 },
+        },
+      },
+    };
+    writeFileSync(join(dir, 'c.sweep.json'), JSON.stringify(s));
+    const sw = loadSweepFile(join(dir, 'c.sweep.json'));
+    const [r] = expandCells(sw).map((c) => runCell(host, cellJob(sw, c), []).record);
+    expect(r!.error).toMatch(/flat/);
+    expect(r!.error).toMatch(/crash/);
+    expect(r!.metrics).toEqual({});
+  });
 });

@@ -35,6 +35,10 @@ export function runCell(host: PluginHost, job: CellJob, wanted: readonly string[
   try {
     const sink = new MetricsSink(host.get(job.target.plugin));
     const run = runTarget(host, job.scenario, job.target, { sinks: [sink] });
+    if (run.error !== null) {
+      const error = `VIOMMU_ERR_PLUGIN_THREW: plugin ${run.error.plugin} threw at seq ${run.error.seq}: ${run.error.message}`;
+      return { record: { ...base, metrics: {}, expectationFailures: 0, error }, stats: {} };
+    }
     const stats = flattenMetrics(sink.metrics(run.stats), job.tlbCache, sink.ops);
     return {
       record: {
