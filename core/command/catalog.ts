@@ -103,9 +103,9 @@ export function defineCommand<Ctx, const F extends FieldMap>(
   });
 }
 
-/** A rule across fields is broken: throw from a spec's refine(). */
-export function fieldFault(field: string, reason: string): never {
-  throw new FieldFault(reason, [field]);
+/** A rule across fields is broken: throw from a spec's refine(), naming a field (null: the whole data). */
+export function fieldFault(field: string | null, reason: string): never {
+  throw new FieldFault(reason, field === null ? [] : [field]);
 }
 
 /** A set of declared commands, looked up by type. */

@@ -534,7 +534,18 @@ export function tagged<
     (v) => {
       if (typeof v !== 'object' || v === null || Array.isArray(v)) expected(want, v);
       const o = v as { readonly [k: string]: unknown };
-      if (o[key] === undefined && untagged) return decodeFields(untagged, rawNames, o) as never;
+      if (o[key] === undefined && untagged) {
+        // Without the tag it is the untagged form, unless it has fields only a tagged one takes.
+        let raw = false;
+        for (const k in o) {
+          raw = Object.hasOwn(untagged, k);
+          if (!raw) break;
+        }
+        if (raw) return decodeFields(untagged, rawNames, o) as never;
+        throw new FieldFault(`missing (expected ${tagField.want}; or give only ${rawNames.join(', ')})`, [
+          key,
+        ]);
+      }
       let tag: string;
       try {
         tag = tagField.decode(o[key]);

@@ -122,7 +122,10 @@ export function validateScenario(raw: unknown, file: string): Scenario {
         s.kind === 'workload' ? s.workload.device : s.kind === 'command' ? s.data.device : undefined;
       if (s.kind === 'repeat') return; // its step is checked when expanded
       if (typeof dev === 'string' && !devs.has(dev))
-        ck.add(`steps[${si}]`, `device "${dev}" is not declared by targets[${ti}] ("${t.name}")`);
+        ck.add(
+          `steps[${si}].${s.kind === 'workload' ? 'workload' : 'data'}.device`,
+          `unknown device "${dev}" (targets[${ti}] "${t.name}" declares: ${[...devs].join(', ') || 'none'})`,
+        );
       if (s.kind === 'use' && !t.templates[s.use])
         ck.add(`steps[${si}].use`, `template "${s.use}" is not defined by targets[${ti}] ("${t.name}")`);
       if (s.kind === 'workload' && s.workload.kind === 'churn') {

@@ -38,7 +38,8 @@ const payloadFields = {
 };
 
 function payloadRule(d: { hex?: Uint8Array; uptr?: number; readable?: number }): void {
-  if (d.hex === undefined && d.uptr === undefined) fieldFault('uptr', 'missing (give "hex" or "uptr")');
+  if (d.hex === undefined && d.uptr === undefined)
+    fieldFault(null, 'the payload is missing (give "payload", "hex" or "uptr")');
   if (d.hex !== undefined && d.uptr !== undefined)
     fieldFault('uptr', 'give either "hex" or "uptr", not both');
   if (d.readable !== undefined && (d.hex === undefined || d.readable > d.hex.length))

@@ -72,8 +72,10 @@ const requester = {
   sid: u16().describe('source-id, bus << 8 | devfn (or give `device`)').opt(),
 };
 function oneRequester(d: { device?: string | undefined; sid?: number | undefined }): void {
-  if ((d.device === undefined) === (d.sid === undefined))
-    fieldFault('sid', 'give exactly one of "device" and "sid"');
+  if (d.device === undefined && d.sid === undefined)
+    fieldFault(null, 'the requester is missing (give "device" or "sid")');
+  if (d.device !== undefined && d.sid !== undefined)
+    fieldFault('sid', 'give either "device" or "sid", not both');
 }
 
 const qwords = (n: readonly number[]) =>
@@ -249,7 +251,10 @@ function tableRule(d: {
     if (d.root !== undefined) fieldFault('root', 'give either "did" or "root", not both');
     if (d.levels !== undefined) fieldFault('levels', 'only with "root" (a domain knows its levels)');
   } else if (d.root === undefined)
-    fieldFault('root', `missing (give ${d.table === 'sl' ? '"did" or ' : ''}"root")`);
+    fieldFault(
+      d.table === 'sl' ? null : 'root',
+      `the table is missing (give ${d.table === 'sl' ? '"did" or ' : ''}"root")`,
+    );
   else if (d.table === 'fl' && d.did !== undefined) fieldFault('did', 'only for a second-level table');
   if (d.table === 'sl' && d.nestedDid !== undefined) fieldFault('nestedDid', 'only for a first-level table');
   if (d.table === 'fl' && d.levels !== undefined && d.levels < 4)
