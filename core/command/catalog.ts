@@ -48,6 +48,8 @@ export interface CommandSpec<Ctx = unknown, D = unknown> {
   readonly scope: string;
   /** One line: what the command does. */
   readonly doc: string;
+  /** What a successful result's value is, for the docs (optional). */
+  readonly result?: string;
   readonly fields: FieldMap;
   /** Checks `data` and returns the typed values; throws CommandDataError naming the field. */
   decode(data: unknown): D;
@@ -73,6 +75,7 @@ export function defineCommand<Ctx, const F extends FieldMap>(
   type: string,
   spec: {
     readonly doc: string;
+    readonly result?: string;
     readonly fields: F;
     /** Rules across fields (one of two given, a length below another): throws via fieldFault(). */
     readonly refine?: (data: Decoded<F>) => void;
@@ -88,6 +91,7 @@ export function defineCommand<Ctx, const F extends FieldMap>(
     type,
     scope,
     doc: spec.doc,
+    ...(spec.result !== undefined ? { result: spec.result } : {}),
     fields,
     handler: spec.handler,
     decode(data: unknown): Decoded<F> {

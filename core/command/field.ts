@@ -218,7 +218,7 @@ export function u64(opts: HexOptions = {}): Field<bigint> {
     },
     () => {
       const hex = { type: 'string', pattern: '^0x[0-9a-fA-F]{1,16}$' };
-      return ints ? { anyOf: [hex, { type: 'integer', minimum: 0 }] } : hex;
+      return ints ? { oneOf: [hex, { type: 'integer', minimum: 0 }] } : hex;
     },
   );
 }
@@ -257,7 +257,7 @@ export function addr(bits = 53, opts: HexOptions = {}): Field<number> {
       const hex = { type: 'string', pattern: '^0x[0-9a-fA-F]{1,16}$' };
       return ints
         ? {
-            anyOf: [
+            oneOf: [
               hex,
               { type: 'integer', minimum: 0, maximum: Math.min(limit - 1, Number.MAX_SAFE_INTEGER) },
             ],

@@ -6,6 +6,7 @@ import type { Simulator } from '../simulator.js';
 
 export const pageRequest = defineCommand('device.page.request', {
   doc: 'A device issues a PRI page request (the unit hands it to the fault path, or answers an errno).',
+  result: "`null`, or the unit's errno",
   fields: {
     device: device().describe('the requesting device'),
     pasid: pasid().describe('the PASID, absent for a request without one').opt(),

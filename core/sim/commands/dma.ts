@@ -12,6 +12,8 @@ const res = new TranslationResult();
 
 export const dmaAccess = defineCommand('device.dma.access', {
   doc: 'One DMA request from a device, translated by its unit: the output address, or the fault.',
+  result:
+    "`{ out, shift, perm, hit, reads }`, or `{ fault, code, reads }`: `fault` the cross-architecture kind (TRANSLATION, PERMISSION, BAD_CONFIG, BLOCKED, ...), `code` the architecture's own (VT-d fault reason, SMMUv3 event number, AMD-Vi event code)",
   fields: {
     device: device().describe('the requesting device'),
     iova: u64().describe('the input (I/O virtual) address'),

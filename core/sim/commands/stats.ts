@@ -7,6 +7,7 @@ import type { Simulator } from '../simulator.js';
 
 export const statsSample = defineCommand('core.stats.sample', {
   doc: "Records every unit's counters (or one unit's) as core.stats.sampled events.",
+  result: '`null`; a `core.stats.sampled` event per unit sampled',
   fields: { unit: str().describe('only this unit').opt() },
   handler: (sim: Simulator, d) => {
     for (const unit of sim.units.values()) {

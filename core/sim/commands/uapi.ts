@@ -69,6 +69,7 @@ function withPayload<T>(
 
 export const cacheInvalidate = defineCommand('uapi.cache.invalidate', {
   doc: 'iommu_uapi_cache_invalidate with an iommu_cache_invalidate_info payload.',
+  result: "`{ copied, info }`: bytes copied from user memory and the kernel's struct",
   fields: payloadFields,
   refine: payloadRule,
   handler: (sim: Simulator, d) => {
@@ -82,6 +83,7 @@ export const cacheInvalidate = defineCommand('uapi.cache.invalidate', {
 
 export const bind = defineCommand('uapi.gpasid.bind', {
   doc: 'iommu_uapi_sva_bind_gpasid with an iommu_gpasid_bind_data payload.',
+  result: '`{ copied, data }`',
   fields: payloadFields,
   refine: payloadRule,
   handler: (sim: Simulator, d) => {
@@ -95,6 +97,7 @@ export const bind = defineCommand('uapi.gpasid.bind', {
 
 export const unbind = defineCommand('uapi.gpasid.unbind', {
   doc: 'iommu_uapi_sva_unbind_gpasid with an iommu_gpasid_bind_data payload.',
+  result: '`{ copied, pasid }`',
   fields: payloadFields,
   refine: payloadRule,
   handler: (sim: Simulator, d) => {
@@ -106,6 +109,7 @@ export const unbind = defineCommand('uapi.gpasid.unbind', {
 
 export const unbindPasid = defineCommand('uapi.gpasid.unbind-pasid', {
   doc: 'iommu_sva_unbind_gpasid: the in-kernel unbind of one PASID (no payload).',
+  result: '`{ pasid }`: the kernel-trusted entry, no copy',
   fields: { ...callFields, pasid: u32() },
   handler: (sim: Simulator, d) => {
     const r = iommuSvaUnbindGpasid(sim.kernel, d.pasid, target(sim, d));
@@ -156,6 +160,7 @@ export const faultUnregister = defineCommand('uapi.fault.unregister', {
 
 export const pageRespond = defineCommand('uapi.page.respond', {
   doc: 'iommu_page_response: answers a pending page request group.',
+  result: '`{ grpid, pasid, flags }` (a kernel struct: argsz is never examined)',
   fields: {
     ...callFields,
     argsz: u32().def(24),
