@@ -4,6 +4,7 @@
  * direct translate() call on the same unit, in the same process.
  */
 import 'reflect-metadata';
+import { offsetOf, pageOf } from '../core/command/field.js';
 import type { LogRecord } from '../core/events/log/records.js';
 import { TranslationRequest, TranslationResult } from '../core/model/translation.js';
 import type { JsonObject } from '../core/plugin/contract.js';
@@ -50,7 +51,7 @@ function oldConversions(d: { [k: string]: unknown }): number {
   for (const c of a) bits |= c === 'r' ? 1 : c === 'w' ? 2 : c === 'x' ? 4 : 8;
   const pasid = d.pasid === undefined ? -1 : (d.pasid as number);
   const ats = d.ats === undefined ? false : d.ats === true;
-  return Number(v & 0xfffn) + bits + pasid + (ats ? 1 : 0) + String(d.device).length;
+  return Number(v >> 12n) + Number(v & 0xfffn) + bits + pasid + (ats ? 1 : 0) + String(d.device).length;
 }
 
 const PAGES = 256;
@@ -175,7 +176,7 @@ const decoded = run(
     let s = 0;
     for (const c of commands) {
       const d = dmaAccess.decode(c.data);
-      s += Number(d.iova & 0xfffn) + d.access + d.pasid + (d.ats ? 1 : 0) + d.device.length;
+      s += pageOf(d.iova) + offsetOf(d.iova) + d.access + d.pasid + (d.ats ? 1 : 0) + d.device.length;
     }
     return s;
   },

@@ -17,7 +17,7 @@
 import { ERROR_CODES, ViommuError } from '../errors/viommu-error.js';
 import type { JsonObject, JsonValue } from '../plugin/contract.js';
 import type { UapiResult } from '../uapi/errno.js';
-import { type Decoded, decodeFields, FieldFault, type FieldMap, pathText, str } from './field.js';
+import { compileFields, type Decoded, FieldFault, type FieldMap, pathText, str } from './field.js';
 
 /** Decoded data of every command type, by type. Core and plugins add theirs by module augmentation. */
 // biome-ignore lint/suspicious/noEmptyInterface: filled by module augmentation
@@ -85,7 +85,7 @@ export function defineCommand<Ctx, const F extends FieldMap>(
   if (!TYPE_NAME.test(type)) throw new TypeError(`command type "${type}" is not "<scope>.<subject>.<verb>"`);
   const scope = type.slice(0, type.indexOf('.'));
   const fields: FieldMap = CORE_SCOPES.has(scope) ? spec.fields : { ...spec.fields, ...ROUTING };
-  const names = Object.keys(fields);
+  const decodeAll = compileFields(fields) as (data: unknown) => Decoded<F>;
   const refine = spec.refine;
   return Object.freeze({
     type,
@@ -96,7 +96,7 @@ export function defineCommand<Ctx, const F extends FieldMap>(
     handler: spec.handler,
     decode(data: unknown): Decoded<F> {
       try {
-        const d = decodeFields(fields, names, data) as Decoded<F>;
+        const d = decodeAll(data);
         if (refine !== undefined) refine(d);
         return d;
       } catch (e) {

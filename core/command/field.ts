@@ -47,16 +47,16 @@ function expected(want: string, got: unknown): never {
  * `${...}` references). Set only while the loader checks templates; the
  * dispatcher decodes with it off.
  */
-let placeholders = false;
+const mode = { placeholders: false };
 
 /** Runs `fn` with `$...` strings accepted in place of any value (template bodies). */
 export function withPlaceholders<T>(fn: () => T): T {
-  const saved = placeholders;
-  placeholders = true;
+  const saved = mode.placeholders;
+  mode.placeholders = true;
   try {
     return fn();
   } finally {
-    placeholders = saved;
+    mode.placeholders = saved;
   }
 }
 
@@ -99,8 +99,19 @@ export class Field<T> {
       if (this.optional) return undefined as T;
       throw new FieldFault(`missing (expected ${this.want})`);
     }
-    if (placeholders && typeof v === 'string' && v.charCodeAt(0) === 36 /* $ */) return v as T;
+    if (mode.placeholders && typeof v === 'string' && v.charCodeAt(0) === 36 /* $ */) return v as T;
     return this.#check(v);
+  }
+
+  /** The value check alone (a present value), for compiled decoders. */
+  get check(): (v: unknown) => T {
+    return this.#check;
+  }
+
+  /** Whether an absent value decodes to a default (or undefined when optional) without a check. */
+  get absentValue(): { readonly ok: boolean; readonly value: T | undefined } {
+    if (this.#hasFallback) return { ok: true, value: this.#fallback };
+    return { ok: this.optional, value: undefined };
   }
 
   schema(): JsonSchema {
@@ -221,6 +232,62 @@ export function u64(opts: HexOptions = {}): Field<bigint> {
       return ints ? { oneOf: [hex, { type: 'integer', minimum: 0 }] } : hex;
     },
   );
+}
+
+/** A 64-bit value kept as its checked "0x..." text, read by pageOf()/offsetOf() without a bigint. */
+export type Hex64Text = string & { readonly hex64: true };
+
+/** Hex digit values by character code (-1: not a hex digit). */
+const HEX_VALUE = new Int8Array(128).fill(-1);
+for (let i = 0; i < 16; i++) {
+  HEX_VALUE['0123456789abcdef'.charCodeAt(i)] = i;
+  HEX_VALUE['0123456789ABCDEF'.charCodeAt(i)] = i;
+}
+
+/** Value of hex digits [from, to) of `v`, or -1 at a non-hex character. */
+function hexDigits(v: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const d = HEX_VALUE[v.charCodeAt(i) & 127]!;
+    if (d < 0 || v.charCodeAt(i) > 127) return -1;
+    n = n * 16 + d;
+  }
+  return n;
+}
+
+/**
+ * A 64-bit address on a hot path (a DMA's iova): "0x" and 1 to 16 hex digits, checked and kept as
+ * text; pageOf() and offsetOf() give its 4 KiB page number (< 2^52) and offset exactly.
+ */
+export function hexAddr64(): Field<Hex64Text> {
+  const want = 'a 64-bit value as "0x..." hex (up to 16 digits)';
+  return new Field(
+    'u64',
+    want,
+    (v) => {
+      if (
+        typeof v !== 'string' ||
+        v.length < 3 ||
+        v.length > 18 ||
+        v.charCodeAt(0) !== 48 ||
+        v.charCodeAt(1) !== 120 ||
+        hexDigits(v, 2, v.length) < 0
+      )
+        expected(want, v);
+      return v as Hex64Text;
+    },
+    () => ({ type: 'string', pattern: '^0x[0-9a-fA-F]{1,16}$' }),
+  );
+}
+
+/** The 4 KiB page number of a checked hex address. */
+export function pageOf(h: Hex64Text): number {
+  return h.length <= 5 ? 0 : hexDigits(h, 2, h.length - 3);
+}
+
+/** The offset in its 4 KiB page of a checked hex address. */
+export function offsetOf(h: Hex64Text): number {
+  return hexDigits(h, Math.max(2, h.length - 3), h.length);
 }
 
 /**
@@ -438,6 +505,48 @@ export function decodeFields<F extends FieldMap>(
   return out as Decoded<F>;
 }
 
+/**
+ * A decoder of `fields` specialised to them (the way ajv and TypeBox compile validators): one
+ * object literal of a fixed shape per call, no per-field loop or try. Anything unusual (a key it
+ * does not declare, a bad value, data that is not an object) goes through decodeFields(), which
+ * finds and names the field.
+ */
+export function compileFields<F extends FieldMap>(fields: F): (data: unknown) => Decoded<F> {
+  const names = Object.keys(fields);
+  const slow = (d: unknown): Decoded<F> => decodeFields(fields, names, d);
+  const key = (k: string): string => JSON.stringify(k);
+  // Per field i: c<i> its check, a<i> its value when absent (or m<i> to throw "missing").
+  const absent = names.map((k) => fields[k]!.absentValue);
+  const value = (i: number): string => {
+    const none = absent[i]!.ok ? `a${i}` : `m${i}(v${i})`;
+    return `v${i} === undefined ? ${none} : P.placeholders && typeof v${i} === 'string' && v${i}.charCodeAt(0) === 36 ? v${i} : c${i}(v${i})`;
+  };
+  const body = `
+    return function decode(d) {
+      if (typeof d !== 'object' || d === null || Array.isArray(d)) return slow(d);
+      let n = 0;
+      for (const k in d) n++;
+      ${names.map((k, i) => `const v${i} = d[${key(k)}];`).join('\n      ')}
+      const given = ${names.map((_, i) => `(v${i} !== undefined ? 1 : 0)`).join(' + ') || '0'};
+      if (given !== n) return slow(d);
+      try {
+        return { ${names.map((k, i) => `${key(k)}: ${value(i)}`).join(', ')} };
+      } catch (e) {
+        if (e instanceof Fault) return slow(d);
+        throw e;
+      }
+    };`;
+  const args: unknown[] = [slow, FieldFault, mode];
+  const params = ['slow', 'Fault', 'P'];
+  names.forEach((k, i) => {
+    const f = fields[k]!;
+    params.push(`c${i}`, `a${i}`, `m${i}`);
+    args.push(f.check, absent[i]!.value, (v: unknown) => f.decode(v));
+  });
+  const make = new Function(...params, body) as (...a: unknown[]) => (d: unknown) => Decoded<F>;
+  return make(...args);
+}
+
 /** The JSON Schema of an object of `fields` (no other properties). */
 export function objectSchema(fields: FieldMap): JsonSchema {
   const properties: { [k: string]: JsonSchema } = {};
@@ -457,11 +566,9 @@ export function objectSchema(fields: FieldMap): JsonSchema {
 /** A nested object with its own fields. */
 export function obj<F extends FieldMap>(fields: F): Field<Decoded<F>> {
   const names = Object.keys(fields);
-  return new Field(
-    'object',
-    `an object with ${names.join(', ') || 'no fields'}`,
-    (v) => decodeFields(fields, names, v),
-    () => objectSchema(fields),
+  const decode = compileFields(fields);
+  return new Field('object', `an object with ${names.join(', ') || 'no fields'}`, decode, () =>
+    objectSchema(fields),
   );
 }
 

@@ -1,6 +1,6 @@
 /** device.dma.access: a device's DMA request, translated by the unit it sits behind. */
 import { defineCommand } from '../../command/catalog.js';
-import { access, bool, device, int, u64 } from '../../command/field.js';
+import { access, bool, device, hexAddr64, int, offsetOf, pageOf } from '../../command/field.js';
 import { hex64 } from '../../model/hex.js';
 import { FAULT_KIND_NAME, NO_PASID, TranslationRequest, TranslationResult } from '../../model/translation.js';
 import { ok } from '../../uapi/errno.js';
@@ -16,7 +16,7 @@ export const dmaAccess = defineCommand('device.dma.access', {
     "`{ out, shift, perm, hit, reads }`, or `{ fault, code, reads }`: `fault` the cross-architecture kind (TRANSLATION, PERMISSION, BAD_CONFIG, BLOCKED, ...), `code` the architecture's own (VT-d fault reason, SMMUv3 event number, AMD-Vi event code)",
   fields: {
     device: device().describe('the requesting device'),
-    iova: u64().describe('the input (I/O virtual) address'),
+    iova: hexAddr64().describe('the input (I/O virtual) address'),
     access: access().describe('r, w, x and p (privileged); without p the request is unprivileged'),
     pasid: int(-1, 0xfffff).describe('the PASID; -1 or absent for a request without one').def(NO_PASID),
     ats: bool().describe('an ATS translation request (the device-TLB fill path)').def(false),
@@ -25,8 +25,8 @@ export const dmaAccess = defineCommand('device.dma.access', {
     const dev = sim.device(d.device);
     req.sid = dev.config.sid;
     req.pasid = d.pasid;
-    req.iovaPfn = Number(d.iova >> 12n);
-    req.offset = Number(d.iova & 0xfffn);
+    req.iovaPfn = pageOf(d.iova);
+    req.offset = offsetOf(d.iova);
     req.access = d.access;
     req.ats = d.ats;
     res.reset();
