@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { BUILTIN_PLUGINS } from '../cli/builtin-plugins.js';
-import type { AnyCommandSpec } from '../core/command/catalog.js';
+import type { AnyCommandSpec, CommandMap, CommandType } from '../core/command/catalog.js';
 import { commandSchemaDefs, commandTables } from '../core/command/schema.js';
 import { SCENARIO_COMMANDS } from '../core/scenario/command-types.js';
 
@@ -84,5 +84,16 @@ describe('generated from the command catalog', () => {
         expect(f.kind, `${s.type}.${k}`).toMatch(/^[a-z][a-z0-9]*$/);
     }
     expect(new Set(SPECS.map((s) => s.type)).size).toBe(SPECS.length);
+  });
+
+  it("CommandMap gives each type's decoded data (a type error here fails the typecheck)", () => {
+    const pages: CommandMap['flat.map']['pages'] = 1;
+    const did: CommandMap['vtd.domain.create']['did'] = 2;
+    const iova: CommandMap['amdvi.pagetable.map']['iova'] = 3n;
+    const mode: CommandMap['smmuv3.init']['strtab'] = 'linear';
+    const types: CommandType[] = ['device.dma.access', 'vtd.ioasid.alloc', 'workload.dma.run'];
+    // @ts-expect-error: not a command type
+    const none: CommandMap['flat.nope'] = {};
+    expect([pages, did, iova, mode, types.length, none]).toEqual([1, 2, 3n, 'linear', 3, {}]);
   });
 });

@@ -42,8 +42,8 @@ export class CommandDataError extends ViommuError {
 }
 
 /** A declared command type. `Ctx` is what its handler runs on (the simulator, or a plugin's unit). */
-export interface CommandSpec<Ctx = unknown, D = unknown> {
-  readonly type: string;
+export interface CommandSpec<Ctx = unknown, D = unknown, T extends string = string> {
+  readonly type: T;
   /** The type's first name part: `core`, `device`, `uapi`, `workload` or a plugin's name. */
   readonly scope: string;
   /** One line: what the command does. */
@@ -61,7 +61,15 @@ export interface CommandSpec<Ctx = unknown, D = unknown> {
 export type AnyCommandSpec<Ctx = any> = CommandSpec<Ctx, any>;
 
 /** The decoded data type of a spec. */
-export type DataOf<S> = S extends CommandSpec<unknown, infer D> ? D : never;
+export type DataOf<S> = S extends { decode(data: unknown): infer D } ? D : never;
+
+/**
+ * CommandMap entries of a list of specs, for one-line augmentations:
+ *   interface CommandMap extends CommandsOf<typeof FLAT_COMMANDS> {}
+ */
+export type CommandsOf<L extends readonly { readonly type: string }[]> = {
+  [S in L[number] as S['type']]: DataOf<S>;
+};
 
 const TYPE_NAME = /^[a-z0-9][a-z0-9-]*(\.[a-z0-9][a-z0-9-]*)+$/;
 
@@ -71,8 +79,8 @@ const ROUTING: FieldMap = {
 };
 
 /** Declares a command type. Plugin-scope commands also accept `unit` (routing). */
-export function defineCommand<Ctx, const F extends FieldMap>(
-  type: string,
+export function defineCommand<Ctx, const F extends FieldMap, const T extends string = string>(
+  type: T,
   spec: {
     readonly doc: string;
     readonly result?: string;
@@ -81,7 +89,7 @@ export function defineCommand<Ctx, const F extends FieldMap>(
     readonly refine?: (data: Decoded<F>) => void;
     readonly handler: (ctx: Ctx, data: Decoded<F>) => UapiResult<JsonValue>;
   },
-): CommandSpec<Ctx, Decoded<F>> {
+): CommandSpec<Ctx, Decoded<F>, T> {
   if (!TYPE_NAME.test(type)) throw new TypeError(`command type "${type}" is not "<scope>.<subject>.<verb>"`);
   const scope = type.slice(0, type.indexOf('.'));
   const fields: FieldMap = CORE_SCOPES.has(scope) ? spec.fields : { ...spec.fields, ...ROUTING };

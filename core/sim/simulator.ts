@@ -1,7 +1,9 @@
 /**
  * The simulator: one run's state (memory, clock, RNG, units, devices) and the
- * command loop. A command is recorded, routed to its handler (core commands
- * by type, architecture commands by their scope to the unit they name),
+ * command loop. A command is recorded, its data decoded by its declaration in
+ * the command catalog (core/command: an unknown or bad field fails the command
+ * naming it), and routed to its handler (core commands by type, architecture
+ * commands by their scope to the unit they name),
  * every event it causes is appended after it with `cause` = its seq, and a
  * result event closes it. Records go to the log sink and then to the bus, in
  * one deterministic order. A command refused as malformed (a ViommuError of

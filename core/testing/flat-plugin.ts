@@ -7,7 +7,7 @@
  */
 
 import { type CacheCounters, emptyCounters } from '../cache/stats.js';
-import { type DataOf, defineCommand } from '../command/catalog.js';
+import { type CommandsOf, defineCommand } from '../command/catalog.js';
 import { addr, int, pages, str } from '../command/field.js';
 import type { EventSink } from '../events/event-map.js';
 import { hex64 } from '../model/hex.js';
@@ -316,12 +316,7 @@ export const FLAT_COMMANDS = [
 ];
 
 declare module '../command/catalog.js' {
-  interface CommandMap {
-    'flat.map': DataOf<(typeof FLAT_COMMANDS)[0]>;
-    'flat.unmap': DataOf<(typeof FLAT_COMMANDS)[1]>;
-    'flat.tlb.flush': DataOf<(typeof FLAT_COMMANDS)[2]>;
-    'flat.crash.now': DataOf<(typeof FLAT_COMMANDS)[3]>;
-  }
+  interface CommandMap extends CommandsOf<typeof FLAT_COMMANDS> {}
 }
 
 export const flatPlugin = definePlugin<FlatOptions, FlatUnit>({

@@ -5,7 +5,7 @@
  * "0x..." strings; a bad field throws an error naming it (the core turns it
  * into EINVAL), an unknown command is EOPNOTSUPP.
  */
-import { type DataOf, defineCommand } from '../../core/command/catalog.js';
+import { type CommandsOf, defineCommand } from '../../core/command/catalog.js';
 import {
   addr,
   bool,
@@ -39,8 +39,8 @@ import './events.js';
  * An amdvi command: bad values the builders find at run time (RangeError/TypeError) are invalid
  * input, named in the message, as the catalog's own refusals are.
  */
-function amdviCommand<const F extends FieldMap>(
-  type: string,
+function amdviCommand<const F extends FieldMap, const T extends string>(
+  type: T,
   doc: string,
   fields: F,
   handler: (u: AmdviUnit, d: Decoded<F>) => UapiResult<JsonValue>,
@@ -359,16 +359,5 @@ export const AMDVI_COMMANDS = [
 ];
 
 declare module '../../core/command/catalog.js' {
-  interface CommandMap {
-    'amdvi.unit.init': DataOf<typeof unitInit>;
-    'amdvi.mmio.write': DataOf<typeof mmioWriteCommand>;
-    'amdvi.mmio.read': DataOf<typeof mmioRead>;
-    'amdvi.dte.write': DataOf<typeof dteWrite>;
-    'amdvi.dte.read': DataOf<typeof dteRead>;
-    'amdvi.pagetable.create': DataOf<typeof tableCreate>;
-    'amdvi.pagetable.map': DataOf<typeof tableMap>;
-    'amdvi.pagetable.unmap': DataOf<typeof tableUnmap>;
-    'amdvi.command.submit': DataOf<typeof commandSubmit>;
-    'amdvi.eventlog.read': DataOf<typeof eventlogRead>;
-  }
+  interface CommandMap extends CommandsOf<typeof AMDVI_COMMANDS> {}
 }

@@ -5,7 +5,7 @@
  * "0x..." strings; the catalog checks every field (and a layout's field names and
  * widths) before a handler runs, and an error names the field.
  */
-import { type DataOf, defineCommand, fieldFault } from '../../core/command/catalog.js';
+import { type CommandsOf, defineCommand, fieldFault } from '../../core/command/catalog.js';
 import {
   addr,
   bool,
@@ -81,8 +81,8 @@ const tableName = str().describe('the name of a table made by smmuv3.table.creat
 const iova = u64({ int: true }).describe('input address');
 
 /** The unit's commands: each runs on the SmmuUnit the plugin's provider made. */
-function smmuCommand<const F extends FieldMap>(
-  type: string,
+function smmuCommand<const F extends FieldMap, const T extends string>(
+  type: T,
   doc: string,
   fields: F,
   handler: (u: SmmuUnit, d: Decoded<F>) => UapiResult<JsonValue>,
@@ -486,21 +486,7 @@ export const SMMUV3_COMMANDS = [
 ];
 
 declare module '../../core/command/catalog.js' {
-  interface CommandMap {
-    'smmuv3.reg.write': DataOf<typeof regWrite>;
-    'smmuv3.reg.read': DataOf<typeof regRead>;
-    'smmuv3.init': DataOf<typeof init>;
-    'smmuv3.ste.write': DataOf<typeof steWrite>;
-    'smmuv3.cd.write': DataOf<typeof cdWrite>;
-    'smmuv3.table.create': DataOf<typeof tableCreate>;
-    'smmuv3.table.map': DataOf<typeof tableMap>;
-    'smmuv3.table.unmap': DataOf<typeof tableUnmap>;
-    'smmuv3.cmdq.submit': DataOf<typeof cmdqSubmit>;
-    'smmuv3.evtq.read': DataOf<typeof evtqRead>;
-    'smmuv3.gerror.ack': DataOf<typeof gerrorAck>;
-    'smmuv3.pasid-table.attach': DataOf<typeof pasidTableAttach>;
-    'smmuv3.pasid-table.detach': DataOf<typeof pasidTableDetach>;
-  }
+  interface CommandMap extends CommandsOf<typeof SMMUV3_COMMANDS> {}
 }
 
 /** A runtime check the catalog cannot make (it depends on the unit): names the field. */

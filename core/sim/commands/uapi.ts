@@ -67,45 +67,50 @@ function withPayload<T>(
   }
 }
 
-export const cacheInvalidate = defineCommand('uapi.cache.invalidate', {
-  doc: 'iommu_uapi_cache_invalidate with an iommu_cache_invalidate_info payload.',
-  result: "`{ copied, info }`: bytes copied from user memory and the kernel's struct",
-  fields: payloadFields,
-  refine: payloadRule,
-  handler: (sim: Simulator, d) => {
-    const t = target(sim, d);
-    const r = withPayload(sim, d, (uptr) => iommuUapiCacheInvalidate(sim.kernel, sim.user, uptr, t));
-    return r.ok
-      ? ok({ copied: r.value.copied, info: toJson('iommu_cache_invalidate_info', r.value.info) as JsonValue })
-      : r;
-  },
-});
+/** A UAPI entry point taking a user payload: the call, and its success value as JSON. */
+function payloadCommand<const T extends string, V>(
+  type: T,
+  doc: string,
+  result: string,
+  entry: (sim: Simulator, uptr: number, t: UapiTarget) => UapiResult<V>,
+  json: (v: V) => JsonValue,
+) {
+  return defineCommand(type, {
+    doc,
+    result,
+    fields: payloadFields,
+    refine: payloadRule,
+    handler: (sim: Simulator, d) => {
+      const t = target(sim, d);
+      const r = withPayload(sim, d, (uptr) => entry(sim, uptr, t));
+      return r.ok ? ok(json(r.value)) : r;
+    },
+  });
+}
 
-export const bind = defineCommand('uapi.gpasid.bind', {
-  doc: 'iommu_uapi_sva_bind_gpasid with an iommu_gpasid_bind_data payload.',
-  result: '`{ copied, data }`',
-  fields: payloadFields,
-  refine: payloadRule,
-  handler: (sim: Simulator, d) => {
-    const t = target(sim, d);
-    const r = withPayload(sim, d, (uptr) => iommuUapiSvaBindGpasid(sim.kernel, sim.user, uptr, t));
-    return r.ok
-      ? ok({ copied: r.value.copied, data: toJson('iommu_gpasid_bind_data', r.value.data) as JsonValue })
-      : r;
-  },
-});
+export const cacheInvalidate = payloadCommand(
+  'uapi.cache.invalidate',
+  'iommu_uapi_cache_invalidate with an iommu_cache_invalidate_info payload.',
+  "`{ copied, info }`: bytes copied from user memory and the kernel's struct",
+  (sim, uptr, t) => iommuUapiCacheInvalidate(sim.kernel, sim.user, uptr, t),
+  (v) => ({ copied: v.copied, info: toJson('iommu_cache_invalidate_info', v.info) as JsonValue }),
+);
 
-export const unbind = defineCommand('uapi.gpasid.unbind', {
-  doc: 'iommu_uapi_sva_unbind_gpasid with an iommu_gpasid_bind_data payload.',
-  result: '`{ copied, pasid }`',
-  fields: payloadFields,
-  refine: payloadRule,
-  handler: (sim: Simulator, d) => {
-    const t = target(sim, d);
-    const r = withPayload(sim, d, (uptr) => iommuUapiSvaUnbindGpasid(sim.kernel, sim.user, uptr, t));
-    return r.ok ? ok({ copied: r.value.copied, pasid: r.value.pasid }) : r;
-  },
-});
+export const bind = payloadCommand(
+  'uapi.gpasid.bind',
+  'iommu_uapi_sva_bind_gpasid with an iommu_gpasid_bind_data payload.',
+  '`{ copied, data }`',
+  (sim, uptr, t) => iommuUapiSvaBindGpasid(sim.kernel, sim.user, uptr, t),
+  (v) => ({ copied: v.copied, data: toJson('iommu_gpasid_bind_data', v.data) as JsonValue }),
+);
+
+export const unbind = payloadCommand(
+  'uapi.gpasid.unbind',
+  'iommu_uapi_sva_unbind_gpasid with an iommu_gpasid_bind_data payload.',
+  '`{ copied, pasid }`',
+  (sim, uptr, t) => iommuUapiSvaUnbindGpasid(sim.kernel, sim.user, uptr, t),
+  (v) => ({ copied: v.copied, pasid: v.pasid }),
+);
 
 export const unbindPasid = defineCommand('uapi.gpasid.unbind-pasid', {
   doc: 'iommu_sva_unbind_gpasid: the in-kernel unbind of one PASID (no payload).',

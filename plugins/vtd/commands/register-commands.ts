@@ -109,4 +109,4 @@ export const cachesReset = vtdCommand(
   (hw) => ({ entries: hw.resetCaches('reset') }),
 );
 
-export const REGISTER_COMMANDS = [cachesReset, qiSubmit, faultClear, faultMask, regsRead, regsWrite];
+export const REGISTER_COMMANDS = [cachesReset, qiSubmit, faultClear, faultMask, regsRead, regsWrite] as const;

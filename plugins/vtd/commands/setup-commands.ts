@@ -361,4 +361,4 @@ export const SETUP_COMMANDS = [
   deviceAttach,
   ptMap,
   ptUnmap,
-];
+] as const;

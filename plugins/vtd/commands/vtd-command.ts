@@ -12,8 +12,8 @@ import { fail, ok } from '../../../core/uapi/errno.js';
 import type { VtdHardware } from '../hardware.js';
 import type { VtdUnit } from '../unit.js';
 
-export function vtdCommand<const F extends FieldMap>(
-  type: string,
+export function vtdCommand<const F extends FieldMap, const T extends string>(
+  type: T,
   doc: string,
   fields: F,
   handler: (hw: VtdHardware, identity: UnitIdentity, data: Decoded<F>) => JsonValue,

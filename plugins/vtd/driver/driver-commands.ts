@@ -4,7 +4,7 @@
  * requests can pile up in the ring and overflow it. Declared in the catalog
  * over the driver's context; the unit's command list runs them on its driver.
  */
-import { type AnyCommandSpec, defineCommand } from '../../../core/command/catalog.js';
+import { defineCommand } from '../../../core/command/catalog.js';
 import { int } from '../../../core/command/field.js';
 import { fail, ok } from '../../../core/uapi/errno.js';
 import type { DriverContext } from './driver-context.js';
@@ -69,10 +69,4 @@ export const prqRelease = defineCommand('vtd.prq.release', {
   },
 });
 
-export const DRIVER_COMMANDS: readonly AnyCommandSpec<DriverContext>[] = [
-  ioasidAlloc,
-  ioasidFree,
-  prqHold,
-  prqDrain,
-  prqRelease,
-];
+export const DRIVER_COMMANDS = [ioasidAlloc, ioasidFree, prqHold, prqDrain, prqRelease] as const;

@@ -73,7 +73,7 @@ export function createIntelDriver(
     pageRequest: (device, req) => pageRequest(ctx, device, req),
     run: (spec, data) => spec.handler(ctx, data),
     command: (type, data) => {
-      const spec = DRIVER_COMMANDS.find((c) => c.type === type);
+      const spec = (DRIVER_COMMANDS as readonly AnyCommandSpec<DriverContext>[]).find((c) => c.type === type);
       return spec === undefined ? undefined : spec.handler(ctx, spec.decode(data));
     },
     snapshot: () => snapshotDriver(ctx),
