@@ -43,21 +43,35 @@ function expected(want: string, got: unknown): never {
 }
 
 /**
- * Whether a string stands for a value given later: a template's `$name` (and
- * `${...}` references). Set only while the loader checks templates; the
- * dispatcher decodes with it off.
+ * Whether strings may stand for values given later: 1 = `${name}` references (language.ts),
+ * resolved when the command runs; 2 = those and a template's `$name` placeholders. Set only while
+ * the loader checks a scenario; the dispatcher decodes with it at 0.
  */
-const mode = { placeholders: false };
+const mode = { late: 0 };
 
-/** Runs `fn` with `$...` strings accepted in place of any value (template bodies). */
-export function withPlaceholders<T>(fn: () => T): T {
-  const saved = mode.placeholders;
-  mode.placeholders = true;
+/** A string that stands for a later value in the current mode. */
+function isLate(v: string): boolean {
+  return (mode.late === 2 && v.charCodeAt(0) === 36) /* $ */ || v.includes('${');
+}
+
+function withLate<T>(level: number, fn: () => T): T {
+  const saved = mode.late;
+  mode.late = Math.max(saved, level);
   try {
     return fn();
   } finally {
-    mode.placeholders = saved;
+    mode.late = saved;
   }
+}
+
+/** Runs `fn` with `${name}` references accepted in place of any value (steps, checked at load). */
+export function withReferences<T>(fn: () => T): T {
+  return withLate(1, fn);
+}
+
+/** Runs `fn` with references and `$name` placeholders accepted in place of any value (template bodies). */
+export function withPlaceholders<T>(fn: () => T): T {
+  return withLate(2, fn);
 }
 
 /** One field's declaration. `T` is the decoded type (undefined included when optional). */
@@ -99,7 +113,7 @@ export class Field<T> {
       if (this.optional) return undefined as T;
       throw new FieldFault(`missing (expected ${this.want})`);
     }
-    if (mode.placeholders && typeof v === 'string' && v.charCodeAt(0) === 36 /* $ */) return v as T;
+    if (mode.late !== 0 && typeof v === 'string' && isLate(v)) return v as T;
     return this.#check(v);
   }
 
@@ -519,7 +533,7 @@ export function compileFields<F extends FieldMap>(fields: F): (data: unknown) =>
   const absent = names.map((k) => fields[k]!.absentValue);
   const value = (i: number): string => {
     const none = absent[i]!.ok ? `a${i}` : `m${i}(v${i})`;
-    return `v${i} === undefined ? ${none} : P.placeholders && typeof v${i} === 'string' && v${i}.charCodeAt(0) === 36 ? v${i} : c${i}(v${i})`;
+    return `v${i} === undefined ? ${none} : P.late !== 0 && typeof v${i} === 'string' && late(v${i}) ? v${i} : c${i}(v${i})`;
   };
   const body = `
     return function decode(d) {
@@ -536,8 +550,8 @@ export function compileFields<F extends FieldMap>(fields: F): (data: unknown) =>
         throw e;
       }
     };`;
-  const args: unknown[] = [slow, FieldFault, mode];
-  const params = ['slow', 'Fault', 'P'];
+  const args: unknown[] = [slow, FieldFault, mode, isLate];
+  const params = ['slow', 'Fault', 'P', 'late'];
   names.forEach((k, i) => {
     const f = fields[k]!;
     params.push(`c${i}`, `a${i}`, `m${i}`);

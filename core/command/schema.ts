@@ -37,7 +37,8 @@ export function commandSchemaDefs(specs: readonly AnyCommandSpec[]): { [name: st
     });
   }
   defs.reference = {
-    description: 'A string with a ${name} reference to an earlier step\'s result, resolved when the command runs.',
+    description:
+      "A string holding a reference to an earlier step's result (named by its `as`), resolved when the command runs.",
     type: 'string',
     pattern: '\\$\\{[A-Za-z_]',
   };

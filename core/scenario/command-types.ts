@@ -13,7 +13,7 @@
  * for its core commands.
  */
 import { type AnyCommandSpec, CORE_SCOPES, CommandDataError } from '../command/catalog.js';
-import { pathText, withPlaceholders } from '../command/field.js';
+import { pathText, withPlaceholders, withReferences } from '../command/field.js';
 import type { JsonObject, JsonValue } from '../plugin/contract.js';
 import type { PluginHost } from '../plugin/host.js';
 import { stateDigestCommand } from '../replay/digest.js';
@@ -93,7 +93,8 @@ class TargetCheck {
   }
 
   step(s: StepSpec, path: string): void {
-    if (s.kind === 'command') this.command(s.type, s.data, path);
+    if (s.kind === 'repeat') this.step(s.step, `${path}.step`);
+    else if (s.kind === 'command') this.command(s.type, s.data, path);
     else if (s.kind === 'use') {
       const tpl = this.target.templates[s.use];
       tpl?.forEach((c, i) => {
@@ -131,7 +132,8 @@ class TargetCheck {
       return;
     }
     try {
-      spec.decode(data);
+      // A ${name} reference (language.ts) is resolved, and checked, when the command runs.
+      withReferences(() => spec.decode(data));
     } catch (e) {
       if (!(e instanceof CommandDataError)) throw e;
       this.add(e.path.length ? `${path}.data.${pathText(e.path)}` : `${path}.data`, e.reason);
@@ -140,7 +142,7 @@ class TargetCheck {
     // Device references must name a device of this target.
     for (const [k, f] of Object.entries(spec.fields)) {
       const v = data[k];
-      if (f.kind !== 'device' || typeof v !== 'string' || v.startsWith('$') || this.#devices.has(v)) continue;
+      if (f.kind !== 'device' || typeof v !== 'string' || v.includes('$') || this.#devices.has(v)) continue;
       this.add(
         `${path}.data.${k}`,
         `unknown device "${v}" (targets[${this.index}] "${this.target.name}" declares: ${[...this.#devices].join(', ') || 'none'})`,

@@ -4,7 +4,7 @@
  * payloads are encoded to hex here, so problems in them are reported the same way.
  */
 import { CORE_SCOPES } from '../command/catalog.js';
-import { decodeFields, FieldFault, oneOf, pathText } from '../command/field.js';
+import { decodeFields, FieldFault, oneOf, pathText, withReferences } from '../command/field.js';
 import type { JsonObject, JsonValue } from '../plugin/contract.js';
 import { isErrnoName } from '../uapi/errno.js';
 import { KERNEL_NAMES } from '../uapi/kernel-versions.js';
@@ -330,8 +330,8 @@ function workload(ck: Checker, raw: JsonValue, path: string): WorkloadSpec | und
   const w = ck.object(raw, path);
   if (!w) return undefined;
   try {
-    const d = decodeFields(WORKLOAD_STEP_FIELDS, WORKLOAD_STEP_NAMES, w);
-    workloadRule(d);
+    // A ${name} reference (language.ts) is resolved, and checked, when the workload runs.
+    withReferences(() => workloadRule(decodeFields(WORKLOAD_STEP_FIELDS, WORKLOAD_STEP_NAMES, w)));
   } catch (e) {
     if (!(e instanceof FieldFault)) throw e;
     return ck.add(`${path}.${pathText(e.path)}`, e.reason);
