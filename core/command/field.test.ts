@@ -105,6 +105,13 @@ describe('the field kit', () => {
     expect(t.decode({ raw: ['0x1', '0x2'] })).toEqual({ raw: [1n, 2n] });
     expect(t.decode({ op: 'A', x: 1 })).toEqual({ op: 'A', x: 1 });
     expect(outcome(() => t.decode({ x: 1 }))).toMatchObject({ path: ['op'] });
-    expect(outcome(() => t.decode({}))).toMatchObject({ path: ['op'] });
+    expect(outcome(() => t.decode({}))).toMatchObject({
+      path: [],
+      reason: 'expected an object with "op" or with raw, got {}',
+    });
+    expect(outcome(() => t.decode({ rawx: ['0x1', '0x2'] }))).toMatchObject({
+      path: ['rawx'],
+      reason: 'unknown field (allowed: op, raw, x)',
+    });
   });
 });

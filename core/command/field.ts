@@ -648,6 +648,8 @@ export function tagged<
     full[t] = { fields, names: Object.keys(fields) };
   }
   const rawNames = untagged ? Object.keys(untagged) : [];
+  const known = new Set<string>([key, ...rawNames]);
+  for (const t of tags) for (const k of Object.keys(cases[t]!)) known.add(k);
   const want = `an object with "${key}"${untagged ? ` or with ${rawNames.join(', ')}` : ''}`;
   return new Field(
     'object',
@@ -663,6 +665,14 @@ export function tagged<
           if (!raw) break;
         }
         if (raw) return decodeFields(untagged, rawNames, o) as never;
+        // Nothing given: the entry itself is wrong. A key no form takes is the mistake to name
+        // (e.g. "rawx"); else the tag is missing.
+        let any = false;
+        for (const k in o) {
+          any = true;
+          if (!known.has(k)) throw new FieldFault(`unknown field (allowed: ${[...known].join(', ')})`, [k]);
+        }
+        if (!any) expected(want, o);
         throw new FieldFault(`missing (expected ${tagField.want}; or give only ${rawNames.join(', ')})`, [
           key,
         ]);
