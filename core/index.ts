@@ -8,6 +8,19 @@
 // tsyringe, re-exported so a plugin needs no dependency of its own to register providers.
 export type { DependencyContainer } from 'tsyringe';
 export { type CacheCounters, emptyCounters } from './cache/stats.js';
+export {
+  type AnyCommandSpec,
+  CommandCatalog,
+  CommandDataError,
+  type CommandMap,
+  type CommandSpec,
+  type CommandType,
+  type DataOf,
+  defineCommand,
+  fieldFault,
+  runCommand,
+} from './command/catalog.js';
+export * as field from './command/field.js';
 export { ERROR_CODES, isViommuError, ViommuError, type ViommuErrorCode } from './errors/viommu-error.js';
 export type { EventSink, SimEvent, SimEventMap, SimEventType } from './events/event-map.js';
 export {

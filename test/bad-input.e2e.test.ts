@@ -101,8 +101,10 @@ describe('scenario text', () => {
     s.steps.unshift({ use: 'm', with: { v: deep } });
     const r = await run('deep-template', JSON.stringify(s));
     expect(r.code).toBe(EXIT.INPUT);
-    expect(r.out).toMatch(
-      /^deep-template\.scenario\.json: steps\[0\] \(template "m"\[0\]\): flat\.map: data\.a\.b\.c\.d\.e\.f\.g\.h(\[0\]){56}: nested deeper than 64 levels$/,
+    // The command catalog refuses the field before the template is expanded: no command of the
+    // catalog takes free-form nesting, so no template can put such a value into a log.
+    expect(r.out).toBe(
+      'deep-template.scenario.json: targets[0].templates.m[0].data.a: unknown field (allowed: iova, pa, pages, perm, pasid, unit)',
     );
   });
 
@@ -124,7 +126,7 @@ describe('bad fields where a step expects success implicitly', () => {
     const r = await run('setup-typo', JSON.stringify(s));
     expect(r.code).toBe(EXIT.INPUT);
     expect(r.out).toBe(
-      'setup-typo.scenario.json: targets[0].setup[0]: flat.map: unknown field "prem" (read: pasid, iova, pa, pages, perm)',
+      'setup-typo.scenario.json: targets[0].setup[0].data.prem: unknown field (allowed: iova, pa, pages, perm, pasid, unit)',
     );
   });
 
@@ -139,8 +141,8 @@ describe('bad fields where a step expects success implicitly', () => {
     s.steps.unshift({ use: 'm', with: { iova: '0x5000' }, expect: { ok: true } });
     const r = await run('template-bad', JSON.stringify(s));
     expect(r.code).toBe(EXIT.INPUT);
-    expect(r.out).toMatch(
-      /^template-bad\.scenario\.json: steps\[0\] \(template "m"\[0\]\): flat\.map: unknown field "prem"/,
+    expect(r.out).toBe(
+      'template-bad.scenario.json: targets[0].templates.m[0].data.prem: unknown field (allowed: iova, pa, pages, perm, pasid, unit)',
     );
   });
 });

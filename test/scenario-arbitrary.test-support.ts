@@ -164,11 +164,11 @@ const otherStep = fc.constantFrom<object>(
   { type: 'core.stats.sample', data: {} },
   { type: 'core.clock.advance', data: { ns: 1000 } },
   { type: 'device.page.request', data: { device: 'nic', addr: hex(IOVA), read: true, grpid: 3, last: true } },
-  // Commands that fail, as their steps say (a step without an expect may not be malformed): a
-  // bad field; a VT-d command without its fields, which on the other targets is a command of
-  // another plugin's scope.
-  { type: 'core.clock.advance', data: { ns: -1 }, expect: { ok: false } },
-  { type: 'vtd.pt.unmap', data: {}, expect: { ok: false } },
+  // Commands that fail, as their steps say (malformed data is refused before a run): an unaligned
+  // word; a VT-d command naming a domain that does not exist, which on the other targets is a
+  // command of another plugin's scope.
+  { type: 'core.memory.write64', data: { addr: '0x1001', value: '0x0' }, expect: { ok: false } },
+  { type: 'vtd.pt.unmap', data: { table: 'sl', did: 99, iova: '0x0' }, expect: { ok: false } },
 );
 
 const step = fc.oneof(dmaStep, patternStep, churnStep, mapStep, otherStep);

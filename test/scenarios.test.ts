@@ -42,7 +42,7 @@ function typeOf(v: Json): string {
 /**
  * The draft 2020-12 keywords scenario.schema.json uses (local $ref, type, const,
  * enum, pattern, bounds, multipleOf, required, properties, additionalProperties,
- * items, minItems, oneOf, not, if/then). Returns the problems, each with its path.
+ * items, minItems, oneOf, anyOf, allOf, not, if/then). Returns the problems, each with its path.
  */
 function schemaProblems(s: Schema, v: Json, path = '$'): string[] {
   if (typeof s.$ref === 'string') {
@@ -85,6 +85,9 @@ function schemaProblems(s: Schema, v: Json, path = '$'): string[] {
     const n = s.oneOf.filter((b) => schemaProblems(b as Schema, v, path).length === 0).length;
     if (n !== 1) out.push(`${path}: matches ${n} of oneOf, not exactly 1`);
   }
+  if (Array.isArray(s.allOf)) for (const b of s.allOf) out.push(...schemaProblems(b as Schema, v, path));
+  if (Array.isArray(s.anyOf) && !s.anyOf.some((b) => schemaProblems(b as Schema, v, path).length === 0))
+    out.push(`${path}: matches none of anyOf`);
   if (s.not && schemaProblems(s.not as Schema, v, path).length === 0) out.push(`${path}: matches "not"`);
   if (s.if && s.then && schemaProblems(s.if as Schema, v, path).length === 0)
     out.push(...schemaProblems(s.then as Schema, v, path));

@@ -113,7 +113,9 @@ describe('viommu run', () => {
     writeFileSync(f, JSON.stringify(s));
     const r = await runCli(['run', f, '--no-golden']);
     expect(r.code).toBe(EXIT.INPUT);
-    expect(r.stdout).toContain('bad.scenario.json: steps[1].data.iova: expected "0x..." hex, got 4096');
+    expect(r.stdout).toContain(
+      'bad.scenario.json: steps[1].data.iova: expected a 64-bit value as "0x..." hex (up to 16 digits), got 4096',
+    );
   });
 
   test('a scenario with a missing field and one that is not JSON exit 4', async () => {

@@ -9,12 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { instanceCachingFactory } from 'tsyringe';
 import { describe, expect, test } from 'vitest';
+import { type AnyCommandSpec, defineCommand } from '../../core/command/catalog.js';
 import type { LogRecord } from '../../core/events/log/records.js';
 import type { TranslationRequest, TranslationResult } from '../../core/model/translation.js';
 import { CONTRACT_VERSION, type IommuUnit, type JsonObject } from '../../core/plugin/contract.js';
 import { definePlugin } from '../../core/plugin/define-plugin.js';
 import { resolve, TOKENS } from '../../core/plugin/tokens.js';
-import { FlatUnit, flatPlugin } from '../../core/testing/flat-plugin.js';
+import { FLAT_COMMANDS, FlatUnit, flatPlugin } from '../../core/testing/flat-plugin.js';
 import type { VendorOps } from '../../core/uapi/vendor-ops.js';
 import { EXIT } from './context.js';
 import { runCli } from './run-cli.js';
@@ -22,7 +23,9 @@ import { runCli } from './run-cli.js';
 type Site = 'translate' | 'uapi' | 'command';
 
 /** "crashy": the flat plugin under another name, whose code throws at `crashIn`. */
-function crashyUnit(inner: FlatUnit, crashIn: Site): IommuUnit {
+type CrashyUnit = IommuUnit & { readonly inner: FlatUnit; readonly crashIn: Site };
+
+function crashyUnit(inner: FlatUnit, crashIn: Site): CrashyUnit {
   const boom = (where: string): never => {
     throw new Error(`crashy: ${where} exploded`);
   };
@@ -32,6 +35,8 @@ function crashyUnit(inner: FlatUnit, crashIn: Site): IommuUnit {
       crashIn === 'uapi' ? () => boom(name) : (op as (...a: unknown[]) => unknown).bind(inner.ops);
   }
   return {
+    inner,
+    crashIn,
     id: inner.id,
     plugin: 'crashy',
     ops,
@@ -40,17 +45,27 @@ function crashyUnit(inner: FlatUnit, crashIn: Site): IommuUnit {
     translate: (req: TranslationRequest, out: TranslationResult) =>
       crashIn === 'translate' ? boom('translate') : inner.translate(req, out),
     pageRequest: (d, r) => inner.pageRequest(d, r),
-    command: (type: string, data: JsonObject) =>
-      crashIn === 'command' && type === 'crashy.tlb.flush'
-        ? boom(type)
-        : inner.command(type.replace(/^crashy\./, 'flat.'), data),
     stats: () => inner.stats(),
     snapshot: () => inner.snapshot(),
   };
 }
 
-const crashyPlugin = definePlugin<{ crashIn: Site }>({
+/** flat's commands under the crashy scope; crashy.tlb.flush throws when crashIn is "command". */
+const CRASHY_COMMANDS = FLAT_COMMANDS.map((spec) => {
+  const type = spec.type.replace(/^flat\./, 'crashy.');
+  return defineCommand(type, {
+    doc: spec.doc,
+    fields: spec.fields,
+    handler: (u: CrashyUnit, d) => {
+      if (u.crashIn === 'command' && type === 'crashy.tlb.flush') throw new Error(`crashy: ${type} exploded`);
+      return (spec as AnyCommandSpec<FlatUnit>).handler(u.inner, d);
+    },
+  });
+});
+
+const crashyPlugin = definePlugin<{ crashIn: Site }, CrashyUnit>({
   meta: { name: 'crashy', version: '0.1.0', contractVersion: CONTRACT_VERSION, description: 'throws' },
+  commands: CRASHY_COMMANDS,
   parseOptions: (raw) => ({ crashIn: (raw as { crashIn: Site }).crashIn }),
   register(container, options) {
     container.register(TOKENS.Unit, {

@@ -8,8 +8,9 @@
  */
 import type { DependencyContainer } from 'tsyringe';
 import type { CacheCounters } from '../cache/stats.js';
+import type { CommandSpec } from '../command/catalog.js';
 import type { TranslationRequest, TranslationResult } from '../model/translation.js';
-import type { ErrnoCode, UapiResult } from '../uapi/errno.js';
+import type { ErrnoCode } from '../uapi/errno.js';
 import type { VendorOps } from '../uapi/vendor-ops.js';
 
 /** Bumped when IommuUnit or the services change incompatibly. */
@@ -35,15 +36,22 @@ export interface PluginMeta {
   /** Names of plugins that must be loaded too. */
   readonly requires?: readonly string[];
   /**
-   * Every architecture command type the plugin's units accept (`vtd.qi.submit`). When given, a
-   * scenario naming another type of this plugin is refused as it loads, with its file and field,
-   * instead of running into EOPNOTSUPP; leave it out and unknown types are found only at run time.
+   * Every architecture command type the plugin's units accept (`vtd.qi.submit`): derived by
+   * definePlugin() from the plugin's `commands`, for listings.
    */
   readonly commands?: readonly string[];
 }
 
-export interface IommuPlugin<Options = JsonObject> {
+export interface IommuPlugin<Options = JsonObject, Unit = IommuUnit> {
   readonly meta: PluginMeta;
+  /**
+   * The plugin's architecture commands (`<plugin>.<subject>.<verb>`), declared with
+   * core/command's defineCommand: fields, doc and a handler that runs on the unit this plugin's
+   * TOKENS.Unit provider made. A scenario naming another type of this scope is refused as it loads,
+   * and every command's data is checked against its fields before a run.
+   */
+  // biome-ignore lint/suspicious/noExplicitAny: each spec's data type is checked where it is declared
+  readonly commands?: readonly CommandSpec<Unit, any>[];
   /**
    * Turns raw options (from a scenario) into the plugin's options, filling
    * defaults. Throws a RangeError or TypeError naming the field for bad input.
@@ -154,11 +162,6 @@ export interface IommuUnit {
   translate(req: TranslationRequest, out: TranslationResult): number;
   /** A device behind this unit issues a page request (PRI). ENODEV when not modelled. */
   pageRequest(device: DeviceConfig, req: PageRequestInput): ErrnoCode;
-  /**
-   * An architecture command (`<plugin>.<subject>.<verb>`): register writes,
-   * queue submissions, table set-up helpers. Unknown types get EOPNOTSUPP.
-   */
-  command(type: string, data: JsonObject): UapiResult<JsonValue>;
   stats(): UnitStats;
   /** JSON-safe state with stable key order; the core digests it. */
   snapshot(): JsonValue;

@@ -5,10 +5,17 @@
  * that was only touched does not change the digest). Two-lane word-wise FNV
  * (perf-notes §5). `core.state.digest` records it as `core.state.digested`.
  */
+
+import { type DataOf, defineCommand } from '../command/catalog.js';
 import type { JsonValue } from '../plugin/contract.js';
-import type { CommandHandler } from '../sim/commands/index.js';
 import type { Simulator } from '../sim/simulator.js';
 import { ok } from '../uapi/errno.js';
+
+declare module '../command/catalog.js' {
+  interface CommandMap {
+    'core.state.digest': DataOf<typeof stateDigestCommand>;
+  }
+}
 
 declare module '../events/event-map.js' {
   interface SimEventMap {
@@ -69,8 +76,12 @@ export function stateDigest(sim: Simulator): StateDigest {
   return { digest: h.hex(), pages };
 }
 
-export const stateDigestCommand: CommandHandler = (sim) => {
-  const d = stateDigest(sim);
-  sim.emit('core.state.digested', { digest: d.digest, pages: d.pages, units: [...sim.units.keys()] });
-  return ok({ digest: d.digest });
-};
+export const stateDigestCommand = defineCommand('core.state.digest', {
+  doc: "A checkpoint: records the digest of every unit's state and of written memory (core.state.digested).",
+  fields: {},
+  handler: (sim: Simulator) => {
+    const d = stateDigest(sim);
+    sim.emit('core.state.digested', { digest: d.digest, pages: d.pages, units: [...sim.units.keys()] });
+    return ok({ digest: d.digest });
+  },
+});

@@ -11,6 +11,7 @@ import { workloadDmaRun } from '../scenario/workload-command.js';
 import type { SimConfig } from '../sim/config.js';
 import { checkSimConfig } from '../sim/config-check.js';
 import { type RecordSink, Simulator } from '../sim/simulator.js';
+import { GENERATOR_COMMAND, workloadGeneratorRun } from '../workloads/command.js';
 import { stateDigestCommand } from './digest.js';
 
 export function createSimulator(
@@ -21,6 +22,7 @@ export function createSimulator(
   const sim = new Simulator(host, config, sinks);
   sim.defineCommand(WORKLOAD_COMMAND, workloadDmaRun);
   sim.defineCommand(DIGEST_COMMAND, stateDigestCommand);
+  sim.defineCommand(GENERATOR_COMMAND, workloadGeneratorRun);
   return sim;
 }
 

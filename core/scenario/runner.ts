@@ -18,7 +18,7 @@ import type { PluginHost } from '../plugin/host.js';
 import { createSimulator } from '../replay/sim-factory.js';
 import { isPluginFailure } from '../sim/plugin-failure.js';
 import type { RecordSink, Simulator } from '../sim/simulator.js';
-import { checkCommandTypes } from './command-types.js';
+import { checkScenarioCommands } from './command-types.js';
 import { type CompiledCommand, compileTarget, DIGEST_COMMAND, SETUP_EXPECT } from './compile.js';
 import { SCENARIO_ERROR_CODES, ScenarioError } from './errors.js';
 import { checkRun, checkStep, iotlbCounters } from './expectations.js';
@@ -120,6 +120,7 @@ export class TargetRunner {
   #error: TargetRun['error'] = null;
 
   constructor(host: PluginHost, scenario: Scenario, target: TargetSpec, options: RunOptions = {}) {
+    checkScenarioCommands(scenario, host);
     const compiled = compileTarget(scenario, target);
     this.#scenario = scenario;
     this.#target = target;
@@ -136,7 +137,6 @@ export class TargetRunner {
     );
     const keep: RecordSink = { append: (r) => this.#see(r) };
     this.#sim = createSimulator(host, compiled.config, [keep, ...(options.sinks ?? [])]);
-    checkCommandTypes(scenario.file, compiled.commands, this.#sim, host.get(target.plugin).meta);
   }
 
   addSink(sink: RecordSink): void {

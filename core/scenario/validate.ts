@@ -3,6 +3,8 @@
  * ScenarioError listing every problem with the file and the field path. Struct
  * payloads are encoded to hex here, so problems in them are reported the same way.
  */
+import { CORE_SCOPES } from '../command/catalog.js';
+import { decodeFields, FieldFault, oneOf, pathText, withReferences } from '../command/field.js';
 import type { JsonObject, JsonValue } from '../plugin/contract.js';
 import { isErrnoName } from '../uapi/errno.js';
 import { KERNEL_NAMES } from '../uapi/kernel-versions.js';
@@ -25,6 +27,7 @@ import {
   WORKLOAD_KINDS,
   type WorkloadSpec,
 } from './types.js';
+import { WORKLOAD_FIELDS, workloadRule } from './workload-command.js';
 
 /** The modelled kernels, as a pattern the field check can name. */
 const KERNEL_PATTERN = new RegExp(`^(${KERNEL_NAMES.map((k) => k.replace(/\./g, '\\.')).join('|')})$`);
@@ -52,37 +55,11 @@ const STEP_KEYS = ['type', 'data', 'use', 'with', 'workload', 'repeat', 'step', 
 const STEP_EXPECT_KEYS = ['ok', 'errno', 'value', 'events', 'noEvents'];
 const RUN_EXPECT_KEYS = ['stats', 'counts'];
 const STATS_KEYS = ['translations', 'faults', 'memReads', 'hitRate'];
-const WORKLOAD_KEYS = [
-  'kind',
-  'seed',
-  'device',
-  'iova',
-  'pages',
-  'count',
-  'access',
-  'pasids',
-  'pasid',
-  'stride',
-  'slots',
-  'burst',
-  'pa',
-  'events',
-];
 const TYPE_NAME = /^[a-z0-9][a-z0-9-]*(\.[a-z0-9][a-z0-9-]*)+$/;
-const ACCESS = /^[rwxp]+$/;
 
-/** Address-valued fields of the core's commands: written as "0x..." hex in scenarios. */
-const HEX_FIELDS: { readonly [type: string]: readonly string[] } = {
-  'device.dma.access': ['iova'],
-  'device.page.request': ['addr'],
-  'core.memory.write': ['addr'],
-  'core.memory.write64': ['addr', 'value'],
-  'flat.map': ['iova', 'pa'],
-  'flat.unmap': ['iova'],
-};
-const DEVICE_COMMANDS = /^(device\.|uapi\.(cache|gpasid|fault|page)\.)/;
-/** Scopes whose commands only the core handles; any other scope is a plugin's. */
-export const CORE_SCOPES: ReadonlySet<string> = new Set(['core', 'device', 'uapi', 'workload']);
+/** A workload step: the generator's fields (core/scenario/workload-command.ts), and "churn" too. */
+const WORKLOAD_STEP_FIELDS = { ...WORKLOAD_FIELDS, kind: oneOf(WORKLOAD_KINDS) };
+const WORKLOAD_STEP_NAMES = Object.keys(WORKLOAD_STEP_FIELDS);
 
 /** Validates `raw` (parsed JSON of `file`); throws ScenarioError naming every problem. */
 export function validateScenario(raw: unknown, file: string): Scenario {
@@ -145,7 +122,10 @@ export function validateScenario(raw: unknown, file: string): Scenario {
         s.kind === 'workload' ? s.workload.device : s.kind === 'command' ? s.data.device : undefined;
       if (s.kind === 'repeat') return; // its step is checked when expanded
       if (typeof dev === 'string' && !devs.has(dev))
-        ck.add(`steps[${si}]`, `device "${dev}" is not declared by targets[${ti}] ("${t.name}")`);
+        ck.add(
+          `steps[${si}].${s.kind === 'workload' ? 'workload' : 'data'}.device`,
+          `unknown device "${dev}" (targets[${ti}] "${t.name}" declares: ${[...devs].join(', ') || 'none'})`,
+        );
       if (s.kind === 'use' && !t.templates[s.use])
         ck.add(`steps[${si}].use`, `template "${s.use}" is not defined by targets[${ti}] ("${t.name}")`);
       if (s.kind === 'workload' && s.workload.kind === 'churn') {
@@ -333,28 +313,11 @@ function step(
       `scope "${scope}" is neither a core scope nor the plugin of a target (${[...plugins].join(', ') || 'none'})`,
     );
   }
-  return { kind: 'command', type, data: commandData(ck, type, data, `${path}.data`, template), ...extra };
+  return { kind: 'command', type, data: commandData(ck, data, `${path}.data`), ...extra };
 }
 
-function commandData(
-  ck: Checker,
-  type: string,
-  data: JsonObject,
-  path: string,
-  template: boolean,
-): JsonObject {
-  // A "${name}" reference (language.ts) is resolved when the command runs: checked then.
-  const ref = (v: JsonValue | undefined): boolean => typeof v === 'string' && v.includes('${');
-  for (const f of HEX_FIELDS[type] ?? []) if (!ref(data[f])) ck.hex(data[f], `${path}.${f}`, template);
-  if (DEVICE_COMMANDS.test(type) && !(template && typeof data.device === 'string'))
-    ck.string(data.device, `${path}.device`);
-  if (
-    type === 'device.dma.access' &&
-    !ref(data.access) &&
-    !(template && String(data.access).startsWith('$'))
-  ) {
-    ck.string(data.access, `${path}.access`, ACCESS, 'access letters from "rwxp"');
-  }
+/** Struct payloads become hex here; the fields themselves are checked against the catalog before a run. */
+function commandData(ck: Checker, data: JsonObject, path: string): JsonObject {
   if (data.payload === undefined) return data;
   const p = ck.object(data.payload, `${path}.payload`);
   if (data.hex !== undefined) ck.add(`${path}.payload`, 'give either "payload" or "hex", not both');
@@ -366,27 +329,14 @@ function commandData(
 function workload(ck: Checker, raw: JsonValue, path: string): WorkloadSpec | undefined {
   const w = ck.object(raw, path);
   if (!w) return undefined;
-  ck.noUnknownKeys(w, path, WORKLOAD_KEYS);
-  const n = ck.problems.length;
-  ck.oneOf(w.kind, `${path}.kind`, WORKLOAD_KINDS);
-  ck.int(w.seed, `${path}.seed`, 0, 0xffff_ffff);
-  ck.string(w.device, `${path}.device`);
-  if (!(typeof w.iova === 'string' && w.iova.includes('${'))) ck.hex(w.iova, `${path}.iova`, false);
-  ck.int(w.pages, `${path}.pages`, 1, 1 << 30);
-  ck.int(w.count, `${path}.count`, 0, 1e8);
-  if (w.access !== undefined) ck.string(w.access, `${path}.access`, ACCESS, 'access letters from "rwxp"');
-  if (w.pasid !== undefined) ck.int(w.pasid, `${path}.pasid`, 0, 0xfffff);
-  if (w.pasids !== undefined)
-    (ck.array(w.pasids, `${path}.pasids`) ?? []).forEach((p, i) => {
-      ck.int(p, `${path}.pasids[${i}]`, 0, 0xfffff);
-    });
-  if (w.kind === 'multi-pasid' && !Array.isArray(w.pasids))
-    ck.add(`${path}.pasids`, 'multi-pasid needs a list of PASIDs');
-  for (const k of ['stride', 'slots', 'burst'])
-    if (w[k] !== undefined) ck.int(w[k], `${path}.${k}`, 1, 1 << 30);
-  if (w.pa !== undefined) ck.hex(w.pa, `${path}.pa`, false);
-  if (w.events !== undefined) ck.oneOf(w.events, `${path}.events`, ['summary', 'each']);
-  return ck.problems.length === n ? (w as unknown as WorkloadSpec) : undefined;
+  try {
+    // A ${name} reference (language.ts) is resolved, and checked, when the workload runs.
+    withReferences(() => workloadRule(decodeFields(WORKLOAD_STEP_FIELDS, WORKLOAD_STEP_NAMES, w)));
+  } catch (e) {
+    if (!(e instanceof FieldFault)) throw e;
+    return ck.add(`${path}.${pathText(e.path)}`, e.reason);
+  }
+  return w as unknown as WorkloadSpec;
 }
 
 function stepExpect(ck: Checker, raw: JsonValue, path: string): StepExpectation | undefined {

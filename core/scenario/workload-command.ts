@@ -12,12 +12,14 @@
  * PASIDs drawn from `pasids`), fault-burst (bursts of `burst` accesses to
  * consecutive pages, each burst followed by 1 us of idle time).
  */
+
+import { type DataOf, defineCommand, fieldFault } from '../command/catalog.js';
+import { access, type Decoded, device, int, list, oneOf, pasid, u32, u64 } from '../command/field.js';
 import { FAULT_KIND_NAME, NO_PASID, TranslationRequest, TranslationResult } from '../model/translation.js';
-import type { JsonObject } from '../plugin/contract.js';
-import type { CommandHandler } from '../sim/commands/index.js';
+import type { JsonValue } from '../plugin/contract.js';
 import { SeededRng } from '../sim/rng.js';
-import { ok } from '../uapi/errno.js';
-import { GENERATORS, runGenerator } from '../workloads/index.js';
+import type { Simulator } from '../sim/simulator.js';
+import { ok, type UapiResult } from '../uapi/errno.js';
 
 declare module '../events/event-map.js' {
   interface SimEventMap {
@@ -37,42 +39,72 @@ declare module '../events/event-map.js' {
 
 const req = new TranslationRequest();
 const res = new TranslationResult();
-const PATTERNS = ['streaming', 'ring', 'random', 'multi-pasid', 'fault-burst'];
+export const WORKLOAD_PATTERNS = ['streaming', 'ring', 'random', 'multi-pasid', 'fault-burst'] as const;
 
-function num(data: JsonObject, k: string, fallback: number): number {
-  const v = data[k];
-  if (v === undefined) return fallback;
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0)
-    throw new RangeError(`${k}: expected a non-negative integer, got ${JSON.stringify(v)}`);
-  return v;
+/** The generator's fields; a scenario's `workload` step takes the same (its kind may also be "churn"). */
+export const WORKLOAD_FIELDS = {
+  kind: oneOf(WORKLOAD_PATTERNS).describe('the access pattern'),
+  seed: u32().describe("the generator's own seed"),
+  device: device(),
+  iova: u64().describe('first byte of the region the pattern covers'),
+  pages: int(1, 1 << 30).describe('region size in 4 KiB pages'),
+  count: int(0, 1e8).describe('accesses (churn: map/access/unmap rounds)'),
+  access: access().def('r'),
+  pasids: list(pasid()).describe('multi-pasid: the PASIDs to draw from').opt(),
+  pasid: pasid().describe('one PASID for every access (the other patterns)').opt(),
+  stride: int(1, 1 << 30)
+    .describe('streaming, ring: bytes between accesses')
+    .def(4096),
+  slots: int(1, 1 << 30)
+    .describe('ring: buffers reused in order')
+    .def(16),
+  burst: int(1, 1 << 30)
+    .describe('fault-burst: accesses per burst')
+    .def(8),
+  pa: u64().describe('churn: first output address mapped (default 0x100000)').opt(),
+  events: oneOf(['summary', 'each'] as const)
+    .describe('"each": one workload.dma.translated event per access too')
+    .def('summary'),
+};
+
+/** multi-pasid needs its list. */
+export function workloadRule(d: { kind: string; pasids?: readonly number[] | undefined }): void {
+  if (d.kind === 'multi-pasid' && (d.pasids === undefined || d.pasids.length === 0))
+    fieldFault('pasids', 'multi-pasid needs a list of PASIDs');
 }
 
-export const workloadDmaRun: CommandHandler = (sim, data) => {
-  const kind = String(data.kind);
-  if (GENERATORS.has(kind)) return runGenerator(sim, data);
-  if (!PATTERNS.includes(kind))
-    throw new RangeError(`kind: expected one of ${PATTERNS.join(', ')}, got ${JSON.stringify(data.kind)}`);
-  const dev = sim.device(data.device);
+declare module '../command/catalog.js' {
+  interface CommandMap {
+    'workload.dma.run': DataOf<typeof workloadDmaRun>;
+  }
+}
+
+export const workloadDmaRun = defineCommand('workload.dma.run', {
+  doc: 'A seeded access-pattern generator: `count` DMA translations from one device in one command.',
+  fields: WORKLOAD_FIELDS,
+  refine: workloadRule,
+  handler: (sim: Simulator, d) => runWorkload(sim, d),
+});
+
+function runWorkload(sim: Simulator, d: Decoded<typeof WORKLOAD_FIELDS>): UapiResult<JsonValue> {
+  const kind = d.kind;
+  const dev = sim.device(d.device);
   const unit = dev.unit;
-  const rng = new SeededRng(num(data, 'seed', 0));
-  if (typeof data.iova !== 'string' || !/^0x[0-9a-fA-F]+$/.test(data.iova))
-    throw new RangeError('iova: expected "0x..." hex');
-  const basePfn = Number(BigInt(data.iova) >> 12n);
-  const pages = Math.max(1, num(data, 'pages', 1));
-  const count = num(data, 'count', 0);
-  const stride = Math.max(1, num(data, 'stride', 4096));
-  const slots = Math.min(num(data, 'slots', 16), pages * Math.max(1, Math.floor(4096 / stride)));
-  const burst = Math.max(1, num(data, 'burst', 8));
-  const each = data.events === 'each';
-  const pasids = Array.isArray(data.pasids) ? (data.pasids as number[]) : [];
-  const access = String(data.access ?? 'r');
-  let accessBits = 0;
-  for (const c of access) accessBits |= c === 'r' ? 1 : c === 'w' ? 2 : c === 'x' ? 4 : c === 'p' ? 8 : 0;
+  const rng = new SeededRng(d.seed);
+  const basePfn = Number(d.iova >> 12n);
+  const pages = d.pages;
+  const count = d.count;
+  const stride = d.stride;
+  const slots = Math.min(d.slots, pages * Math.max(1, Math.floor(4096 / stride)));
+  const burst = d.burst;
+  const each = d.events === 'each';
+  const pasids = d.pasids ?? [];
+  const accessBits = d.access;
   const span = pages * 4096;
   const timing = sim.timing;
 
   req.sid = dev.config.sid;
-  req.pasid = typeof data.pasid === 'number' ? data.pasid : NO_PASID;
+  req.pasid = d.pasid ?? NO_PASID;
   req.access = accessBits;
   req.ats = false;
   let hits = 0;
@@ -127,4 +159,4 @@ export const workloadDmaRun: CommandHandler = (sim, data) => {
   const outDigest = `0x${(h1 >>> 0).toString(16).padStart(8, '0')}${(h2 >>> 0).toString(16).padStart(8, '0')}`;
   sim.emit('workload.dma.completed', { kind, accesses: count, hits, faults, firstFault, outDigest });
   return ok({ accesses: count, hits, faults });
-};
+}

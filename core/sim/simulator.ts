@@ -1,7 +1,9 @@
 /**
  * The simulator: one run's state (memory, clock, RNG, units, devices) and the
- * command loop. A command is recorded, routed to its handler (core commands
- * by type, architecture commands by their scope to the unit they name),
+ * command loop. A command is recorded, its data decoded by its declaration in
+ * the command catalog (core/command: an unknown or bad field fails the command
+ * naming it), and routed to its handler (core commands by type, architecture
+ * commands by their scope to the unit they name),
  * every event it causes is appended after it with `cause` = its seq, and a
  * result event closes it. Records go to the log sink and then to the bus, in
  * one deterministic order. A command refused as malformed (a ViommuError of
@@ -10,6 +12,7 @@
  * `core.plugin.failed` is recorded and execute() throws a PluginFailure.
  */
 import type { DependencyContainer } from 'tsyringe';
+import { type AnyCommandSpec, CommandCatalog } from '../command/catalog.js';
 import { ERROR_CODES, isViommuError, ViommuError } from '../errors/viommu-error.js';
 import { EventBus } from '../events/bus.js';
 import type { EventSink, SimEventMap, SimEventType } from '../events/event-map.js';
@@ -19,14 +22,13 @@ import { PhysMemory } from '../memory/phys-memory.js';
 import type { DeviceConfig, IommuUnit, JsonObject, JsonValue } from '../plugin/contract.js';
 import type { PluginHost } from '../plugin/host.js';
 import { TOKENS } from '../plugin/tokens.js';
-import type { UapiResult } from '../uapi/errno.js';
+import { fail, type UapiResult } from '../uapi/errno.js';
 import { KERNELS, type KernelVersion } from '../uapi/kernel-versions.js';
 import { UserMemory } from '../uapi/user-memory.js';
 import { SimClock } from './clock.js';
-import { COMMAND_HANDLERS, type CommandHandler } from './commands/index.js';
+import { CORE_COMMANDS, type SimCommand } from './commands/index.js';
 import { DEFAULT_TIMING, deviceConfig, type SimConfig, type TimingSpec } from './config.js';
 import { FaultRouting } from './fault-routing.js';
-import { FieldReads } from './field-reads.js';
 import { isCommandRejection, PluginFailure, unitOfCommand } from './plugin-failure.js';
 import { SeededRng } from './rng.js';
 
@@ -83,7 +85,10 @@ export class Simulator {
   readonly #sinks: RecordSink[] = [];
   #seq = 0;
   #cause = 0;
-  #handlers: Map<string, CommandHandler>;
+  /** The core's commands and those defined on this simulator (workloads, digests). */
+  readonly #commands: CommandCatalog<Simulator>;
+  /** The commands of the units' plugins, by type. */
+  readonly #unitCommands = new Map<string, AnyCommandSpec>();
 
   constructor(host: PluginHost, config: SimConfig, sinks: readonly RecordSink[] = []) {
     this.config = config;
@@ -92,7 +97,7 @@ export class Simulator {
     this.frames = new FrameAllocator(this.memory);
     this.rng = new SeededRng(config.seed);
     this.#sinks.push(...sinks);
-    this.#handlers = new Map(COMMAND_HANDLERS);
+    this.#commands = new CommandCatalog<Simulator>(CORE_COMMANDS);
     this.faults = new FaultRouting(this);
     const kernel = (KERNELS as Record<string, KernelVersion>)[config.kernel];
     if (!kernel) {
@@ -125,6 +130,7 @@ export class Simulator {
         spec.options,
       );
       this.units.set(spec.id, unit);
+      for (const c of host.get(spec.plugin).commands ?? []) this.#unitCommands.set(c.type, c);
       this.#unitDevices.set(spec.id, devices);
     }
     for (const d of config.devices) {
@@ -214,14 +220,14 @@ export class Simulator {
 
   /** Whether the core handles `type` itself (its own table and the commands defined on it). */
   handlesCommand(type: string): boolean {
-    return this.#handlers.has(type);
+    return this.#commands.has(type);
   }
 
-  /** Registers an extra command handler (workloads, tests). Core and plugin scopes are reserved. */
-  defineCommand(type: string, handler: CommandHandler): void {
-    if (this.#handlers.has(type))
-      throw new ViommuError(ERROR_CODES.CONFIG_INVALID, `command "${type}" is already defined`);
-    this.#handlers.set(type, handler);
+  /** Adds a declared command the simulator runs itself (workloads, digests, tests). */
+  defineCommand(type: string, spec: SimCommand): void {
+    if (spec.type !== type)
+      throw new ViommuError(ERROR_CODES.CONFIG_INVALID, `command "${type}" is declared as "${spec.type}"`);
+    this.#commands.add(spec);
   }
 
   /** Runs one command to completion; returns its result (also recorded as its result event). */
@@ -290,31 +296,34 @@ export class Simulator {
     return d;
   }
 
+  /**
+   * Decodes the command's data with its declaration (an unknown or bad field throws
+   * VIOMMU_ERR_COMMAND_INVALID naming it) and runs the handler on the typed values.
+   */
   #dispatch(cmd: CommandInput): UapiResult<JsonValue> {
-    const handler = this.#handlers.get(cmd.type);
-    const reads = new FieldReads();
-    const data = new Proxy(cmd.data, reads);
-    let result: UapiResult<JsonValue>;
-    if (handler) result = handler(this, data);
-    else {
-      // Architecture commands: "<plugin>.<subject>.<verb>", routed to the unit named by data.unit,
-      // or to the only unit of that plugin.
-      const scope = cmd.type.slice(0, cmd.type.indexOf('.'));
-      const unit = this.#unitForScope(scope, cmd.data.unit);
-      if (!unit) throw new ViommuError(ERROR_CODES.COMMAND_UNKNOWN, `unknown command type "${cmd.type}"`);
-      result = unit.command(cmd.type, data);
-    }
-    // A field the command never looked at did nothing: most likely a misspelled one, which would
-    // otherwise pass as the default. (A failed command may have stopped before reading the rest.)
-    if (result.ok) {
-      const unread = reads.unread(cmd.data);
-      if (unread.length > 0)
-        throw new ViommuError(
-          ERROR_CODES.COMMAND_INVALID,
-          `unknown field${unread.length > 1 ? 's' : ''} ${unread.map((k) => `"${k}"`).join(', ')} (read: ${[...new Set(reads.names)].filter((k) => k !== 'unit').join(', ') || 'none'})`,
-        );
-    }
-    return result;
+    const core = this.#commands.get(cmd.type);
+    if (core !== undefined) return core.handler(this, core.decode(cmd.data));
+    // Architecture commands: "<plugin>.<subject>.<verb>", routed to the unit named by data.unit,
+    // or to the only unit of that plugin.
+    const scope = cmd.type.slice(0, cmd.type.indexOf('.'));
+    const unit = this.#unitForScope(scope, cmd.data.unit);
+    if (!unit) throw new ViommuError(ERROR_CODES.COMMAND_UNKNOWN, `unknown command type "${cmd.type}"`);
+    const spec = this.#unitCommands.get(cmd.type);
+    if (spec === undefined || spec.scope !== scope)
+      return fail('EOPNOTSUPP', `unknown ${scope} command "${cmd.type}"`);
+    return spec.handler(unit, spec.decode(cmd.data));
+  }
+
+  /**
+   * Runs architecture command `type` on `unit` inside the command being executed (a workload
+   * generator's template step): decoded and handled as a step's would be; only the events it
+   * emits are recorded, under the enclosing command.
+   */
+  runUnitCommand(unit: IommuUnit, type: string, data: JsonObject): UapiResult<JsonValue> {
+    const spec = this.#unitCommands.get(type);
+    if (spec === undefined || spec.scope !== unit.plugin)
+      return fail('EOPNOTSUPP', `unknown ${unit.plugin} command "${type}"`);
+    return spec.handler(unit, spec.decode(data));
   }
 
   #unitForScope(scope: string, named: JsonValue | undefined): IommuUnit | undefined {

@@ -7,8 +7,9 @@
 import { basename, resolve } from 'node:path';
 import type { JsonObject, JsonValue } from '../plugin/contract.js';
 import { loadScenarioFile } from '../scenario/load.js';
-import type { Scenario, StepSpec, TargetSpec, WorkloadSpec } from '../scenario/types.js';
+import type { Scenario, StepSpec, TargetSpec } from '../scenario/types.js';
 import { validateScenario } from '../scenario/validate.js';
+import { GENERATOR_COMMAND } from '../workloads/command.js';
 import type { Cell } from './matrix.js';
 import { type AxisValue, type Sweep, SweepError } from './sweep-file.js';
 
@@ -132,8 +133,8 @@ export function cellJob(sweep: Sweep, cell: Cell): CellJob {
   );
   const target = shell.targets[0]!;
   const data: JsonObject = { kind: w.generator, seed, ...params, ops: templates };
-  // Generator parameters go to the workload command as they are (core/workloads reads them).
-  const step: StepSpec = { kind: 'workload', workload: data as unknown as WorkloadSpec };
+  // One workload.generator.run command (core/workloads/command.ts declares its parameters).
+  const step: StepSpec = { kind: 'command', type: GENERATOR_COMMAND, data };
   const scenario: Scenario = { ...shell, steps: [step] };
   return {
     cell,

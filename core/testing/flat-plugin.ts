@@ -7,10 +7,11 @@
  */
 
 import { type CacheCounters, emptyCounters } from '../cache/stats.js';
-import { ERROR_CODES, ViommuError } from '../errors/viommu-error.js';
+import { type CommandsOf, defineCommand } from '../command/catalog.js';
+import { addr, int, pages, str } from '../command/field.js';
 import type { EventSink } from '../events/event-map.js';
 import { TranslationMeter } from '../metrics/translation-meter.js';
-import { hex64, parseSafe } from '../model/hex.js';
+import { hex64 } from '../model/hex.js';
 import { FAULT_KIND, type TranslationRequest, type TranslationResult } from '../model/translation.js';
 import {
   CONTRACT_VERSION,
@@ -186,48 +187,20 @@ export class FlatUnit implements IommuUnit {
     return this.#faults.report(device.sid, fault);
   }
 
-  command(type: string, data: JsonObject): UapiResult<JsonValue> {
-    try {
-      return this.#command(type, data);
-    } catch (e) {
-      // A bad field (parseSafe's RangeError) is the command's fault: EINVAL naming the field. Any
-      // other exception is a bug of this plugin, and the run reports it as a plugin error.
-      if (e instanceof RangeError)
-        throw new ViommuError(ERROR_CODES.COMMAND_INVALID, `${type}: ${e.message}`);
-      throw e;
-    }
+  /** Maps `pages` pages from `iovaPfn` to `outPfn` under `pasid` (-1: none). */
+  map(pasid: number, iovaPfn: number, outPfn: number, pages: number, perm: number): void {
+    for (let i = 0; i < pages; i++)
+      this.#table.set((pasid + 1) * 2 ** 40 + iovaPfn + i, (outPfn + i) * 8 + perm);
   }
 
-  #command(type: string, data: JsonObject): UapiResult<JsonValue> {
-    switch (type) {
-      case 'flat.map': {
-        const pasid = typeof data.pasid === 'number' ? data.pasid : -1;
-        const iovaPfn = Math.floor(parseSafe(data.iova, 'iova') / 4096);
-        const outPfn = Math.floor(parseSafe(data.pa, 'pa') / 4096);
-        const pages = typeof data.pages === 'number' ? data.pages : 1;
-        const perm = typeof data.perm === 'number' ? data.perm & 7 : 3;
-        for (let i = 0; i < pages; i++)
-          this.#table.set((pasid + 1) * 2 ** 40 + iovaPfn + i, (outPfn + i) * 8 + perm);
-        return ok(pages);
-      }
-      case 'flat.unmap': {
-        const pasid = typeof data.pasid === 'number' ? data.pasid : -1;
-        const iovaPfn = Math.floor(parseSafe(data.iova, 'iova') / 4096);
-        this.#table.delete((pasid + 1) * 2 ** 40 + iovaPfn);
-        return ok(null);
-      }
-      case 'flat.tlb.flush':
-        this.#flushes++;
-        this.#counters.invalidated += this.#cacheKey.filter((k) => k !== ABSENT).length;
-        this.#cacheKey.fill(ABSENT);
-        return ok(null);
-      case 'flat.crash.now':
-        // A plugin bug on demand, for plugin-error tests; without `message` it is a plain EINVAL.
-        if (typeof data.message !== 'string') return fail('EINVAL', 'flat.crash.now: needs "message"');
-        throw new Error(`flat: ${data.message}`);
-      default:
-        return fail('EOPNOTSUPP', `flat: unknown command "${type}"`);
-    }
+  unmap(pasid: number, iovaPfn: number): void {
+    this.#table.delete((pasid + 1) * 2 ** 40 + iovaPfn);
+  }
+
+  flush(): void {
+    this.#flushes++;
+    this.#counters.invalidated += this.#cacheKey.filter((k) => k !== ABSENT).length;
+    this.#cacheKey.fill(ABSENT);
   }
 
   stats(): UnitStats {
@@ -260,8 +233,7 @@ export class FlatUnit implements IommuUnit {
     };
     return {
       cacheInvalidate: (call, info) => {
-        this.#counters.invalidated += this.#cacheKey.filter((k) => k !== ABSENT).length;
-        this.#cacheKey.fill(ABSENT);
+        this.flush();
         return note('cache_invalidate', call.device.name, {
           argsz: info.argsz,
           cache: info.cache,
@@ -323,14 +295,62 @@ function parseFlatOptions(raw: JsonObject | undefined): FlatOptions {
   return { cacheEntries: entries, noUapi };
 }
 
-export const flatPlugin = definePlugin<FlatOptions>({
+const pasidField = int(-1, 0xfffff).describe('the PASID the mapping is under; -1 for none').def(-1);
+
+/** The flat unit's commands. */
+export const FLAT_COMMANDS = [
+  defineCommand('flat.map', {
+    doc: 'Maps `pages` consecutive pages from iova to pa (no cache invalidation); answers the page count.',
+    fields: {
+      iova: addr().describe('first input address (its page)'),
+      pa: addr().describe('first output address (its page)'),
+      pages: pages().def(1),
+      perm: int(0, 7).describe('permission bits: 1 read, 2 write, 4 execute').def(3),
+      pasid: pasidField,
+    },
+    handler: (u: FlatUnit, d) => {
+      u.map(d.pasid, Math.floor(d.iova / 4096), Math.floor(d.pa / 4096), d.pages, d.perm);
+      return ok(d.pages);
+    },
+  }),
+  defineCommand('flat.unmap', {
+    doc: 'Removes the mapping of one page (no cache invalidation).',
+    fields: { iova: addr().describe('an address in the page'), pasid: pasidField },
+    handler: (u: FlatUnit, d) => {
+      u.unmap(d.pasid, Math.floor(d.iova / 4096));
+      return ok(null);
+    },
+  }),
+  defineCommand('flat.tlb.flush', {
+    doc: 'Drops every cached translation.',
+    fields: {},
+    handler: (u: FlatUnit) => {
+      u.flush();
+      return ok(null);
+    },
+  }),
+  defineCommand('flat.crash.now', {
+    doc: 'Throws `message`, as a buggy plugin would (tests the plugin-error path); without it, EINVAL.',
+    fields: { message: str().describe('the exception message').opt() },
+    handler: (_u: FlatUnit, d): UapiResult<JsonValue> => {
+      if (d.message === undefined) return fail('EINVAL', 'flat.crash.now: needs "message"');
+      throw new Error(`flat: ${d.message}`);
+    },
+  }),
+];
+
+declare module '../command/catalog.js' {
+  interface CommandMap extends CommandsOf<typeof FLAT_COMMANDS> {}
+}
+
+export const flatPlugin = definePlugin<FlatOptions, FlatUnit>({
   meta: {
     name: 'flat',
     version: '0.1.0',
     contractVersion: CONTRACT_VERSION,
     description: 'A one-level test IOMMU',
-    commands: ['flat.map', 'flat.unmap', 'flat.tlb.flush', 'flat.crash.now'],
   },
+  commands: FLAT_COMMANDS,
   parseOptions: parseFlatOptions,
   register(container, options) {
     container.register(TOKENS.Unit, {

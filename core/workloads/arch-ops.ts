@@ -44,7 +44,7 @@ export class ArchOps {
     for (const c of tpl) {
       const data = fill(c.data, args) as JsonObject;
       this.#sim.clock.advance(this.#sim.timing.command);
-      const r = this.#unit.command(c.type, data);
+      const r = this.#sim.runUnitCommand(this.#unit, c.type, data);
       if (!r.ok) throw new RangeError(`ops.${name}: ${c.type} failed with ${r.errno}: ${r.detail ?? ''}`);
       // A queue that stopped at a bad descriptor answers ok with an `error`: a broken template too.
       const err = (r.value as { error?: unknown } | null)?.error;
@@ -68,7 +68,12 @@ function fill(v: JsonValue, args: { readonly [k: string]: number | string }): Js
   if (Array.isArray(v)) return v.map((x) => fill(x, args));
   if (typeof v === 'object' && v !== null) {
     const o: { [k: string]: JsonValue } = {};
-    for (const [k, x] of Object.entries(v)) o[k] = fill(x, args);
+    for (const [k, x] of Object.entries(v)) {
+      // A field whose placeholder this call does not fill (`$pasid` in a map without a PASID) is
+      // left out, so the command's own default applies.
+      if (typeof x === 'string' && x.startsWith('$') && args[x.slice(1)] === undefined) continue;
+      o[k] = fill(x, args);
+    }
     return o;
   }
   return v;

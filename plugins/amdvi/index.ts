@@ -11,14 +11,14 @@ import { AMDVI_COMMANDS } from './commands.js';
 import { type AmdviOptions, parseAmdviOptions } from './options.js';
 import { AmdviUnit, amdviInvalidationScope } from './unit.js';
 
-export default definePlugin<AmdviOptions>({
+export default definePlugin<AmdviOptions, AmdviUnit>({
   meta: {
     name: 'amdvi',
     version: '0.1.0',
     contractVersion: CONTRACT_VERSION,
     description: 'AMD-Vi: DTE, v1 I/O page tables, command buffer, event log, DomainID-tagged IOTLB',
-    commands: AMDVI_COMMANDS,
   },
+  commands: AMDVI_COMMANDS,
   parseOptions: parseAmdviOptions,
   invalidationScope: amdviInvalidationScope,
   register(container, options) {

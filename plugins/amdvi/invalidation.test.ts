@@ -218,20 +218,20 @@ describe('command buffer', () => {
   it('refuses to enable what is not modelled, naming it', () => {
     const f = new Fixture();
     f.setup();
-    expect(f.unit.command('amdvi.mmio.write', { reg: 'CONTROL', value: '0x8000' })).toMatchObject({
+    expect(f.command('amdvi.mmio.write', { reg: 'CONTROL', value: '0x8000' })).toMatchObject({
       ok: false,
       errno: 'EOPNOTSUPP',
       detail: expect.stringMatching(/PPREn/),
     });
-    expect(f.unit.command('amdvi.mmio.write', { reg: 'EXCL_BASE', value: '0x1' })).toMatchObject({
+    expect(f.command('amdvi.mmio.write', { reg: 'EXCL_BASE', value: '0x1' })).toMatchObject({
       ok: false,
       errno: 'EOPNOTSUPP',
     });
-    expect(f.unit.command('amdvi.mmio.write', { reg: 'EFR', value: '0x0' })).toMatchObject({
+    expect(f.command('amdvi.mmio.write', { reg: 'EFR', value: '0x0' })).toMatchObject({
       ok: false,
       errno: 'EINVAL',
     });
-    expect(f.unit.command('amdvi.no.such', {})).toMatchObject({ ok: false, errno: 'EOPNOTSUPP' });
+    expect(f.command('amdvi.no.such', {})).toMatchObject({ ok: false, errno: 'EOPNOTSUPP' });
     expect(() => f.cmd('amdvi.dte.write', { deviceId: 0x10000 })).toThrow(/deviceId/);
     expect(() => f.submit([{ op: 'NOPE' }])).toThrow(/commands\[0\]\.op/);
   });

@@ -3,13 +3,16 @@
  * frames, a collecting event sink and fault reporter, and helpers that run
  * unit commands and DMA requests.
  */
+import { runCommand } from '../../core/command/catalog.js';
 import { FrameAllocator } from '../../core/memory/frame-allocator.js';
 import { PhysMemory } from '../../core/memory/phys-memory.js';
 import { TranslationRequest, TranslationResult } from '../../core/model/translation.js';
 import type { JsonObject, JsonValue } from '../../core/plugin/contract.js';
 import { SimClock } from '../../core/sim/clock.js';
 import { SeededRng } from '../../core/sim/rng.js';
+import type { UapiResult } from '../../core/uapi/errno.js';
 import type { IommuFault } from '../../core/uapi/structs.js';
+import { AMDVI_COMMANDS } from './commands.js';
 import { parseAmdviOptions } from './options.js';
 import { AmdviUnit } from './unit.js';
 
@@ -47,9 +50,14 @@ export class Fixture {
     );
   }
 
+  /** Runs a unit command as the simulator would: its data decoded by the catalog (bad data throws). */
+  command(type: string, data: JsonObject = {}): UapiResult<JsonValue> {
+    return runCommand(AMDVI_COMMANDS, this.unit, type, data);
+  }
+
   /** Runs a unit command and returns its value; throws with the errno when it fails. */
   cmd(type: string, data: JsonObject = {}): JsonValue {
-    const r = this.unit.command(type, data);
+    const r = this.command(type, data);
     if (!r.ok) throw new Error(`${type}: ${r.errno} ${r.detail}`);
     return r.value;
   }

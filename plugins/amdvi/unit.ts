@@ -22,12 +22,11 @@ import type { FaultReporter } from '../../core/plugin/tokens.js';
 import type { SimClock } from '../../core/sim/clock.js';
 import type { SeededRng } from '../../core/sim/rng.js';
 import { refillMap } from '../../core/state/stateful.js';
-import type { ErrnoCode, UapiResult } from '../../core/uapi/errno.js';
+import type { ErrnoCode } from '../../core/uapi/errno.js';
 import type { VendorOps } from '../../core/uapi/vendor-ops.js';
 import { V1TableBuilder } from './builders.js';
 import { AmdviIotlb, DteCache } from './caches.js';
 import { amdviCapabilities } from './capabilities.js';
-import { runAmdviCommand } from './commands.js';
 import { EventLog } from './event-log.js';
 import { eventName } from './faults.js';
 import { CommandExecutor } from './invalidation.js';
@@ -124,10 +123,6 @@ export class AmdviUnit implements IommuUnit {
   /** No PPR log is modelled (EFR.PPRSup = 0). */
   pageRequest(_device: DeviceConfig, _req: PageRequestInput): ErrnoCode {
     return 'ENODEV';
-  }
-
-  command(type: string, data: JsonObject): UapiResult<JsonValue> {
-    return runAmdviCommand(this, type, data);
   }
 
   stats(): UnitStats {

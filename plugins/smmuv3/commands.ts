@@ -2,10 +2,29 @@
  * Unit commands (`smmuv3.<subject>.<verb>`) that let JSON scenarios program
  * this SMMU: registers, stream table, STEs, CDs, page tables, the command and
  * event queues, and the proposed UAPI's attach/detach. 64-bit values are
- * "0x..." strings; every field is checked and an error names it.
+ * "0x..." strings; the catalog checks every field (and a layout's field names and
+ * widths) before a handler runs, and an error names the field.
  */
+import { type CommandsOf, defineCommand, fieldFault } from '../../core/command/catalog.js';
+import {
+  addr,
+  bool,
+  type Decoded,
+  type Field,
+  type FieldMap,
+  int,
+  list,
+  numberIn,
+  obj,
+  oneOf,
+  str,
+  tagged,
+  u32,
+  u64,
+  type ValueOf,
+} from '../../core/command/field.js';
 import { ERROR_CODES, ViommuError } from '../../core/errors/viommu-error.js';
-import type { JsonObject, JsonValue } from '../../core/plugin/contract.js';
+import type { JsonValue } from '../../core/plugin/contract.js';
 import { type ErrnoCode, fail, ok, type UapiResult } from '../../core/uapi/errno.js';
 import { locateSte } from './config.js';
 import { FaultInfo } from './fault-info.js';
@@ -21,7 +40,7 @@ import {
   encodeCmd,
 } from './structures/command.js';
 import { decodeEvent, EVENT_BYTES } from './structures/event-record.js';
-import { fieldMax, type Layout } from './structures/layout.js';
+import { type FieldSpec, fieldMax, type Layout } from './structures/layout.js';
 import {
   CR0,
   queueBaseAddr,
@@ -36,152 +55,116 @@ import { decodeL1Std, STE_LAYOUT, type SteFields } from './structures/ste.js';
 import { attachPasidTable, detachPasidTable } from './uapi.js';
 import type { NamedTable, SmmuUnit } from './unit.js';
 
-function bad(field: string, want: string, got: unknown): never {
-  throw new ViommuError(
-    ERROR_CODES.COMMAND_INVALID,
-    `${field}: expected ${want}, got ${JSON.stringify(got)}`,
-  );
+/** A layout field by its spec name: a value that fits it (an address field: aligned in place). */
+function layoutField(spec: FieldSpec): Field<number | undefined> {
+  const max = fieldMax(spec);
+  const align = spec.addr ? 2 ** spec.lsb : 1;
+  return addr(spec.addr ? spec.msb + 1 : 53, { int: true })
+    .refine(
+      `<= 0x${max.toString(16)}${spec.addr ? `, ${align}-byte aligned` : ''}`,
+      (n) => n <= max && n % align === 0,
+    )
+    .opt();
 }
 
-function int(data: JsonObject, field: string, min: number, max: number, fallback?: number): number {
-  const v = data[field];
-  if (v === undefined && fallback !== undefined) return fallback;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
-    bad(field, `an integer in [${min}, ${max}]`, v);
-  return v;
-}
-
-/** A value below 2^limitBits given as a non-negative integer or "0x..." hex. */
-function num(data: JsonObject, field: string, limitBits = 52, fallback?: number): number {
-  const v = data[field];
-  if (v === undefined && fallback !== undefined) return fallback;
-  let n: number | undefined;
-  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) n = v;
-  else if (typeof v === 'string' && /^0x[0-9a-fA-F]+$/.test(v)) {
-    const b = BigInt(v);
-    if (b < 2n ** BigInt(limitBits)) n = Number(b);
-  }
-  if (n === undefined || n >= 2 ** limitBits)
-    bad(field, `a value below 2^${limitBits} ("0x..." or an integer)`, v);
-  return n;
-}
-
-/** A 64-bit value as its page number (value >> 12, < 2^52) and offset. */
-function addr64(data: JsonObject, field: string): { pfn: number; offset: number } {
-  const v = data[field];
-  if (typeof v === 'string' && /^0x[0-9a-fA-F]{1,16}$/.test(v)) {
-    const b = BigInt(v);
-    return { pfn: Number(b >> 12n), offset: Number(b & 0xfffn) };
-  }
-  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0)
-    return { pfn: Math.floor(v / 4096), offset: v % 4096 };
-  return bad(field, 'a 64-bit address ("0x...")', v);
-}
-
-function str<T extends string>(data: JsonObject, field: string, allowed: readonly T[], fallback?: T): T {
-  const v = data[field];
-  if (v === undefined && fallback !== undefined) return fallback;
-  if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v))
-    bad(field, `one of ${allowed.join(', ')}`, v);
-  return v as T;
-}
-
-function obj(data: JsonObject, field: string): JsonObject {
-  const v = data[field];
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) bad(field, 'an object', v);
-  return v as JsonObject;
-}
-
-/** Fields of a layout given by their spec names: every name must exist and every value fit. */
-function layoutFields<L extends Layout>(
-  layout: L,
-  data: JsonObject,
-  field: string,
-): { [K in keyof L]?: number } {
-  const out: { [k: string]: number } = {};
-  for (const [name, v] of Object.entries(data)) {
-    const spec = layout[name];
-    if (spec === undefined) bad(`${field}.${name}`, `a field of ${Object.keys(layout).join(', ')}`, name);
-    const max = fieldMax(spec);
-    const n = num(data, name, spec.addr ? spec.msb + 1 : 53);
-    if (n > max || (spec.addr && n % 2 ** spec.lsb !== 0))
-      bad(
-        `${field}.${name}`,
-        `a value <= 0x${max.toString(16)}${spec.addr ? `, ${2 ** spec.lsb}-byte aligned` : ''}`,
-        v,
-      );
-    out[name] = n;
-  }
-  return out as { [K in keyof L]?: number };
+/** An object of a structure's fields by their spec names (STE, CD), each optional. */
+function layoutObject<L extends Layout>(layout: L): Field<{ readonly [K in keyof L]?: number }> {
+  const fields: { [k: string]: Field<number | undefined> } = {};
+  for (const [name, spec] of Object.entries(layout)) fields[name] = layoutField(spec);
+  return obj(fields) as unknown as Field<{ readonly [K in keyof L]?: number }>;
 }
 
 const hex = (n: number): string => `0x${n.toString(16)}`;
 
-export function runCommand(unit: SmmuUnit, type: string, data: JsonObject): UapiResult<JsonValue> {
-  const handler = HANDLERS[type];
-  if (handler === undefined)
-    return fail(
-      'EOPNOTSUPP',
-      `unknown smmuv3 command "${type}" (known: ${Object.keys(HANDLERS).join(', ')})`,
-    );
-  return handler(unit, data);
+const sid = u32().describe('StreamID (below 2^sidBits)');
+const tableName = str().describe('the name of a table made by smmuv3.table.create');
+const iova = u64({ int: true }).describe('input address');
+
+/** The unit's commands: each runs on the SmmuUnit the plugin's provider made. */
+function smmuCommand<const F extends FieldMap, const T extends string>(
+  type: T,
+  doc: string,
+  fields: F,
+  handler: (u: SmmuUnit, d: Decoded<F>) => UapiResult<JsonValue>,
+  refine?: (d: Decoded<F>) => void,
+) {
+  return defineCommand(type, { doc, fields, handler, ...(refine ? { refine } : {}) });
 }
 
-type Handler = (unit: SmmuUnit, data: JsonObject) => UapiResult<JsonValue>;
+export const regWrite = smmuCommand(
+  'smmuv3.reg.write',
+  'Writes a register (with its side effects); writing CMDQ_PROD consumes the command queue.',
+  { reg: oneOf(WRITABLE_REGS), value: addr(52, { int: true }) },
+  (u, d) => ok(writeReg(u, d.reg, d.value)),
+);
 
-const HANDLERS: { readonly [type: string]: Handler } = {
-  /** Writes a register: { reg, value }. Writing CMDQ_PROD consumes the command queue. */
-  'smmuv3.reg.write': (u, d) => {
-    const reg = str(d, 'reg', WRITABLE_REGS);
-    const value = num(d, 'value', 52);
-    return ok(writeReg(u, reg, value));
+export const regRead = smmuCommand(
+  'smmuv3.reg.read',
+  'Reads a register.',
+  { reg: oneOf(Object.keys(REG) as RegName[]) },
+  (u, d) => ok(hex(u.regs.read(d.reg))),
+);
+
+export const init = smmuCommand(
+  'smmuv3.init',
+  'Sets the SMMU up as a driver would: allocates the stream table and queues, programs the registers and enables SMMUEN, CMDQEN and EVTQEN.',
+  {
+    strtab: oneOf(['linear', '2level'] as const).def('linear'),
+    log2size: int(0, 32).describe('stream table: log2 of its STEs (default min(8, sidBits))').opt(),
+    split: numberIn(STRTAB_SPLITS).describe('2level: StreamID bits per level-2 table').opt(),
+    cmdqLog2: int(1, 19).def(8),
+    evtqLog2: int(1, 19).def(8),
   },
-  'smmuv3.reg.read': (u, d) => {
-    const reg = str(d, 'reg', Object.keys(REG) as RegName[]);
-    return ok(hex(u.regs.read(reg)));
-  },
-  /**
-   * Sets the SMMU up as a driver would: { strtab: 'linear' | '2level', log2size, split, cmdqLog2, evtqLog2 };
-   * allocates the stream table and queues, programs the registers and enables SMMUEN, CMDQEN and EVTQEN.
-   */
-  'smmuv3.init': (u, d) => {
-    const fmt = str(d, 'strtab', ['linear', '2level'] as const, 'linear');
-    const log2size = int(d, 'log2size', 0, u.options.sidBits, Math.min(8, u.options.sidBits));
-    const split = fmt === '2level' ? int(d, 'split', 6, 10, 8) : 0;
-    if (fmt === '2level' && !STRTAB_SPLITS.includes(split)) bad('split', 'one of 6, 8, 10', split);
-    const cmdqLog2 = int(d, 'cmdqLog2', 1, 19, 8);
-    const evtqLog2 = int(d, 'evtqLog2', 1, 19, 8);
+  (u, d) => {
+    const fmt = d.strtab;
+    const log2size = d.log2size ?? Math.min(8, u.options.sidBits);
+    if (log2size > u.options.sidBits)
+      bad('log2size', `an integer in [0, ${u.options.sidBits}] (sidBits)`, log2size);
+    const split = fmt === '2level' ? (d.split ?? 8) : 0;
     const b = u.builder;
     const base = fmt === 'linear' ? b.linearStreamTable(log2size) : b.twoLevelStreamTable(log2size, split);
-    const cmdq = b.alloc(16 * 2 ** cmdqLog2);
-    const evtq = b.alloc(32 * 2 ** evtqLog2);
+    const cmdq = b.alloc(16 * 2 ** d.cmdqLog2);
+    const evtq = b.alloc(32 * 2 ** d.evtqLog2);
     writeReg(u, 'STRTAB_BASE', base);
     writeReg(
       u,
       'STRTAB_BASE_CFG',
       log2size | (split << 6) | ((fmt === 'linear' ? STRTAB_FMT.LINEAR : STRTAB_FMT.TWO_LEVEL) << 16),
     );
-    writeReg(u, 'CMDQ_BASE', cmdq + cmdqLog2);
-    writeReg(u, 'EVTQ_BASE', evtq + evtqLog2);
+    writeReg(u, 'CMDQ_BASE', cmdq + d.cmdqLog2);
+    writeReg(u, 'EVTQ_BASE', evtq + d.evtqLog2);
     writeReg(u, 'CR0', CR0.SMMUEN | CR0.CMDQEN | CR0.EVTQEN);
     return ok({ strtab: hex(base), cmdq: hex(cmdq), evtq: hex(evtq) });
   },
-  /**
-   * Writes the STE of { sid } with { fields: { V, Config, S2TTB: "0x...", ... } } (2-level: adds the L2 table).
-   * By name instead of address: { cd: a CD named by smmuv3.cd.write (S1ContextPtr), s2Table: a stage-2 table
-   * (S2TTB, S2TG, S2SL0 and S2T0SZ from its geometry, S2AA64 = 1, S2PS = 48 bits) }; `fields` wins.
-   */
-  'smmuv3.ste.write': (u, d) => {
-    const sid = int(d, 'sid', 0, 2 ** u.options.sidBits - 1);
-    const given = layoutFields(STE_LAYOUT, obj(d, 'fields'), 'fields') as Partial<SteFields>;
+  (d) => {
+    if (d.split !== undefined && d.strtab !== '2level') fieldFault('split', 'only with strtab "2level"');
+  },
+);
+
+export const steWrite = smmuCommand(
+  'smmuv3.ste.write',
+  "Writes a StreamID's STE by field names (2-level: adds the L2 table); `cd` and `s2Table` fill fields from named structures, `fields` wins.",
+  {
+    sid,
+    fields: layoutObject(STE_LAYOUT).describe('STE fields by spec name (V, Config, S2TTB, ...)'),
+    cd: str().describe('a CD named by smmuv3.cd.write: sets S1ContextPtr').opt(),
+    s2Table: str()
+      .describe(
+        'a stage-2 table: sets S2TTB, S2TG, S2SL0, S2T0SZ from its geometry, S2AA64 = 1, S2PS = 48 bits',
+      )
+      .opt(),
+  },
+  (u, d) => {
+    checkSid(u, d.sid);
+    const given = d.fields as Partial<SteFields>;
     const named: Partial<SteFields> = {};
     if (d.cd !== undefined) {
-      const at = typeof d.cd === 'string' ? u.cds.get(d.cd) : undefined;
+      const at = u.cds.get(d.cd);
       if (at === undefined) bad('cd', 'the name of a CD written by smmuv3.cd.write', d.cd);
       named.S1ContextPtr = at;
     }
     if (d.s2Table !== undefined) {
-      const t = namedTable(u, d, 's2Table', 2);
+      const t = namedTable(u, d.s2Table, 's2Table', 2);
       named.S2TTB = t.table;
       named.S2TG = t.granule === 12 ? 0 : t.granule === 16 ? 1 : 2;
       named.S2SL0 = t.granule === 12 ? 2 - t.startLevel : 3 - t.startLevel;
@@ -189,76 +172,93 @@ const HANDLERS: { readonly [type: string]: Handler } = {
       named.S2AA64 = 1;
       named.S2PS = 5;
     }
-    const addr = steSlot(u, sid);
-    u.builder.writeSte(addr, { ...named, ...given });
-    return ok({ addr: hex(addr) });
+    const at = steSlot(u, d.sid);
+    u.builder.writeSte(at, { ...named, ...defined(given) });
+    return ok({ addr: hex(at) });
   },
-  /**
-   * Writes a CD: { addr? (allocated when absent), name?, fields: { V, T0SZ, TTB0: "0x...", ... } }.
-   * { ttb0 / ttb1: a stage-1 table name } fill TTBx, TGx and TxSZ from its geometry; `fields` wins.
-   */
-  'smmuv3.cd.write': (u, d) => {
-    const given = layoutFields(CD_LAYOUT, obj(d, 'fields'), 'fields') as Partial<CdFields>;
+);
+
+export const cdWrite = smmuCommand(
+  'smmuv3.cd.write',
+  'Writes a CD by field names (allocated when `addr` is absent); `ttb0`/`ttb1` fill TTBx, TGx and TxSZ from a stage-1 table, `fields` wins.',
+  {
+    fields: layoutObject(CD_LAYOUT).describe('CD fields by spec name (V, T0SZ, TTB0, ...)'),
+    addr: addr(52, { int: true })
+      .refine('64-byte aligned', (n) => n % 64 === 0)
+      .opt(),
+    name: str().describe('a name later commands use for this CD').opt(),
+    ttb0: str().describe('a stage-1 table for TTB0').opt(),
+    ttb1: str().describe('a stage-1 table for TTB1').opt(),
+  },
+  (u, d) => {
+    const given = d.fields as Partial<CdFields>;
     const named: Partial<CdFields> = {};
     if (d.ttb0 !== undefined) {
-      const t = namedTable(u, d, 'ttb0', 1);
+      const t = namedTable(u, d.ttb0, 'ttb0', 1);
       named.TTB0 = t.table;
       named.TG0 = t.granule === 12 ? 0 : t.granule === 16 ? 1 : 2;
       named.T0SZ = 64 - t.inputBits;
     }
     if (d.ttb1 !== undefined) {
-      const t = namedTable(u, d, 'ttb1', 1);
+      const t = namedTable(u, d.ttb1, 'ttb1', 1);
       named.TTB1 = t.table;
       named.TG1 = t.granule === 12 ? 2 : t.granule === 16 ? 3 : 1;
       named.T1SZ = 64 - t.inputBits;
     }
-    const addr = d.addr === undefined ? u.builder.alloc(64) : num(d, 'addr');
-    if (addr % 64 !== 0) bad('addr', 'a 64-byte aligned address', d.addr);
-    u.builder.writeCd(addr, { ...named, ...given });
-    if (d.name !== undefined) {
-      if (typeof d.name !== 'string' || d.name.length === 0) bad('name', 'a non-empty string', d.name);
-      u.cds.set(d.name, addr);
-    }
-    return ok({ addr: hex(addr) });
+    const at = d.addr ?? u.builder.alloc(64);
+    u.builder.writeCd(at, { ...named, ...defined(given) });
+    if (d.name !== undefined) u.cds.set(d.name, at);
+    return ok({ addr: hex(at) });
   },
-  /** Makes page-table root { name, stage: 1|2, granule: 4096|16384|65536, inputBits, sl0? (stage 2) }. */
-  'smmuv3.table.create': (u, d) => {
-    const name =
-      typeof d.name === 'string' && d.name.length > 0 ? d.name : bad('name', 'a non-empty string', d.name);
-    const stage = int(d, 'stage', 1, 2) as 1 | 2;
-    const granule = int(d, 'granule', 4096, 65536);
-    if (![4096, 16384, 65536].includes(granule)) bad('granule', '4096, 16384 or 65536', granule);
-    const g = Math.log2(granule);
-    const inputBits = int(d, 'inputBits', 25, 48);
+);
+
+export const tableCreate = smmuCommand(
+  'smmuv3.table.create',
+  'Makes a named, empty page-table root of a stage and granule.',
+  {
+    name: str().describe('the name later commands use'),
+    stage: numberIn([1, 2] as const),
+    granule: numberIn([4096, 16384, 65536] as const),
+    inputBits: int(25, 48).describe('input address size in bits'),
+    sl0: int(0, 2).describe('stage 2: starting level (SL0)').opt(),
+  },
+  (u, d) => {
+    const g = Math.log2(d.granule);
     const root =
-      stage === 1
-        ? u.builder.s1Root(g, inputBits)
-        : u.builder.s2Root(g, inputBits, int(d, 'sl0', 0, 2, g === 12 ? (inputBits > 39 ? 2 : 1) : 1));
-    u.tables.set(name, { ...root, stage, inputBits });
+      d.stage === 1
+        ? u.builder.s1Root(g, d.inputBits)
+        : u.builder.s2Root(g, d.inputBits, d.sl0 ?? (g === 12 ? (d.inputBits > 39 ? 2 : 1) : 1));
+    u.tables.set(d.name, { ...root, stage: d.stage, inputBits: d.inputBits });
     return ok({ table: hex(root.table), startLevel: root.startLevel, startEntries: root.startEntries });
   },
-  /**
-   * Maps { table, iova: "0x...", pa: "0x...", level?: 3, ap?: 0-3 (stage 1 AP[2:1]), s2ap?: 0-3, af?, pxn?, uxn?,
-   * via?: name of a stage-2 table that translates this (nested stage-1) table's IPAs }.
-   */
-  'smmuv3.table.map': (u, d) => {
-    const t = typeof d.table === 'string' ? u.tables.get(d.table) : undefined;
+);
+
+export const tableMap = smmuCommand(
+  'smmuv3.table.map',
+  'Maps a page (or a block at `level`) in a named table; `via` names the stage-2 table a nested stage-1 table sits in.',
+  {
+    table: tableName,
+    iova,
+    pa: addr(48, { int: true }).describe('output address'),
+    level: int(0, 3).describe('level of the leaf (default 3)').opt(),
+    ap: int(0, 3).describe('stage 1 AP[2:1]').def(1),
+    s2ap: int(0, 3).describe('stage 2 S2AP').def(3),
+    af: bool().def(true),
+    pxn: bool().def(false),
+    uxn: bool().def(false),
+    via: str().describe("a stage-2 table that translates this table's IPAs").opt(),
+  },
+  (u, d) => {
+    const t = u.tables.get(d.table);
     if (!t) bad('table', 'the name of a table made by smmuv3.table.create', d.table);
-    const { pfn } = addr64(d, 'iova');
-    const pa = num(d, 'pa', 48);
-    const level = int(d, 'level', t.startLevel, 3, 3);
-    const via = d.via === undefined ? undefined : u.tables.get(String(d.via));
-    if (d.via !== undefined && via?.stage !== 2) bad('via', 'the name of a stage-2 table', d.via);
-    const attrs = {
-      ap: int(d, 'ap', 0, 3, 1),
-      s2ap: int(d, 's2ap', 0, 3, 3),
-      af: d.af === undefined ? true : d.af === true,
-      pxn: d.pxn === true,
-      uxn: d.uxn === true,
-    };
+    const pfn = Number(d.iova >> 12n);
+    const level = d.level ?? 3;
+    if (level < t.startLevel) bad('level', `an integer in [${t.startLevel}, 3]`, level);
+    const via = viaTable(u, d.via);
+    const attrs = { ap: d.ap, s2ap: d.s2ap, af: d.af, pxn: d.pxn, uxn: d.uxn };
     const toPa = via ? (ipa: number) => ipaToPa(u, via, ipa) : undefined;
     try {
-      const at = u.builder.map(t, pfn, pa, level, t.stage, attrs, { toPa });
+      const at = u.builder.map(t, pfn, d.pa, level, t.stage, attrs, { toPa });
       return ok({ descriptor: hex(at) });
     } catch (e) {
       if (e instanceof RangeError)
@@ -266,16 +266,17 @@ const HANDLERS: { readonly [type: string]: Handler } = {
       throw e;
     }
   },
-  /**
-   * Clears the leaf (page or block) that maps { table, iova } — no invalidation, as a driver's unmap
-   * before its TLBI — { via?: stage-2 table name for a nested stage-1 table }. EINVAL if nothing maps it.
-   */
-  'smmuv3.table.unmap': (u, d) => {
-    const t = typeof d.table === 'string' ? u.tables.get(d.table) : undefined;
+);
+
+export const tableUnmap = smmuCommand(
+  'smmuv3.table.unmap',
+  "Clears the leaf that maps `iova` (no invalidation, as a driver's unmap before its TLBI); EINVAL if nothing maps it.",
+  { table: tableName, iova, via: str().describe('stage-2 table of a nested stage-1 table').opt() },
+  (u, d) => {
+    const t = u.tables.get(d.table);
     if (!t) bad('table', 'the name of a table made by smmuv3.table.create', d.table);
-    const { pfn } = addr64(d, 'iova');
-    const via = d.via === undefined ? undefined : u.tables.get(String(d.via));
-    if (d.via !== undefined && via?.stage !== 2) bad('via', 'the name of a stage-2 table', d.via);
+    const pfn = Number(d.iova >> 12n);
+    const via = viaTable(u, d.via);
     const toPa = via ? (ipa: number) => ipaToPa(u, via, ipa) : (a: number) => a;
     const g = t.granule;
     let table = t.table;
@@ -293,24 +294,78 @@ const HANDLERS: { readonly [type: string]: Handler } = {
       table = next - (next % 2 ** g);
       entries = 2 ** (g - 3);
     }
-    return fail('EINVAL', `table.unmap: ${String(d.iova)} is not mapped in "${d.table}"`);
+    return fail('EINVAL', `table.unmap: 0x${d.iova.toString(16)} is not mapped in "${d.table}"`);
   },
-  /**
-   * Submits commands to the command queue and writes CMDQ_PROD: { commands: [ { op: "CMD_TLBI_NH_VA", vmid, asid,
-   * addr, tg, num, scale, ttl, leaf, sid, ssid, range, cs, ... } | { raw: ["0x<dw0>", "0x<dw1>"] } ] }.
-   */
-  'smmuv3.cmdq.submit': (u, d) => {
-    const list = d.commands;
-    if (!Array.isArray(list) || list.length === 0) bad('commands', 'a non-empty array', list);
+);
+
+const OP_ALIASES: { readonly [name: string]: Partial<CmdFields> } = {
+  CMD_CFGI_ALL: { Op: CMD_OP.CMD_CFGI_STE_RANGE, Range: 31 },
+};
+
+/** A command operand: a value that fits its CMD_LAYOUT field. */
+function operand(name: keyof CmdFields): Field<number | undefined> {
+  const max = fieldMax(CMD_LAYOUT[name]);
+  return addr(53, { int: true })
+    .refine(`<= 0x${max.toString(16)}`, (n) => n <= max)
+    .opt();
+}
+
+/** Operands by their JSON names (camelCase of the spec's). */
+const OPERANDS = {
+  sid: operand('SID'),
+  ssid: operand('SSID'),
+  ssv: operand('SSV'),
+  ssec: operand('SSec'),
+  vmid: operand('VMID'),
+  asid: operand('ASID'),
+  leaf: operand('Leaf'),
+  range: operand('Range'),
+  ttl: operand('TTL'),
+  tg: operand('TG'),
+  num: operand('NUM'),
+  scale: operand('SCALE'),
+  cs: operand('CS'),
+  addr: u64({ int: true }).describe('address operand (bits 63:12 are encoded)').opt(),
+  ipa: addr(52, { int: true }).describe('IPA operand (bits 51:12 are encoded)').opt(),
+};
+const OPERAND_KEYS: readonly [Exclude<keyof typeof OPERANDS, 'addr' | 'ipa'>, keyof CmdFields][] = [
+  ['sid', 'SID'],
+  ['ssid', 'SSID'],
+  ['ssv', 'SSV'],
+  ['ssec', 'SSec'],
+  ['vmid', 'VMID'],
+  ['asid', 'ASID'],
+  ['leaf', 'Leaf'],
+  ['range', 'Range'],
+  ['ttl', 'TTL'],
+  ['tg', 'TG'],
+  ['num', 'NUM'],
+  ['scale', 'SCALE'],
+  ['cs', 'CS'],
+];
+
+/** A command-queue entry: { op, ...operands } or { raw: [dw0, dw1] } (two 64-bit words). */
+const queueCommand = tagged(
+  'op',
+  Object.fromEntries([...Object.keys(CMD_OP), ...Object.keys(OP_ALIASES)].map((op) => [op, OPERANDS])) as {
+    readonly [op: string]: typeof OPERANDS;
+  },
+  { raw: list(u64({ int: true }), { sizes: [2] }).describe("the command's two 64-bit words") },
+);
+
+export const cmdqSubmit = smmuCommand(
+  'smmuv3.cmdq.submit',
+  'Puts commands on the command queue and writes CMDQ_PROD, which consumes them.',
+  { commands: list(queueCommand, { min: 1 }) },
+  (u, d) => {
     const r = u.regs;
     if ((r.cr0 & CR0.CMDQEN) === 0)
       return fail('EINVAL', 'command queue disabled (CR0.CMDQEN = 0): run smmuv3.init');
     const log2 = queueLog2Size(r.cmdqBase);
     const wrap = 2 ** (log2 + 1);
     let prod = r.cmdqProd % wrap;
-    list.forEach((c, i) => {
-      if (typeof c !== 'object' || c === null || Array.isArray(c)) bad(`commands[${i}]`, 'an object', c);
-      const w = encodeJsonCommand(c as JsonObject, `commands[${i}]`);
+    d.commands.forEach((c, i) => {
+      const w = encodeJsonCommand(c);
       const cons = r.cmdqCons % wrap;
       if (prod % 2 ** log2 === cons % 2 ** log2 && prod !== cons) {
         throw new ViommuError(
@@ -323,8 +378,13 @@ const HANDLERS: { readonly [type: string]: Handler } = {
     });
     return ok(writeReg(u, 'CMDQ_PROD', prod));
   },
-  /** Reads the records between EVTQ_CONS and EVTQ_PROD and moves CONS past them (the driver's event thread). */
-  'smmuv3.evtq.read': (u) => {
+);
+
+export const evtqRead = smmuCommand(
+  'smmuv3.evtq.read',
+  "Reads the records between EVTQ_CONS and EVTQ_PROD and moves CONS past them (the driver's event thread).",
+  {},
+  (u) => {
     const r = u.regs;
     const log2 = queueLog2Size(r.evtqBase);
     const wrap = 2 ** (log2 + 1);
@@ -356,44 +416,109 @@ const HANDLERS: { readonly [type: string]: Handler } = {
     r.evtqCons = ((r.evtqProd & 0x8000_0000) | cons) >>> 0;
     return ok({ events: out, overflow: (r.evtqProd & 0x8000_0000) !== 0 });
   },
-  /** Acknowledges global errors (GERRORN = GERROR), resuming a halted command queue on the next PROD write. */
-  'smmuv3.gerror.ack': (u) => ok(writeReg(u, 'GERRORN', u.regs.gerror)),
-  /**
-   * Proposed UAPI only: attach_pasid_table { device sid: sid, config: translate|bypass|abort, basePtr: "0x...",
-   * pasidBits?: 0, version?: 1, format?: 1 }.
-   */
-  'smmuv3.pasid-table.attach': (u, d) => {
+);
+
+export const gerrorAck = smmuCommand(
+  'smmuv3.gerror.ack',
+  'Acknowledges global errors (GERRORN = GERROR), resuming a halted command queue on the next PROD write.',
+  {},
+  (u) => ok(writeReg(u, 'GERRORN', u.regs.gerror)),
+);
+
+export const pasidTableAttach = smmuCommand(
+  'smmuv3.pasid-table.attach',
+  'Proposed UAPI only: attach_pasid_table for a StreamID (ENODEV in the v5.10 profile).',
+  {
+    sid,
+    config: oneOf(['translate', 'bypass', 'abort'] as const),
+    version: int(0, 255).def(1),
+    format: int(0, 255).def(1),
+    basePtr: addr(52, { int: true }).describe('the guest CD table').def(0),
+    pasidBits: int(0, 20).def(0),
+    s1fmt: int(0, 3).def(0),
+    s1dss: int(0, 3).def(0),
+  },
+  (u, d) => {
     if (u.options.profile !== 'proposed')
       return fail('ENODEV', 'attach_pasid_table exists only in the proposed profile');
-    const sid = int(d, 'sid', 0, 2 ** u.options.sidBits - 1);
-    const config = str(d, 'config', ['translate', 'bypass', 'abort'] as const);
-    const r: ErrnoCode = attachPasidTable(u, sid, {
+    checkSid(u, d.sid);
+    const r: ErrnoCode = attachPasidTable(u, d.sid, {
       argsz: 40,
-      version: int(d, 'version', 0, 255, 1),
-      format: int(d, 'format', 0, 255, 1),
-      basePtr: num(d, 'basePtr', 52, 0),
-      pasidBits: int(d, 'pasidBits', 0, 20, 0),
-      config: IOMMU_PASID_CONFIG[config.toUpperCase() as 'TRANSLATE' | 'BYPASS' | 'ABORT'],
-      smmuv3: { version: 1, s1fmt: int(d, 's1fmt', 0, 3, 0), s1dss: int(d, 's1dss', 0, 3, 0) },
+      version: d.version,
+      format: d.format,
+      basePtr: d.basePtr,
+      pasidBits: d.pasidBits,
+      config: IOMMU_PASID_CONFIG[d.config.toUpperCase() as 'TRANSLATE' | 'BYPASS' | 'ABORT'],
+      smmuv3: { version: 1, s1fmt: d.s1fmt, s1dss: d.s1dss },
     });
     return r === 0 ? ok(null) : fail(r, `attach_pasid_table refused (${r})`);
   },
-  'smmuv3.pasid-table.detach': (u, d) => {
+);
+
+export const pasidTableDetach = smmuCommand(
+  'smmuv3.pasid-table.detach',
+  'Proposed UAPI only: detach_pasid_table (ENODEV in the v5.10 profile).',
+  { sid },
+  (u, d) => {
     if (u.options.profile !== 'proposed')
       return fail('ENODEV', 'detach_pasid_table exists only in the proposed profile');
-    const r = detachPasidTable(u, int(d, 'sid', 0, 2 ** u.options.sidBits - 1));
+    checkSid(u, d.sid);
+    const r = detachPasidTable(u, d.sid);
     return r === 0 ? ok(null) : fail(r, `detach_pasid_table refused (${r})`);
   },
-};
+);
 
-/** Every command type an SMMUv3 unit accepts. */
-export const SMMUV3_COMMANDS: readonly string[] = Object.keys(HANDLERS);
+/** Every command an SMMUv3 unit accepts. */
+export const SMMUV3_COMMANDS = [
+  regWrite,
+  regRead,
+  init,
+  steWrite,
+  cdWrite,
+  tableCreate,
+  tableMap,
+  tableUnmap,
+  cmdqSubmit,
+  evtqRead,
+  gerrorAck,
+  pasidTableAttach,
+  pasidTableDetach,
+];
 
-/** The table named by field `field`, which must be of `stage`. */
-function namedTable(u: SmmuUnit, d: JsonObject, field: string, stage: 1 | 2): NamedTable {
-  const t = typeof d[field] === 'string' ? u.tables.get(d[field] as string) : undefined;
-  if (t?.stage !== stage)
-    bad(field, `the name of a stage-${stage} table made by smmuv3.table.create`, d[field]);
+declare module '../../core/command/catalog.js' {
+  interface CommandMap extends CommandsOf<typeof SMMUV3_COMMANDS> {}
+}
+
+/** A runtime check the catalog cannot make (it depends on the unit): names the field. */
+function bad(field: string, want: string, got: unknown): never {
+  throw new ViommuError(
+    ERROR_CODES.COMMAND_INVALID,
+    `${field}: expected ${want}, got ${JSON.stringify(got)}`,
+  );
+}
+
+function checkSid(u: SmmuUnit, s: number): void {
+  if (s >= 2 ** u.options.sidBits) bad('sid', `an integer in [0, ${2 ** u.options.sidBits - 1}]`, s);
+}
+
+/** The given layout fields without the absent ones. */
+function defined<T extends object>(o: T): Partial<T> {
+  const out: { [k: string]: unknown } = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) out[k] = v;
+  return out as Partial<T>;
+}
+
+function viaTable(u: SmmuUnit, name: string | undefined): NamedTable | undefined {
+  if (name === undefined) return undefined;
+  const via = u.tables.get(name);
+  if (via?.stage !== 2) bad('via', 'the name of a stage-2 table', name);
+  return via;
+}
+
+/** The table named `name` (field `field`), which must be of `stage`. */
+function namedTable(u: SmmuUnit, name: string, field: string, stage: 1 | 2): NamedTable {
+  const t = u.tables.get(name);
+  if (t?.stage !== stage) bad(field, `the name of a stage-${stage} table made by smmuv3.table.create`, name);
   return t;
 }
 
@@ -494,58 +619,22 @@ function ipaToPa(
   throw new ViommuError(ERROR_CODES.COMMAND_INVALID, 'via: stage-2 walk did not end');
 }
 
-const OP_ALIASES: { readonly [name: string]: Partial<CmdFields> } = {
-  CMD_CFGI_ALL: { Op: CMD_OP.CMD_CFGI_STE_RANGE, Range: 31 },
-};
-
-/** A JSON command: { op, ...operands in camelCase } or { raw: [dw0, dw1] }. */
-export function encodeJsonCommand(c: JsonObject, field: string): Uint32Array {
-  if (c.raw !== undefined) {
-    const raw = c.raw;
-    if (!Array.isArray(raw) || raw.length !== 2) bad(`${field}.raw`, 'two "0x..." dwords', raw);
+/** A decoded queue command as its two 64-bit words (four dwords). */
+export function encodeJsonCommand(c: ValueOf<typeof queueCommand>): Uint32Array {
+  if (!('op' in c)) {
     const w = new Uint32Array(CMD_WORDS);
-    raw.forEach((v, i) => {
-      if (typeof v !== 'string' || !/^0x[0-9a-fA-F]{1,16}$/.test(v))
-        bad(`${field}.raw[${i}]`, 'a "0x..." dword', v);
-      const b = BigInt(v);
+    c.raw.forEach((b, i) => {
       w[2 * i] = Number(b & 0xffff_ffffn);
       w[2 * i + 1] = Number(b >> 32n);
     });
     return w;
   }
-  const opName = c.op;
-  if (typeof opName !== 'string' || !(opName in CMD_OP || opName in OP_ALIASES)) {
-    bad(
-      `${field}.op`,
-      `a command name (${[...Object.keys(CMD_OP), ...Object.keys(OP_ALIASES)].join(', ')})`,
-      opName,
-    );
+  const f: Partial<CmdFields> = { ...(OP_ALIASES[c.op] ?? { Op: CMD_OP[c.op as keyof typeof CMD_OP] }) };
+  for (const [key, name] of OPERAND_KEYS) {
+    const v = c[key];
+    if (v !== undefined) f[name] = v;
   }
-  const f: Partial<CmdFields> = { ...(OP_ALIASES[opName] ?? { Op: CMD_OP[opName as keyof typeof CMD_OP] }) };
-  const sub = (name: keyof CmdFields, key: string): void => {
-    if (c[key] === undefined) return;
-    const spec = CMD_LAYOUT[name];
-    const v = num(c, key, 53);
-    if (v > fieldMax(spec)) bad(`${field}.${key}`, `a value <= 0x${fieldMax(spec).toString(16)}`, c[key]);
-    f[name] = v;
-  };
-  sub('SID', 'sid');
-  sub('SSID', 'ssid');
-  sub('SSV', 'ssv');
-  sub('SSec', 'ssec');
-  sub('VMID', 'vmid');
-  sub('ASID', 'asid');
-  sub('Leaf', 'leaf');
-  sub('Range', 'range');
-  sub('TTL', 'ttl');
-  sub('TG', 'tg');
-  sub('NUM', 'num');
-  sub('SCALE', 'scale');
-  sub('CS', 'cs');
-  if (c.addr !== undefined) Object.assign(f, cmdAddrFields(addr64(c, `addr`).pfn));
-  if (c.ipa !== undefined) {
-    const ipa = num(c, 'ipa', 52);
-    f.IPA = ipa - (ipa % 4096);
-  }
+  if (c.addr !== undefined) Object.assign(f, cmdAddrFields(Number(c.addr >> 12n)));
+  if (c.ipa !== undefined) f.IPA = c.ipa - (c.ipa % 4096);
   return encodeCmd(f);
 }

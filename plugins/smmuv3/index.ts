@@ -90,7 +90,7 @@ export function parseSmmuOptions(raw: JsonObject | undefined): SmmuOptions {
   };
 }
 
-export default definePlugin<SmmuOptions>({
+export default definePlugin<SmmuOptions, SmmuUnit>({
   meta: {
     name: 'smmuv3',
     version: '0.1.0',
@@ -98,8 +98,8 @@ export default definePlugin<SmmuOptions>({
     description:
       'ARM SMMUv3: linear/2-level stream tables, abort/bypass/S1/S2/nested STEs, one CD per stream, VMSAv8-64 walks ' +
       '(4K/16K/64K), CMDQ (CFGI_*, TLBI_* with ranges, SYNC), EVTQ; UAPI v5.10 (no ops) or the proposed nested series',
-    commands: SMMUV3_COMMANDS,
   },
+  commands: SMMUV3_COMMANDS,
   parseOptions: parseSmmuOptions,
   invalidationScope: smmuInvalidationScope,
   register(container, options) {

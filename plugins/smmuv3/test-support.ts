@@ -3,6 +3,7 @@
  * host fault reports, without the simulator. Not a test file itself.
  */
 import { container } from 'tsyringe';
+import { runCommand } from '../../core/command/catalog.js';
 import type { SimEventMap, SimEventType } from '../../core/events/event-map.js';
 import { FrameAllocator } from '../../core/memory/frame-allocator.js';
 import { PhysMemory } from '../../core/memory/phys-memory.js';
@@ -13,6 +14,7 @@ import { SimClock } from '../../core/sim/clock.js';
 import { SeededRng } from '../../core/sim/rng.js';
 import type { IommuFault } from '../../core/uapi/structs.js';
 import { linuxLikeCd, s2Ste, type TableRoot } from './builders.js';
+import { SMMUV3_COMMANDS } from './commands.js';
 import plugin from './index.js';
 import type { CdFields } from './structures/cd.js';
 import type { SteFields } from './structures/ste.js';
@@ -68,7 +70,7 @@ export function makeRig(options?: JsonObject, memoryBytes = 2 ** 32, seed = 1): 
     reported,
     devices,
     cmd(type, data = {}) {
-      const r = unit.command(type, data);
+      const r = runCommand(SMMUV3_COMMANDS, unit, type, data);
       if (!r.ok) throw new Error(`${type}: ${r.errno} ${r.detail}`);
       return r.value;
     },

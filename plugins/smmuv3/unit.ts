@@ -22,12 +22,11 @@ import type {
 import type { FaultReporter, UnitIdentity } from '../../core/plugin/tokens.js';
 import type { SeededRng } from '../../core/sim/rng.js';
 import { refillMap } from '../../core/state/stateful.js';
-import type { ErrnoCode, UapiResult } from '../../core/uapi/errno.js';
+import type { ErrnoCode } from '../../core/uapi/errno.js';
 import type { VendorOps } from '../../core/uapi/vendor-ops.js';
 import { SmmuBuilder, type TableRoot } from './builders.js';
 import { SmmuCaches, type SmmuCachesState } from './caches.js';
 import { capabilitiesOf, programIdRegs, type SmmuOptions } from './capabilities.js';
-import { runCommand } from './commands.js';
 import type { HwParams } from './config.js';
 import { EventQueue, type RecordOutcome } from './event-queue.js';
 import './events.js';
@@ -135,10 +134,6 @@ export class SmmuUnit implements IommuUnit {
   /** PRI is not modelled (IDR0.PRI = 0): ENODEV. */
   pageRequest(_device: DeviceConfig, _req: PageRequestInput): ErrnoCode {
     return 'ENODEV';
-  }
-
-  command(type: string, data: JsonObject): UapiResult<JsonValue> {
-    return runCommand(this, type, data);
   }
 
   stats(): UnitStats {

@@ -6,22 +6,23 @@ import { instanceCachingFactory } from 'tsyringe';
 import { CONTRACT_VERSION } from '../../core/plugin/contract.js';
 import { definePlugin } from '../../core/plugin/define-plugin.js';
 import { resolve, TOKENS } from '../../core/plugin/tokens.js';
+import { VTD_COMMANDS } from './commands/index.js';
 import { createIntelDriver } from './driver/index.js';
 import { VtdHardware } from './hardware.js';
 import { parseVtdOptions, type VtdOptions } from './options.js';
-import { VTD_COMMANDS, VtdUnit, vtdInvalidationScope } from './unit.js';
+import { VtdUnit, vtdInvalidationScope } from './unit.js';
 
 export type { VtdOptions } from './options.js';
 
-export default definePlugin<VtdOptions>({
+export default definePlugin<VtdOptions, VtdUnit>({
   meta: {
     name: 'vtd',
     version: '0.1.0',
     contractVersion: CONTRACT_VERSION,
     description:
       'Intel VT-d (legacy and scalable mode, nested translation, queued invalidation) with the Linux v5.10 intel-iommu driver',
-    commands: VTD_COMMANDS,
   },
+  commands: VTD_COMMANDS,
   parseOptions: parseVtdOptions,
   invalidationScope: vtdInvalidationScope,
   register(container, options) {

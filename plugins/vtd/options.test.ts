@@ -20,10 +20,13 @@ describe('vtd options', () => {
   });
 
   it.each([
-    [{ driver: { kernel: 'v5.13' } }, /driver: unknown field "kernel"/],
+    [{ driver: { kernel: 'v5.13' } }, /driver\.kernel: unknown field \(allowed: cpu5LevelPaging, /],
     [{ driver: { prqOrder: 8 } }, /driver\.prqOrder: expected an integer in \[0, 7\], got 8/],
     [{ driver: { atsQueueDepth: 0 } }, /driver\.atsQueueDepth/],
-    [{ driver: { responseCodes: 'spec' } }, /driver\.responseCodes: expected one of verbatim, architectural/],
+    [
+      { driver: { responseCodes: 'spec' } },
+      /driver\.responseCodes: expected one of "verbatim", "architectural"/,
+    ],
     [{ driver: { cpu5LevelPaging: 1 } }, /driver\.cpu5LevelPaging: expected true or false, got 1/],
     [{ driver: [] }, /driver: expected an object/],
     [{ drivers: {} }, /unknown field "drivers"/],

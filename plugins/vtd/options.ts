@@ -3,6 +3,18 @@
  * fields, and each cache's entries/ways/policy (`profile: 'qemu'` starts from
  * QEMU's cache design instead of the default one).
  */
+
+import {
+  bool,
+  type Decoded,
+  decodeFields,
+  FieldFault,
+  int,
+  numberIn,
+  oneOf,
+  pathText,
+  str,
+} from '../../core/command/field.js';
 import type { JsonObject } from '../../core/plugin/contract.js';
 import {
   DEFAULT_CACHE_OPTIONS,
@@ -11,7 +23,6 @@ import {
   type VtdCacheOptions,
 } from './caches/cache-options.js';
 import { parseVtdCaps, type QemuIommuConfig, qemuCaps, qemuVersion, type VtdCaps } from './capabilities.js';
-import { bool, int, oneOf } from './commands/fields.js';
 import { DEFAULT_DRIVER_OPTIONS, type IntelDriverOptions } from './driver/driver-context.js';
 
 /** The Linux driver's knobs a scenario may set; the kernel line comes from the run. */
@@ -55,71 +66,54 @@ export function parseVtdOptions(raw: JsonObject | undefined): VtdOptions {
   return Object.freeze({ mode, profile, caps, caches, driver });
 }
 
-const QEMU_FIELDS = [
-  'version',
-  'awBits',
-  'cachingMode',
-  'scalableMode',
-  'deviceIotlb',
-  'pasid',
-  'flts',
-  'pt',
-  'dmaDrain',
-];
+/** The `qemu` option: a QEMU release and its intel-iommu properties, declared with the field kit. */
+const QEMU_OPTION_FIELDS = {
+  version: str(),
+  awBits: numberIn([39, 48] as const).opt(),
+  cachingMode: bool().def(false),
+  scalableMode: bool().def(false),
+  deviceIotlb: bool().def(false),
+  pasid: bool().def(false),
+  flts: bool().def(false),
+  pt: bool().def(true),
+  dmaDrain: bool().def(true),
+};
+const QEMU_OPTION_NAMES = Object.keys(QEMU_OPTION_FIELDS);
 
-/** The `qemu` option: a release and its intel-iommu properties; errors name `qemu.<field>`. */
+/** The `qemu` option; errors name `qemu.<field>`. */
 function parseQemuConfig(raw: unknown): QemuIommuConfig {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
-    throw new TypeError('qemu: expected an object { version, awBits?, cachingMode?, ... }');
-  const o = raw as JsonObject;
-  for (const k of Object.keys(o)) {
-    if (!QEMU_FIELDS.includes(k))
-      throw new RangeError(`qemu: unknown field "${k}" (known: ${QEMU_FIELDS.join(', ')})`);
-  }
-  if (typeof o.version !== 'string') throw new TypeError('qemu.version: expected a string such as "7.2"');
-  qemuVersion(o.version);
-  if (o.awBits !== undefined && o.awBits !== 39 && o.awBits !== 48)
-    throw new RangeError(`qemu.awBits: expected 39 or 48, got ${JSON.stringify(o.awBits)}`);
+  let d: Decoded<typeof QEMU_OPTION_FIELDS>;
   try {
-    return {
-      version: o.version,
-      ...(o.awBits !== undefined ? { awBits: o.awBits as 39 | 48 } : {}),
-      cachingMode: bool(o, 'cachingMode', false),
-      scalableMode: bool(o, 'scalableMode', false),
-      deviceIotlb: bool(o, 'deviceIotlb', false),
-      pasid: bool(o, 'pasid', false),
-      flts: bool(o, 'flts', false),
-      pt: bool(o, 'pt', true),
-      dmaDrain: bool(o, 'dmaDrain', true),
-    };
+    d = decodeFields(QEMU_OPTION_FIELDS, QEMU_OPTION_NAMES, raw);
   } catch (e) {
-    throw e instanceof RangeError || e instanceof TypeError ? new RangeError(`qemu.${e.message}`) : e;
+    if (e instanceof FieldFault) throw new RangeError(`${pathText(['qemu', ...e.path])}: ${e.reason}`);
+    throw e;
   }
+  qemuVersion(d.version); // names qemu.version itself
+  const { awBits, ...rest } = d;
+  return { ...rest, ...(awBits !== undefined ? { awBits } : {}) };
 }
 
-/** The driver's knobs, read with the command-field readers; errors name `driver.<field>`. */
+const D = DEFAULT_DRIVER_OPTIONS;
+/** The driver's knobs, declared with the command field kit. */
+const DRIVER_OPTION_FIELDS = {
+  cpu5LevelPaging: bool().def(D.cpu5LevelPaging),
+  // PCI ATS: the Invalidate Queue Depth field is 5 bits, 0 meaning 32.
+  atsQueueDepth: int(1, 32).def(D.atsQueueDepth),
+  // PQA.PQS is 3 bits: 128 << 7 descriptors at most.
+  prqOrder: int(0, 7).def(D.prqOrder),
+  responseCodes: oneOf(['verbatim', 'architectural'] as const).def(D.responseCodes),
+  prqThread: oneOf(['immediate', 'held'] as const).def(D.prqThread),
+};
+const DRIVER_OPTION_NAMES = Object.keys(DRIVER_OPTION_FIELDS);
+
+/** The driver's knobs; errors name `driver.<field>`. */
 function parseDriverOptions(raw: unknown, field: string): VtdDriverOptions {
-  const d = DEFAULT_DRIVER_OPTIONS;
-  const o = (raw ?? {}) as JsonObject;
-  if (typeof o !== 'object' || o === null || Array.isArray(o))
-    throw new TypeError(`${field}: expected an object`);
-  const known = ['cpu5LevelPaging', 'atsQueueDepth', 'prqOrder', 'responseCodes', 'prqThread'];
-  for (const k of Object.keys(o)) {
-    if (!known.includes(k))
-      throw new RangeError(`${field}: unknown field "${k}" (known: ${known.join(', ')})`);
-  }
   try {
-    return {
-      cpu5LevelPaging: bool(o, 'cpu5LevelPaging', d.cpu5LevelPaging),
-      // PCI ATS: the Invalidate Queue Depth field is 5 bits, 0 meaning 32.
-      atsQueueDepth: int(o, 'atsQueueDepth', 1, 32, d.atsQueueDepth),
-      // PQA.PQS is 3 bits: 128 << 7 descriptors at most.
-      prqOrder: int(o, 'prqOrder', 0, 7, d.prqOrder),
-      responseCodes: oneOf(o, 'responseCodes', ['verbatim', 'architectural'], d.responseCodes),
-      prqThread: oneOf(o, 'prqThread', ['immediate', 'held'], d.prqThread),
-    };
+    return decodeFields(DRIVER_OPTION_FIELDS, DRIVER_OPTION_NAMES, raw ?? {});
   } catch (e) {
-    throw e instanceof RangeError ? new RangeError(`${field}.${e.message}`) : e;
+    if (e instanceof FieldFault) throw new RangeError(`${pathText([field, ...e.path])}: ${e.reason}`);
+    throw e;
   }
 }
 

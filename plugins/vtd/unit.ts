@@ -15,25 +15,12 @@ import type {
   UnitStats,
 } from '../../core/plugin/contract.js';
 import type { UnitIdentity } from '../../core/plugin/tokens.js';
-import { type ErrnoCode, fail, ok, type UapiResult } from '../../core/uapi/errno.js';
+import type { ErrnoCode } from '../../core/uapi/errno.js';
 import type { VendorOps } from '../../core/uapi/vendor-ops.js';
-import { REGISTER_COMMANDS } from './commands/register-commands.js';
-import { type Handler, SETUP_COMMANDS } from './commands/setup-commands.js';
-import { DRIVER_COMMANDS } from './driver/driver-commands.js';
 import type { IntelDriver } from './driver/index.js';
 import type { DriverState } from './driver/snapshot.js';
 import type { VtdHardware, VtdHardwareState } from './hardware.js';
-import { REGISTER_WRITE_COMMANDS } from './registers/register-write.js';
 import { snapshotHardware } from './snapshot.js';
-
-const COMMANDS: Readonly<Record<string, Handler>> = {
-  ...SETUP_COMMANDS,
-  ...REGISTER_COMMANDS,
-  ...REGISTER_WRITE_COMMANDS,
-};
-
-/** Every command type a VT-d unit accepts: the unit's own and the driver's. */
-export const VTD_COMMANDS: readonly string[] = [...Object.keys(COMMANDS), ...DRIVER_COMMANDS];
 
 const NOT_MODELLED = [
   'interrupt remapping (requests to 0xFEEx_xxxx without PASID are answered NOT_MODELLED)',
@@ -49,15 +36,18 @@ export class VtdUnit implements IommuUnit {
   readonly plugin = 'vtd';
   readonly hw: VtdHardware;
   readonly ops: VendorOps;
+  /** The Linux driver side; its commands (commands/index.ts) run on it. */
+  readonly driver: IntelDriver;
+  readonly identity: UnitIdentity;
   readonly #driver: IntelDriver;
-  readonly #identity: UnitIdentity;
   readonly #meter = new TranslationMeter();
 
   constructor(hw: VtdHardware, driver: IntelDriver, identity: UnitIdentity) {
     this.id = identity.id;
     this.hw = hw;
     this.#driver = driver;
-    this.#identity = identity;
+    this.driver = driver;
+    this.identity = identity;
     this.ops = driver.ops;
   }
 
@@ -98,19 +88,6 @@ export class VtdUnit implements IommuUnit {
 
   pageRequest(device: DeviceConfig, req: PageRequestInput): ErrnoCode {
     return this.#driver.pageRequest(device, req);
-  }
-
-  command(type: string, data: JsonObject): UapiResult<JsonValue> {
-    const h = COMMANDS[type];
-    if (h !== undefined) {
-      try {
-        return ok(h(this.hw, this.#identity, data));
-      } catch (e) {
-        if (e instanceof RangeError || e instanceof TypeError) return fail('EINVAL', `${type}: ${e.message}`);
-        throw e;
-      }
-    }
-    return this.#driver.command(type, data) ?? fail('EOPNOTSUPP', `unknown VT-d command "${type}"`);
   }
 
   stats(): UnitStats {

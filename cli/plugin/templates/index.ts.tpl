@@ -4,9 +4,12 @@
  */
 import {
   CONTRACT_VERSION,
+  defineCommand,
   definePlugin,
+  field,
   instanceCachingFactory,
   type JsonObject,
+  ok,
   resolve,
   TOKENS,
 } from '__API__';
@@ -34,15 +37,50 @@ export function parse__CLASS__Options(raw?: JsonObject): __CLASS__Options {
   };
 }
 
-export default definePlugin<__CLASS__Options>({
+/**
+ * Every command the unit accepts, declared once: fields (checked before a scenario runs, decoded
+ * before the handler sees them), a one-line doc, and the handler on the unit.
+ */
+export const __UPPER___COMMANDS = [
+  defineCommand(`${NAME}.table.set`, {
+    doc: 'Points the unit at its page table.',
+    fields: { base: field.addr().describe('physical address of the table') },
+    handler: (u: __CLASS__Unit, d) => {
+      u.setTable(d.base);
+      return ok(null);
+    },
+  }),
+  defineCommand(`${NAME}.pte.set`, {
+    doc: 'Maps the page of `iova` to the page of `pa` (no TLB invalidation).',
+    fields: { iova: field.addr(), pa: field.addr(), write: field.bool().def(false) },
+    handler: (u: __CLASS__Unit, d) => {
+      u.setPte(Math.floor(d.iova / 4096), Math.floor(d.pa / 4096), d.write);
+      return ok(null);
+    },
+  }),
+  defineCommand(`${NAME}.pte.clear`, {
+    doc: 'Clears the entry of the page of `iova` (no TLB invalidation).',
+    fields: { iova: field.addr() },
+    handler: (u: __CLASS__Unit, d) => {
+      u.clearPte(Math.floor(d.iova / 4096));
+      return ok(null);
+    },
+  }),
+  defineCommand(`${NAME}.tlb.invalidate`, {
+    doc: 'Drops every TLB entry; answers how many were live.',
+    fields: {},
+    handler: (u: __CLASS__Unit) => ok(u.invalidateTlb()),
+  }),
+];
+
+export default definePlugin<__CLASS__Options, __CLASS__Unit>({
   meta: {
     name: NAME,
     version: '0.1.0',
     contractVersion: CONTRACT_VERSION,
     description: 'An IOMMU with one linear page table (scaffold)',
-    // Every command type the unit accepts: scenarios naming any other __NAME__.* type are refused.
-    commands: [`${NAME}.table.set`, `${NAME}.pte.set`, `${NAME}.pte.clear`, `${NAME}.tlb.invalidate`],
   },
+  commands: __UPPER___COMMANDS,
   parseOptions: parse__CLASS__Options,
   register(container, options) {
     container.register(TOKENS.Unit, {

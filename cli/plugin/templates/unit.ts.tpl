@@ -9,26 +9,19 @@ import {
   type CacheCounters,
   copyInto,
   type DeviceConfig,
-  ERROR_CODES,
   type ErrnoCode,
   type EventSink,
   emptyCounters,
   FAULT_KIND,
-  fail,
   type IommuUnit,
-  type JsonObject,
   type JsonValue,
-  ok,
   type PageRequestInput,
   type PhysMemory,
-  parseSafe,
   type TranslationRequest,
   type TranslationResult,
-  type UapiResult,
   type UnitCapabilities,
   type UnitStats,
   type VendorOps,
-  ViommuError,
 } from '__API__';
 
 declare module '__API__' {
@@ -162,43 +155,27 @@ export class __CLASS__Unit implements IommuUnit {
     return 'ENODEV';
   }
 
-  command(type: string, data: JsonObject): UapiResult<JsonValue> {
-    try {
-      return this.#command(type, data);
-    } catch (e) {
-      // A bad field (parseSafe's RangeError) is the command's fault: EINVAL naming the field. Any
-      // other exception is a bug of this plugin, and the run reports it as a plugin error.
-      if (e instanceof RangeError)
-        throw new ViommuError(ERROR_CODES.COMMAND_INVALID, `${type}: ${e.message}`);
-      throw e;
-    }
+  /** Points the unit at its page table (the __NAME__.table.set command). */
+  setTable(base: number): void {
+    this.#tableBase = base;
   }
 
-  #command(type: string, data: JsonObject): UapiResult<JsonValue> {
-    switch (type) {
-      case '__NAME__.table.set':
-        this.#tableBase = parseSafe(data.base, 'base');
-        return ok(null);
-      case '__NAME__.pte.set': {
-        const vpn = Math.floor(parseSafe(data.iova, 'iova') / 4096);
-        const outPfn = Math.floor(parseSafe(data.pa, 'pa') / 4096);
-        const write = data.write === true;
-        const entry = (BigInt(outPfn) << 12n) | (write ? 0b111n : 0b011n);
-        this.#memory.write64(this.#tableBase + vpn * 8, entry);
-        return ok(null);
-      }
-      case '__NAME__.pte.clear':
-        this.#memory.write64(this.#tableBase + Math.floor(parseSafe(data.iova, 'iova') / 4096) * 8, 0n);
-        return ok(null);
-      case '__NAME__.tlb.invalidate': {
-        const live = this.#tlbVpn.filter((v) => v !== -1).length;
-        this.#tlbVpn.fill(-1);
-        this.#tlb.invalidated += live;
-        return ok(live);
-      }
-      default:
-        return fail('EOPNOTSUPP', `__NAME__: unknown command "${type}"`);
-    }
+  /** Writes the entry of input page `vpn` (no TLB invalidation). */
+  setPte(vpn: number, outPfn: number, write: boolean): void {
+    const entry = (BigInt(outPfn) << 12n) | (write ? 0b111n : 0b011n);
+    this.#memory.write64(this.#tableBase + vpn * 8, entry);
+  }
+
+  clearPte(vpn: number): void {
+    this.#memory.write64(this.#tableBase + vpn * 8, 0n);
+  }
+
+  /** Drops every TLB entry; returns how many were live. */
+  invalidateTlb(): number {
+    const live = this.#tlbVpn.filter((v) => v !== -1).length;
+    this.#tlbVpn.fill(-1);
+    this.#tlb.invalidated += live;
+    return live;
   }
 
   stats(): UnitStats {

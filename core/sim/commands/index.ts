@@ -1,27 +1,51 @@
 /**
- * The core's command table. Architecture commands (`vtd.*`, `smmuv3.*`, ...)
- * are not here: the simulator routes them to the unit by scope.
+ * The core's commands, declared in the catalog (core/command). Architecture
+ * commands (`vtd.*`, `smmuv3.*`, ...) come from each plugin's `commands`; the
+ * simulator routes them to the unit by scope.
  */
-import type { JsonObject, JsonValue } from '../../plugin/contract.js';
-import type { UapiResult } from '../../uapi/errno.js';
+import type { AnyCommandSpec, CommandsOf } from '../../command/catalog.js';
 import type { Simulator } from '../simulator.js';
 import { pageRequest } from './device.js';
 import { dmaAccess } from './dma.js';
 import { clockAdvance, memoryWrite, memoryWrite64 } from './memory.js';
 import { statsSample } from './stats.js';
-import { UAPI_COMMANDS } from './uapi.js';
+import {
+  bind,
+  cacheInvalidate,
+  faultRegister,
+  faultUnregister,
+  pageRespond,
+  unbind,
+  unbindPasid,
+  userMap,
+  userUnmap,
+} from './uapi.js';
 
-export type CommandHandler = (sim: Simulator, data: JsonObject) => UapiResult<JsonValue>;
+declare module '../../command/catalog.js' {
+  interface CommandMap extends CommandsOf<typeof CORE_COMMANDS> {}
+}
 
-export const COMMAND_HANDLERS: ReadonlyMap<string, CommandHandler> = new Map<string, CommandHandler>([
-  ['core.memory.write', memoryWrite],
-  ['core.memory.write64', memoryWrite64],
-  ['core.clock.advance', clockAdvance],
-  ['core.stats.sample', statsSample],
-  ['device.dma.access', dmaAccess],
-  ['device.page.request', pageRequest],
-  ...UAPI_COMMANDS,
-]);
+/** A command the core runs on the simulator. */
+export type SimCommand = AnyCommandSpec<Simulator>;
+
+/** The core's own commands. */
+export const CORE_COMMANDS = [
+  memoryWrite,
+  memoryWrite64,
+  clockAdvance,
+  statsSample,
+  dmaAccess,
+  pageRequest,
+  cacheInvalidate,
+  bind,
+  unbind,
+  unbindPasid,
+  userMap,
+  userUnmap,
+  faultRegister,
+  faultUnregister,
+  pageRespond,
+] as const;
 
 /** Command types the core itself handles, for validation and docs. */
-export const CORE_COMMAND_TYPES: readonly string[] = [...COMMAND_HANDLERS.keys()];
+export const CORE_COMMAND_TYPES: readonly string[] = CORE_COMMANDS.map((c) => c.type);

@@ -1,41 +1,48 @@
 /** Commands that edit simulated physical memory (guest page-table edits) and time. */
-import type { JsonValue } from '../../plugin/contract.js';
-import { ok, type UapiResult } from '../../uapi/errno.js';
-import { bytesField, intField, safeField, u64Field } from './fields.js';
-import type { CommandHandler } from './index.js';
+import { defineCommand } from '../../command/catalog.js';
+import { addr, bytes, int, u64 } from '../../command/field.js';
+import { ok } from '../../uapi/errno.js';
+import type { Simulator } from '../simulator.js';
 
-/** core.memory.write { addr, hex }: raw bytes at a physical address. */
-export const memoryWrite: CommandHandler = (sim, data): UapiResult<JsonValue> => {
-  const addr = safeField(data, 'addr');
-  const bytes = bytesField(data, 'hex');
-  if (!sim.memory.isBacked(addr, bytes.length)) {
-    return {
-      ok: false,
-      errno: 'EFAULT',
-      detail: `addr: [0x${addr.toString(16)}, +${bytes.length}) is outside memory`,
-    };
-  }
-  sim.memory.writeBytes(addr, bytes);
-  return ok(null);
-};
+export const memoryWrite = defineCommand('core.memory.write', {
+  doc: 'Writes raw bytes at a physical address (EFAULT outside memory).',
+  fields: { addr: addr().describe('physical address'), hex: bytes().describe('the bytes') },
+  handler: (sim: Simulator, d) => {
+    if (!sim.memory.isBacked(d.addr, d.hex.length)) {
+      return {
+        ok: false,
+        errno: 'EFAULT',
+        detail: `addr: [0x${d.addr.toString(16)}, +${d.hex.length}) is outside memory`,
+      };
+    }
+    sim.memory.writeBytes(d.addr, d.hex);
+    return ok(null);
+  },
+});
 
-/** core.memory.write64 { addr, value }: one aligned 64-bit word, e.g. a page-table entry. */
-export const memoryWrite64: CommandHandler = (sim, data) => {
-  const addr = safeField(data, 'addr');
-  const value = u64Field(data, 'value');
-  if (addr % 8 !== 0 || !sim.memory.isBacked(addr, 8)) {
-    return {
-      ok: false,
-      errno: 'EFAULT',
-      detail: `addr: 0x${addr.toString(16)} is unaligned or outside memory`,
-    };
-  }
-  sim.memory.write64(addr, value);
-  return ok(null);
-};
+export const memoryWrite64 = defineCommand('core.memory.write64', {
+  doc: 'Writes one aligned 64-bit word, e.g. a page-table entry (EFAULT unaligned or outside memory).',
+  fields: { addr: addr().describe('physical address, 8-byte aligned'), value: u64() },
+  handler: (sim: Simulator, d) => {
+    if (d.addr % 8 !== 0 || !sim.memory.isBacked(d.addr, 8)) {
+      return {
+        ok: false,
+        errno: 'EFAULT',
+        detail: `addr: 0x${d.addr.toString(16)} is unaligned or outside memory`,
+      };
+    }
+    sim.memory.write64(d.addr, d.value);
+    return ok(null);
+  },
+});
 
-/** core.clock.advance { ns }. */
-export const clockAdvance: CommandHandler = (sim, data) => {
-  sim.clock.advance(intField(data, 'ns', 0, Number.MAX_SAFE_INTEGER));
-  return ok(sim.clock.now());
-};
+export const clockAdvance = defineCommand('core.clock.advance', {
+  doc: 'Moves the virtual clock forward; answers the new time.',
+  result:
+    'the virtual time after the advance, in ns: more than the sum of the `ns` given, since every command takes 10 ns and every translation 5 ns plus 80 per memory read',
+  fields: { ns: int(0, Number.MAX_SAFE_INTEGER).describe('nanoseconds') },
+  handler: (sim: Simulator, d) => {
+    sim.clock.advance(d.ns);
+    return ok(sim.clock.now());
+  },
+});

@@ -5,6 +5,7 @@
  * iommu_fault events. The unit (vtd-hw) builds it with createIntelDriver.
  */
 import './events.js';
+import type { AnyCommandSpec } from '../../../core/command/catalog.js';
 import type { EventSink } from '../../../core/events/event-map.js';
 import type { DeviceConfig, JsonObject, JsonValue, PageRequestInput } from '../../../core/plugin/contract.js';
 import type { FaultReporter } from '../../../core/plugin/tokens.js';
@@ -14,7 +15,7 @@ import type { VendorOps } from '../../../core/uapi/vendor-ops.js';
 import { intakePageRequest } from '../page-requests/page-request-intake.js';
 import type { PageRequestQueue } from '../page-requests/page-request-queue.js';
 import { bindGpasid, unbindGpasid } from './bind-gpasid.js';
-import { driverCommand } from './driver-commands.js';
+import { DRIVER_COMMANDS } from './driver-commands.js';
 import { DEFAULT_DRIVER_OPTIONS, DriverContext, type IntelDriverOptions } from './driver-context.js';
 import type { DriverHardware } from './hardware-port.js';
 import { cacheInvalidate } from './invalidate.js';
@@ -32,7 +33,9 @@ export interface IntelDriver {
   readonly prq: PageRequestQueue;
   /** A device behind the unit issues a page request (PRI). */
   pageRequest(device: DeviceConfig, req: PageRequestInput): ErrnoCode;
-  /** Driver commands (vtd.ioasid.*, vtd.prq.*); undefined = not a driver command. */
+  /** Runs a driver command (DRIVER_COMMANDS: vtd.ioasid.*, vtd.prq.*) on already-decoded data. */
+  run(spec: AnyCommandSpec<DriverContext>, data: unknown): UapiResult<JsonValue>;
+  /** Decodes and runs a driver command (tests); undefined = not a driver command. */
   command(type: string, data: JsonObject): UapiResult<JsonValue> | undefined;
   snapshot(): JsonValue;
   saveState(): DriverState;
@@ -68,7 +71,11 @@ export function createIntelDriver(
     ops,
     prq: ctx.prq,
     pageRequest: (device, req) => pageRequest(ctx, device, req),
-    command: (type, data) => driverCommand(ctx, type, data),
+    run: (spec, data) => spec.handler(ctx, data),
+    command: (type, data) => {
+      const spec = (DRIVER_COMMANDS as readonly AnyCommandSpec<DriverContext>[]).find((c) => c.type === type);
+      return spec === undefined ? undefined : spec.handler(ctx, spec.decode(data));
+    },
     snapshot: () => snapshotDriver(ctx),
     saveState: () => saveDriverState(ctx),
     loadState: (s) => loadDriverState(ctx, s),

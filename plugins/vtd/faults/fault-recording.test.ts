@@ -11,9 +11,8 @@ import type { LogRecord } from '../../../core/events/log/records.js';
 import { ACCESS, NO_PASID, TranslationRequest, TranslationResult } from '../../../core/model/translation.js';
 import type { JsonObject } from '../../../core/plugin/contract.js';
 import { PluginHost } from '../../../core/plugin/host.js';
-import type { UnitIdentity } from '../../../core/plugin/tokens.js';
 import { Simulator } from '../../../core/sim/simulator.js';
-import { REGISTER_COMMANDS } from '../commands/register-commands.js';
+import { readRegisters } from '../commands/register-commands.js';
 import { VTD_FAULT as F, isQualified } from '../fault-reasons.js';
 import vtd from '../index.js';
 import { attachDevice, createDomain, initRootTable, setPasidTableEntry } from '../setup.js';
@@ -22,7 +21,6 @@ import { type Fixture, makeFixture } from '../testing/test-unit.js';
 import { uapiFaultReason } from './uapi-reason.js';
 
 const BUS = 0x0300;
-const UNIT: UnitIdentity = { id: 'u0', devices: new Map() };
 
 /** Legacy root table with one attached device (devfn 0x10); other devfns of the bus have no context entry. */
 function legacy(nfr: number, fpd = false): Fixture {
@@ -131,8 +129,7 @@ describe('fault recording registers', () => {
   it('FSTS.FRI names the register of the first pending fault, where software starts reading', () => {
     const f = legacy(3);
     const rec = f.hw.faultRecorder;
-    const fri = () =>
-      ((REGISTER_COMMANDS['vtd.regs.read']!(f.hw, UNIT, {}) as { FSTS: number }).FSTS >>> 8) & 0xff;
+    const fri = () => (readRegisters(f.hw).FSTS >>> 8) & 0xff;
     dma(f, BUS | 0x11, 1);
     expect([rec.records[0]!.F, fri()]).toEqual([true, 0]);
     dma(f, BUS | 0x12, 1);

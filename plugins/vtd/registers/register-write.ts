@@ -6,10 +6,11 @@
  * them), CCMD and IVA/IOTLB (register-based invalidation, with the actual
  * granularity reported in CAIG/IAIG). Returns the register as read back.
  */
+
+import { oneOf, u64 } from '../../../core/command/field.js';
 import { hex64 } from '../../../core/model/hex.js';
 import type { JsonObject, JsonValue } from '../../../core/plugin/contract.js';
-import { oneOf, u64 } from '../commands/fields.js';
-import type { Handler } from '../commands/setup-commands.js';
+import { vtdCommand } from '../commands/vtd-command.js';
 import type { VtdHardware } from '../hardware.js';
 import { GCMD } from './register-file.js';
 
@@ -209,9 +210,14 @@ function queueError(hw: VtdHardware, reason: string): JsonValue {
   return { IQH: hw.regs.queueOffset(hw.qi.head), processed: 0, error: { index: 0, reason } };
 }
 
-export const regsWrite: Handler = (hw, _id, data) => {
-  const reg = oneOf(data, 'reg', REGS);
-  const v = u64(data, 'value');
+export const regsWrite = vtdCommand(
+  'vtd.regs.write',
+  'Writes a register as software does (GCMD, RTADDR, IRTA, IQA, IQT, CCMD, IVA, IOTLB); answers it as read back.',
+  { reg: oneOf(REGS), value: u64({ int: true }) },
+  (hw, _id, d) => writeRegister(hw, d.reg, d.value),
+);
+
+function writeRegister(hw: VtdHardware, reg: (typeof REGS)[number], v: bigint): JsonValue {
   const r = hw.regs;
   switch (reg) {
     case 'GCMD':
@@ -237,8 +243,4 @@ export const regsWrite: Handler = (hw, _id, data) => {
     case 'IOTLB':
       return iotlb(hw, v);
   }
-};
-
-export const REGISTER_WRITE_COMMANDS: Readonly<Record<string, Handler>> = {
-  'vtd.regs.write': regsWrite,
-};
+}

@@ -6,6 +6,7 @@
  * translate(): no steps file, no event log, one parse for every design.
  */
 import 'reflect-metadata';
+import { defineCommand } from '../../../core/command/catalog.js';
 import { NO_PASID, TranslationRequest, TranslationResult } from '../../../core/model/translation.js';
 import type { JsonObject, JsonValue } from '../../../core/plugin/contract.js';
 import { PluginHost } from '../../../core/plugin/host.js';
@@ -138,7 +139,14 @@ class DesignRun {
     });
     this.sim = sim;
     this.unit = sim.units.get('vtd0') as VtdUnit;
-    sim.defineCommand(CALL, () => ({ ok: true, value: this.#fn() }));
+    sim.defineCommand(
+      CALL,
+      defineCommand(CALL, {
+        doc: 'Runs one step of a trace replay inside a command (trace compare only).',
+        fields: {},
+        handler: () => ({ ok: true, value: this.#fn() }),
+      }),
+    );
   }
 
   /** Runs `fn` as one command of this replay's simulator. */
