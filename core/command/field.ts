@@ -51,7 +51,9 @@ function expected(want: string, got: unknown): never {
 const MODE_KEY = Symbol.for('viommu-sim.command-field-mode');
 // One mode per process: a plugin loaded from source (`--plugin ./plugins/x/index.ts`) is bundled
 // with its own copy of this module, and its decoders must see the loader's mode too.
-const mode = ((globalThis as { [MODE_KEY]?: { late: number } })[MODE_KEY] ??= { late: 0 });
+const shared = globalThis as { [MODE_KEY]?: { late: number } };
+if (shared[MODE_KEY] === undefined) shared[MODE_KEY] = { late: 0 };
+const mode = shared[MODE_KEY];
 
 /** A string that stands for a later value in the current mode. */
 function isLate(v: string): boolean {
