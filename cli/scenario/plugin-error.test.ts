@@ -46,7 +46,7 @@ function crashyUnit(inner: FlatUnit, crashIn: Site): CrashyUnit {
       crashIn === 'translate' ? boom('translate') : inner.translate(req, out),
     pageRequest: (d, r) => inner.pageRequest(d, r),
     stats: () => inner.stats(),
-    snapshot: () => inner.snapshot(),
+    digestState: () => inner.digestState(),
   };
 }
 

@@ -61,7 +61,7 @@ export function stateDigest(sim: Simulator): StateDigest {
   const h = new Fnv2();
   for (const [id, unit] of sim.units) {
     h.string(id);
-    h.string(canonicalJson(unit.snapshot()));
+    h.string(canonicalJson(unit.digestState()));
   }
   let pages = 0;
   for (const [pfn, words] of sim.memory.writtenPages()) {

@@ -156,7 +156,7 @@ export class AmdviUnit implements IommuUnit {
     }
   }
 
-  snapshot(): JsonValue {
+  digestState(): JsonValue {
     const count = (
       m: Map<string | number, number>,
       name: (k: string | number) => string,
@@ -171,7 +171,7 @@ export class AmdviUnit implements IommuUnit {
       stats: this.stats() as unknown as JsonValue,
       events: count(this.log.raised as Map<string | number, number>, (k) => eventName(Number(k))),
       commands: count(this.exec.executed as Map<string | number, number>, String),
-      iotlb: this.iotlb.cache.snapshot().map((e) => [e.ctx, e.vpn, e.size, e.outPage, e.perm, e.aux0]),
+      iotlb: this.iotlb.cache.liveEntries().map((e) => [e.ctx, e.vpn, e.size, e.outPage, e.perm, e.aux0]),
     };
   }
 }

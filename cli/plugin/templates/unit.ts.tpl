@@ -187,7 +187,7 @@ export class __CLASS__Unit implements IommuUnit {
     };
   }
 
-  snapshot(): JsonValue {
+  digestState(): JsonValue {
     return {
       tableBase: this.#tableBase,
       tlb: Array.from(this.#tlbVpn),
