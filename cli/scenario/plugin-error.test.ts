@@ -206,7 +206,28 @@ describe('a plugin that throws', () => {
       plugins: [flatPlugin, crashyPlugin],
     });
     expect(r.code).toBe(EXIT.PLUGIN);
+    expect(r.stdout).toMatch(
+      /^ERROR crash\/command@crashy \(\d+ commands, \d+ events; plugin "crashy" threw at seq \d+\)$/m,
+    );
+    expect(r.stdout).not.toMatch(/FAIL crash\/command@crashy/);
     expect(r.stdout).toContain('plugin error: plugin "crashy" threw: crashy: crashy.tlb.flush exploded');
     expect(r.stdout).toMatch(/PASS crash\/command@flat/);
+    expect(r.stdout).toMatch(/2 runs: 1 passed, 0 failed, 1 errors, 0 skipped/);
+  });
+
+  test('the dot reporter marks the run E, names the plugin and counts it as an error', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'viommu-crash-'));
+    const file = join(dir, 'crash.scenario.json');
+    writeFileSync(file, JSON.stringify(scenario('command', {})));
+    const r = await runCli(['run', file, '--no-golden', '--reporter', 'dot'], {
+      plugins: [flatPlugin, crashyPlugin],
+    });
+    expect(r.code).toBe(EXIT.PLUGIN);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines[0]).toBe('E.');
+    expect(lines[1]).toMatch(
+      /^E crash\/command@crashy: .*plugin error: plugin "crashy" threw: crashy: crashy\.tlb\.flush exploded$/,
+    );
+    expect(lines.at(-1)).toBe('2 runs: 1 passed, 0 failed, 1 errors, 0 skipped');
   });
 });
