@@ -53,7 +53,7 @@ export const CONTRACT_CASES = [
   'counters add up',
   'an unknown unit command is EOPNOTSUPP, not a throw',
   'UAPI ops that are absent answer ENODEV',
-  'the same commands give the same log and snapshot',
+  'the same commands give the same log and digest state',
   'a unit restored from its saved state goes on exactly as the original',
 ] as const;
 
@@ -249,7 +249,7 @@ export function runIommuContract(opts: ContractOptions): void {
       }
     });
 
-    test('the same commands give the same log and snapshot', () => {
+    test('the same commands give the same log and digest state', () => {
       const logs: string[] = [];
       const snaps: string[] = [];
       for (let i = 0; i < 2; i++) {

@@ -167,7 +167,7 @@ export class AmdviUnit implements IommuUnit {
     };
     return {
       profile: this.options.profile,
-      registers: this.regs.snapshot(),
+      registers: this.regs.dump(),
       stats: this.stats() as unknown as JsonValue,
       events: count(this.log.raised as Map<string | number, number>, (k) => eventName(Number(k))),
       commands: count(this.exec.executed as Map<string | number, number>, String),

@@ -139,7 +139,7 @@ export class SmmuUnit implements IommuUnit {
 
   digestState(): JsonValue {
     return {
-      registers: this.regs.snapshot(),
+      registers: this.regs.dump(),
       tlb: this.caches.tlb.liveEntries().map((e) => {
         const tags = this.caches.tagsOf(e.ctx);
         return {

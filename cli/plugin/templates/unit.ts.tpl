@@ -187,6 +187,7 @@ export class __CLASS__Unit implements IommuUnit {
     };
   }
 
+  /** The state checkpoints digest (core.state.digested): JSON-safe, stable key order. */
   digestState(): JsonValue {
     return {
       tableBase: this.#tableBase,
