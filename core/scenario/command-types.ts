@@ -53,6 +53,29 @@ export function checkScenarioCommands(scenario: Scenario, host: PluginHost): voi
   checked.set(scenario, hosts);
 }
 
+/**
+ * The check of one streamed step (a stepsFile line) against `target`'s catalog, made once per
+ * run: what checkScenarioCommands does for `steps[]`, named at `path` (`line 12`). The problems
+ * it returns are reused by the next call.
+ */
+export function streamedStepCheck(
+  scenario: Scenario,
+  target: TargetSpec,
+  host: PluginHost,
+): (step: StepSpec, path: string) => readonly ScenarioProblem[] {
+  const problems: ScenarioProblem[] = [];
+  const add = (path: string, message: string): void => {
+    problems.push({ path, message });
+  };
+  const plugin = host.names().includes(target.plugin) ? (host.get(target.plugin).commands ?? []) : null;
+  const check = new TargetCheck(target, scenario.targets.indexOf(target), plugin, add);
+  return (step, path) => {
+    problems.length = 0;
+    check.step(step, path);
+    return problems;
+  };
+}
+
 class TargetCheck {
   readonly #catalog = new Map<string, AnyCommandSpec>();
   readonly #devices: ReadonlySet<string>;
