@@ -79,6 +79,8 @@ export function streamedStepCheck(
 class TargetCheck {
   readonly #catalog = new Map<string, AnyCommandSpec>();
   readonly #devices: ReadonlySet<string>;
+  /** Each command's device fields, found once (a streamed step is checked per line). */
+  readonly #deviceKeys = new Map<AnyCommandSpec, readonly string[]>();
   readonly target: TargetSpec;
   readonly index: number;
   /** The plugin's commands, or null when it is not loaded. */
@@ -163,9 +165,16 @@ class TargetCheck {
       return;
     }
     // Device references must name a device of this target.
-    for (const [k, f] of Object.entries(spec.fields)) {
+    let keys = this.#deviceKeys.get(spec);
+    if (keys === undefined) {
+      keys = Object.entries(spec.fields)
+        .filter(([, f]) => f.kind === 'device')
+        .map(([k]) => k);
+      this.#deviceKeys.set(spec, keys);
+    }
+    for (const k of keys) {
       const v = data[k];
-      if (f.kind !== 'device' || typeof v !== 'string' || v.includes('$') || this.#devices.has(v)) continue;
+      if (typeof v !== 'string' || v.includes('$') || this.#devices.has(v)) continue;
       this.add(
         `${path}.data.${k}`,
         `unknown device "${v}" (targets[${this.index}] "${this.target.name}" declares: ${[...this.#devices].join(', ') || 'none'})`,
