@@ -52,6 +52,7 @@ export {
 } from './model/translation.js';
 export {
   type CacheCapability,
+  CONTRACT_CHANGES,
   CONTRACT_VERSION,
   type DeviceConfig,
   type IommuPlugin,

@@ -295,4 +295,14 @@ describe('viommu replay / diff / inspect', () => {
     const t = await runCli(['inspect', jsonl]);
     expect(t.stdout).toMatch(/scenario cli\/basic@flat/);
   });
+
+  test('inspect text shows architectural codes in hex, --json keeps numbers', async () => {
+    const golden = join(process.cwd(), 'scenarios', 'vtd', 'translation', 'first-level.vtd.events.jsonl');
+    const t = await runCli(['inspect', golden, '--type', 'vtd.fault.recorded']);
+    expect(t.code).toBe(EXIT.OK);
+    expect(t.stdout).toMatch(/"reason":"0x81","reasonName":"SM_US_CLEAR_USER_REQUEST","sid":256/);
+    const j = await runCli(['inspect', golden, '--type', 'vtd.fault.recorded', '--json']);
+    const rec = JSON.parse(j.stdout).records[0] as { data: { reason: unknown } };
+    expect(rec.data.reason).toBe(0x81);
+  });
 });

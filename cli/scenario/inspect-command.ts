@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { RECENT_COMMANDS } from '../../core/events/log/divergence.js';
 import type { LogRecord } from '../../core/events/log/records.js';
+import { hexCodes } from '../../core/scenario/expectations.js';
 import { configOption, pluginContext, pluginOption } from '../config/plugin-options.js';
 import { usage } from '../usage.js';
 import type { CliContext } from './context.js';
@@ -136,7 +137,8 @@ export function registerInspect(program: Command, ctx: CliContext): void {
             ctx.out(
               `\n${matching} matching records${matching > selected.length ? ` (first ${selected.length})` : ''}:\n`,
             );
-            for (const r of selected) ctx.out(`${JSON.stringify(r)}\n`);
+            // Architectural codes in hex, as the specs write them; --json keeps numbers.
+            for (const r of selected) ctx.out(`${JSON.stringify(r, hexCodes)}\n`);
           }
         }
         ctx.exit(EXIT.OK);

@@ -46,7 +46,7 @@ function crashyUnit(inner: FlatUnit, crashIn: Site): CrashyUnit {
       crashIn === 'translate' ? boom('translate') : inner.translate(req, out),
     pageRequest: (d, r) => inner.pageRequest(d, r),
     stats: () => inner.stats(),
-    snapshot: () => inner.snapshot(),
+    digestState: () => inner.digestState(),
   };
 }
 
@@ -206,7 +206,69 @@ describe('a plugin that throws', () => {
       plugins: [flatPlugin, crashyPlugin],
     });
     expect(r.code).toBe(EXIT.PLUGIN);
+    expect(r.stdout).toMatch(
+      /^ERROR crash\/command@crashy \(\d+ commands, \d+ events; plugin "crashy" threw at seq \d+\)$/m,
+    );
+    expect(r.stdout).not.toMatch(/FAIL crash\/command@crashy/);
     expect(r.stdout).toContain('plugin error: plugin "crashy" threw: crashy: crashy.tlb.flush exploded');
     expect(r.stdout).toMatch(/PASS crash\/command@flat/);
+    expect(r.stdout).toMatch(/2 runs: 1 passed, 0 failed, 1 errors, 0 skipped/);
+  });
+
+  test('the dot reporter marks the run E, names the plugin and counts it as an error', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'viommu-crash-'));
+    const file = join(dir, 'crash.scenario.json');
+    writeFileSync(file, JSON.stringify(scenario('command', {})));
+    const r = await runCli(['run', file, '--no-golden', '--reporter', 'dot'], {
+      plugins: [flatPlugin, crashyPlugin],
+    });
+    expect(r.code).toBe(EXIT.PLUGIN);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines[0]).toBe('E.');
+    expect(lines[1]).toMatch(
+      /^E crash\/command@crashy: .*plugin error: plugin "crashy" threw: crashy: crashy\.tlb\.flush exploded$/,
+    );
+    expect(lines.at(-1)).toBe('2 runs: 1 passed, 0 failed, 1 errors, 0 skipped');
+  });
+
+  describe('replaying the log of a run that ended in a plugin error', () => {
+    async function crashedLog(): Promise<{ dir: string; log: string }> {
+      const dir = mkdtempSync(join(tmpdir(), 'viommu-crash-'));
+      const file = join(dir, 'crash.scenario.json');
+      writeFileSync(file, JSON.stringify(scenario('command', {})));
+      const out = join(dir, 'out');
+      const r = await runCli(['run', file, '--out', out, '--no-golden'], {
+        plugins: [flatPlugin, crashyPlugin],
+      });
+      expect(r.code).toBe(EXIT.PLUGIN);
+      return { dir, log: join(out, 'crash', 'command.crashy.events.jsonl') };
+    }
+
+    test('reproduces the error: agreement, exit 0, and says the recorded run ended in it', async () => {
+      const { dir, log } = await crashedLog();
+      const r = await runCli(['replay', log], { plugins: [flatPlugin, crashyPlugin], cwd: dir });
+      expect(r.code, r.stdout + r.stderr).toBe(EXIT.OK);
+      expect(r.stdout).toMatch(
+        /^ok .*command\.crashy\.events\.jsonl: \d+ records reproduced \(3 commands, 0 checkpoints verified\); the recorded run ended in a plugin error, reproduced: plugin "crashy" threw at seq \d+: crashy: crashy\.tlb\.flush exploded$/m,
+      );
+      const json = await runCli(['replay', log, '--json'], { plugins: [flatPlugin, crashyPlugin], cwd: dir });
+      expect(json.code).toBe(EXIT.OK);
+      const [result] = (JSON.parse(json.stdout) as { results: { ok: boolean; pluginError: unknown }[] })
+        .results;
+      expect(result).toMatchObject({
+        ok: true,
+        pluginError: { plugin: 'crashy', message: 'crashy: crashy.tlb.flush exploded' },
+      });
+    });
+
+    test('a plugin that no longer throws there diverges at the recorded failure (exit 1)', async () => {
+      const { dir, log } = await crashedLog();
+      // The same plugin, fixed: the command that threw now runs.
+      const fixed = { ...crashyPlugin, parseOptions: () => ({ crashIn: 'fixed' as Site }) };
+      const r = await runCli(['replay', log], { plugins: [flatPlugin, fixed], cwd: dir });
+      expect(r.code, r.stdout + r.stderr).toBe(EXIT.MISMATCH);
+      expect(r.stdout).toMatch(/^MISMATCH /m);
+      expect(r.stdout).toContain('core.plugin.failed');
+    });
   });
 });

@@ -94,6 +94,7 @@ export function registerReplay(program: Command, outer: CliContext): void {
             snapshots: saver?.written ?? [],
             divergence: divergence ? divergenceJson(divergence) : null,
             interrupted: r.interrupted?.data ?? null,
+            pluginError: r.pluginError,
             truncated: cut,
           });
           if (!flags.json) {
@@ -102,11 +103,15 @@ export function registerReplay(program: Command, outer: CliContext): void {
               const stop = r.interrupted
                 ? `; the run was interrupted by ${String(r.interrupted.data.signal)} after ${String(r.interrupted.data.commands)}${Number(r.interrupted.data.of) >= 0 ? ` of ${String(r.interrupted.data.of)}` : ''} commands`
                 : '';
+              // The run itself exited 3 and said so; replay's question is whether the log reproduces.
+              const failed = r.pluginError
+                ? `; the recorded run ended in a plugin error, reproduced: plugin "${r.pluginError.plugin}" threw at seq ${r.pluginError.seq}: ${r.pluginError.message}`
+                : '';
               const until = cut
                 ? `; the log is cut short after seq ${cut.lastSeq} at byte ${cut.truncatedAt}`
                 : '';
               ctx.out(
-                `ok ${file}: ${r.matched} records reproduced${start} (${r.commands} commands, ${r.checkpoints} checkpoints verified)${stop}${until}\n`,
+                `ok ${file}: ${r.matched} records reproduced${start} (${r.commands} commands, ${r.checkpoints} checkpoints verified)${stop}${failed}${until}\n`,
               );
             } else {
               ctx.out(

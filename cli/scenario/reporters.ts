@@ -84,7 +84,29 @@ export function junitReport(entries: readonly RunEntry[]): string {
   );
 }
 
-/** One character per run (`.` passed, `F` failed, `E` invalid or plugin error, `s` skipped), then the counts. */
+/**
+ * The default reporter's word for each status: a run stopped by a plugin error (or a signal) is
+ * an ERROR, not a FAIL — no expectation was judged wrong, the run did not finish.
+ */
+export const RUN_MARK = {
+  passed: 'PASS',
+  failed: 'FAIL',
+  invalid: 'FAIL',
+  error: 'ERROR',
+  skipped: 'SKIP',
+} as const satisfies Record<RunEntry['status'], string>;
+
+/** `N runs: P passed, F failed, S skipped`, with `E errors` before skipped when a run ended in an error. */
+export function runCounts(entries: readonly RunEntry[]): string {
+  const n = (s: RunEntry['status'][]) => entries.filter((e) => s.includes(e.status)).length;
+  const errors = n(['error']);
+  return `${entries.length} runs: ${n(['passed'])} passed, ${n(['failed', 'invalid'])} failed, ${errors ? `${errors} errors, ` : ''}${n(['skipped'])} skipped`;
+}
+
+/**
+ * One character per run (`.` passed, `F` failed, `E` a scenario that does not load or a run ended
+ * by a plugin error or a signal, `s` skipped), a line per `F` and `E` run, then the counts.
+ */
 export function dotReport(entries: readonly RunEntry[]): string {
   const mark = { passed: '.', failed: 'F', invalid: 'E', error: 'E', skipped: 's' } as const;
   const dots = entries.map((e) => mark[e.status]).join('');
@@ -94,9 +116,6 @@ export function dotReport(entries: readonly RunEntry[]): string {
     if (e.status === 'passed' || e.status === 'skipped') continue;
     lines.push(`${mark[e.status]} ${e.scenario}@${e.target}: ${e.failures[0] ?? e.status}`);
   }
-  const n = (s: RunEntry['status'][]) => entries.filter((e) => s.includes(e.status)).length;
-  lines.push(
-    `${entries.length} runs: ${n(['passed'])} passed, ${n(['failed', 'invalid', 'error'])} failed, ${n(['skipped'])} skipped`,
-  );
+  lines.push(runCounts(entries));
   return `${lines.join('\n')}\n`;
 }

@@ -16,6 +16,8 @@ import {
   REPORTER_NAMES,
   type ReporterChoice,
   ReporterUsageError,
+  RUN_MARK,
+  runCounts,
 } from './reporters.js';
 import { type RunEntry, type RunFilesResult, runScenarioFiles } from './run-scenarios.js';
 
@@ -267,7 +269,7 @@ function jsonReport(entries: readonly RunEntry[], out: string | null, code: numb
     ok: code === EXIT.OK,
     logs: out,
     summary,
-    runs: entries.map(({ divergence, exit: _exit, seconds: _seconds, ...e }) => ({
+    runs: entries.map(({ divergence, exit: _exit, seconds: _seconds, pluginError: _pluginError, ...e }) => ({
       ...e,
       divergence: divergence ? divergenceJson(divergence) : null,
     })),
@@ -283,10 +285,16 @@ function defaultReport(entries: readonly RunEntry[], flags: RunFlags): string {
     },
   };
   for (const e of entries) {
-    const mark = e.status === 'passed' ? 'PASS' : e.status === 'skipped' ? 'SKIP' : 'FAIL';
+    const mark = RUN_MARK[e.status];
     if (!flags.quiet || (e.status !== 'passed' && e.status !== 'skipped')) {
       const golden = e.golden === 'not-checked' ? '' : ` golden:${e.golden}`;
-      ctx.out(`${mark} ${e.scenario}@${e.target} (${e.commands} commands, ${e.events} events${golden})\n`);
+      // A plugin error is not a failed expectation: the run stopped there, and the plugin is named.
+      const stopped = e.pluginError
+        ? `; plugin "${e.pluginError.plugin}" threw at seq ${e.pluginError.seq}`
+        : '';
+      ctx.out(
+        `${mark} ${e.scenario}@${e.target} (${e.commands} commands, ${e.events} events${golden}${stopped})\n`,
+      );
     }
     if (e.status === 'passed') continue;
     if (e.divergence)
@@ -323,11 +331,7 @@ function defaultReport(entries: readonly RunEntry[], flags: RunFlags): string {
     `${r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')}\n`;
   ctx.out(`\n${line(head)}`);
   for (const r of rows) ctx.out(line(r));
-  const passed = entries.filter((e) => e.status === 'passed').length;
-  const failed = entries.filter((e) => e.status !== 'passed' && e.status !== 'skipped').length;
-  ctx.out(
-    `\n${entries.length} runs: ${passed} passed, ${failed} failed, ${entries.length - passed - failed} skipped\n`,
-  );
+  ctx.out(`\n${runCounts(entries)}\n`);
   ctx.out(flags.out ? `logs: ${flags.out}\n` : 'logs: not written (use --out DIR)\n');
   if (flags.snapshots) {
     const n = entries.reduce((sum, e) => sum + e.snapshots.length, 0);

@@ -72,6 +72,8 @@ export interface RunEntry {
   readonly exit: number;
   /** Wall-clock seconds the run took (JUnit's time; not in --json, which stays byte-identical). */
   readonly seconds?: number;
+  /** The plugin exception that stopped the run (status 'error'), for the text reporters. */
+  readonly pluginError?: TargetRun['error'];
 }
 
 /** What runScenarioFiles did: one entry per run, and every target there was to choose from. */
@@ -307,6 +309,7 @@ async function runOne(
     ...base,
     status: interrupted !== null || run.error !== null ? 'error' : failed ? 'failed' : 'passed',
     failures,
+    ...(run.error !== null ? { pluginError: run.error } : {}),
     golden,
     divergence,
     log,

@@ -49,7 +49,7 @@ for (const ways of ['full', 4] as const) {
       c.insert(1, 1025, SZ_4K, 4, 3); // other context
       // [1000, 1026): overlaps the 2 MiB page's tail, 1024 and 1025; not 1030.
       expect(c.invalidateRange(0, 1000, 26)).toBe(3);
-      expect(c.snapshot().map((e) => [e.ctx, e.vpn])).toEqual([
+      expect(c.liveEntries().map((e) => [e.ctx, e.vpn])).toEqual([
         [0, 1030],
         [1, 1025],
       ]);
@@ -76,7 +76,7 @@ for (const ways of ['full', 4] as const) {
       c.insert(0, 1, SZ_4K, 301, 3, 2);
       expect(c.invalidateRange(0, 0, 1, { sizeMask: 1 << SZ_2M })).toBe(1);
       expect(c.invalidateWhere(0, { aux0Mask: 3, aux0Value: 1 })).toBe(2);
-      expect(c.snapshot().map((e) => e.outPage)).toEqual([301]);
+      expect(c.liveEntries().map((e) => e.outPage)).toEqual([301]);
     });
 
     it('lookupAny prefers the smallest page present and computes the output inside a large page', () => {

@@ -16,7 +16,7 @@ function put(c: TranslationCache, vpn: number, ctx = 0): number {
 
 /** VPNs still cached in context 0, ascending. */
 function present(c: TranslationCache): number[] {
-  return c.snapshot().map((e) => e.vpn);
+  return c.liveEntries().map((e) => e.vpn);
 }
 
 for (const ways of ['full', 3] as const) {

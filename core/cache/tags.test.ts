@@ -49,7 +49,7 @@ for (const { ways, policy } of CONFIGS) {
       expect(c.liveCount()).toBe(102);
       expect([c.liveCount(1), c.liveCount(2), c.liveCount(4), c.liveCount(5)]).toEqual([100, 0, 1, 1]);
       expect(c.counters().invalidated).toBe(1 + CHURN);
-      expect(c.snapshot().map((e) => [e.ctx, e.vpn, e.outPage])).toEqual([
+      expect(c.liveEntries().map((e) => [e.ctx, e.vpn, e.outPage])).toEqual([
         ...Array.from({ length: 100 }, (_, v) => [1, v, 1000 + v]),
         [4, 9, 90],
         [5, 3, 33],
@@ -57,7 +57,7 @@ for (const { ways, policy } of CONFIGS) {
       // A state saved past the renumbering restores the same live entries.
       const d = make(ways, policy);
       d.loadState(c.saveState());
-      expect(d.snapshot()).toEqual(c.snapshot());
+      expect(d.liveEntries()).toEqual(c.liveEntries());
       expect(d.lookup(2, 7, 0)).toBe(-1);
       expect(d.outPage[d.lookup(5, 3, 0)]).toBe(33);
       // Invalidation and range invalidation still find the renumbered entries.

@@ -155,7 +155,7 @@ describe('translation cache against a reference model', () => {
         const model = run(c, ops, (kind, got, want) => {
           if (got !== want) expect([kind, got]).toEqual([kind, want]); // plain compare first: fast
         });
-        const snap = c.snapshot().map((e) => [Model.key(e.ctx, e.size, e.vpn), e.outPage]);
+        const snap = c.liveEntries().map((e) => [Model.key(e.ctx, e.size, e.vpn), e.outPage]);
         expect(new Map(snap as [string, number][])).toEqual(model.m);
         const k = c.counters();
         expect(k.evictions).toBe(0);
@@ -187,7 +187,7 @@ describe('translation cache against a reference model', () => {
           },
           SPAN_SHIFTS,
         );
-        const snap = c.snapshot().map((e) => [Model.key(e.ctx, e.size, e.vpn, SPAN_SHIFTS), e.outPage]);
+        const snap = c.liveEntries().map((e) => [Model.key(e.ctx, e.size, e.vpn, SPAN_SHIFTS), e.outPage]);
         expect(new Map(snap as [string, number][])).toEqual(model.m);
       }),
       { numRuns: 200 },
@@ -217,7 +217,7 @@ describe('translation cache against a reference model', () => {
           if (kind.startsWith('inv') && got > want) expect([kind, got]).toEqual([kind, want]);
           if (c.liveCount() > cfg.entries) expect(c.liveCount()).toBeLessThanOrEqual(cfg.entries);
         });
-        for (const e of c.snapshot()) expect(model.m.get(Model.key(e.ctx, e.size, e.vpn))).toBe(e.outPage);
+        for (const e of c.liveEntries()) expect(model.m.get(Model.key(e.ctx, e.size, e.vpn))).toBe(e.outPage);
       }),
       { numRuns: 200 },
     );
@@ -289,7 +289,7 @@ describe('translation cache against a reference model', () => {
               order.length = 0;
               break;
           }
-          const live = c.snapshot().map((e) => Model.key(e.ctx, e.size, e.vpn));
+          const live = c.liveEntries().map((e) => Model.key(e.ctx, e.size, e.vpn));
           expect(live.sort()).toEqual([...order].sort());
         }
       }),
@@ -306,7 +306,7 @@ describe('translation cache against a reference model', () => {
           const once = () => {
             const c = createTranslationCache({ entries: 8, policy, rng: new SeededRng(3) });
             run(c, ops, () => {});
-            return { snap: c.snapshot(), counters: c.counters(), slots: [...c.keys] };
+            return { snap: c.liveEntries(), counters: c.counters(), slots: [...c.keys] };
           };
           expect(once()).toEqual(once());
         },

@@ -42,7 +42,7 @@ export interface EntryFilter {
   readonly aux0Value?: number;
 }
 
-/** One live entry, as `snapshot()` reports it. */
+/** One live entry, as `liveEntries()` reports it. */
 export interface CacheEntry {
   readonly ctx: number;
   readonly vpn: number;
@@ -407,7 +407,7 @@ export abstract class TranslationCache {
   }
 
   /** Every live entry sorted by (ctx, vpn, size): O(slots), for tests, dumps and digests. */
-  snapshot(): CacheEntry[] {
+  liveEntries(): CacheEntry[] {
     const out: CacheEntry[] = [];
     for (let s = 0; s < this.slotCount; s++) {
       if (!this.isLive(s)) continue;

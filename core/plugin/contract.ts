@@ -13,9 +13,18 @@ import type { TranslationRequest, TranslationResult } from '../model/translation
 import type { ErrnoCode } from '../uapi/errno.js';
 import type { VendorOps } from '../uapi/vendor-ops.js';
 
-/** Bumped when IommuUnit or the services change incompatibly. */
-export const CONTRACT_VERSION = 1;
-export const SUPPORTED_CONTRACT_VERSIONS: readonly number[] = [1];
+/** Bumped when IommuUnit or the services change incompatibly; CONTRACT_CHANGES says what changed. */
+export const CONTRACT_VERSION = 2;
+export const SUPPORTED_CONTRACT_VERSIONS: readonly number[] = [2];
+
+/**
+ * What each contract version changed from the one before, for the message that refuses a plugin
+ * written against an older one: a unit still answering the old way would otherwise be called
+ * the new way and fail quietly (an old command() is never called: every step answers EOPNOTSUPP).
+ */
+export const CONTRACT_CHANGES: { readonly [version: number]: string } = {
+  2: 'IommuUnit.command() was removed: declare each architecture command with defineCommand in definePlugin({ commands }); IommuUnit.snapshot() is now digestState() (docs/plugins.md)',
+};
 
 export type JsonValue =
   | null
@@ -164,7 +173,7 @@ export interface IommuUnit {
   pageRequest(device: DeviceConfig, req: PageRequestInput): ErrnoCode;
   stats(): UnitStats;
   /** JSON-safe state with stable key order; the core digests it. */
-  snapshot(): JsonValue;
+  digestState(): JsonValue;
   /**
    * The unit's whole state between commands (registers, caches with their replacement order,
    * driver state), as structured-clone data (core/state/stateful.ts). Optional: without it, a

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isViommuError } from '../errors/viommu-error.js';
 import { flatPlugin } from '../testing/flat-plugin.js';
-import { CONTRACT_VERSION } from './contract.js';
+import { CONTRACT_CHANGES, CONTRACT_VERSION, SUPPORTED_CONTRACT_VERSIONS } from './contract.js';
 import { definePlugin } from './define-plugin.js';
 import { PluginHost } from './host.js';
 
@@ -43,6 +43,27 @@ describe('PluginHost', () => {
     expect(codeOf(() => new PluginHost().use(other('future', { contractVersion: 99 })))).toBe(
       'VIOMMU_ERR_PLUGIN_CONTRACT_VERSION',
     );
+  });
+
+  it('refuses a plugin written against contract version 1, saying what changed since', () => {
+    // Version 1 units routed architecture commands through IommuUnit.command(); the core no longer
+    // calls it, so such a plugin must not load and answer EOPNOTSUPP to every step.
+    const old = other('legacy', { contractVersion: 1 });
+    expect(codeOf(() => new PluginHost().use(old))).toBe('VIOMMU_ERR_PLUGIN_CONTRACT_VERSION');
+    expect(() => new PluginHost().use(old, '--plugin ./legacy.ts')).toThrow(
+      'plugin "legacy" targets contract version 1; this core supports 2. Changed since version 1: version 2: IommuUnit.command() was removed: declare each architecture command with defineCommand in definePlugin({ commands }); IommuUnit.snapshot() is now digestState() (docs/plugins.md)',
+    );
+  });
+
+  it('tells the author of a plugin newer than the core to upgrade viommu-sim', () => {
+    expect(() => new PluginHost().use(other('future', { contractVersion: 99 }))).toThrow(
+      'plugin "future" targets contract version 99; this core supports 2 (the plugin is newer than this viommu-sim: upgrade viommu-sim)',
+    );
+  });
+
+  it('every supported version is the current one or has its changes written down', () => {
+    expect(SUPPORTED_CONTRACT_VERSIONS).toContain(CONTRACT_VERSION);
+    for (let v = 2; v <= CONTRACT_VERSION; v++) expect(CONTRACT_CHANGES[v]).toBeTypeOf('string');
   });
 
   it('rejects something that is not a plugin', () => {

@@ -7,6 +7,7 @@ import type { DependencyContainer } from 'tsyringe';
 import { ERROR_CODES, ViommuError } from '../errors/viommu-error.js';
 import type { EventSink } from '../events/event-map.js';
 import {
+  CONTRACT_CHANGES,
   type IommuPlugin,
   type IommuUnit,
   type JsonObject,
@@ -57,7 +58,7 @@ export class PluginHost {
     if (!SUPPORTED_CONTRACT_VERSIONS.includes(meta.contractVersion)) {
       throw new ViommuError(
         ERROR_CODES.PLUGIN_CONTRACT_VERSION,
-        `plugin "${meta.name}" targets contract version ${meta.contractVersion}; this core supports ${SUPPORTED_CONTRACT_VERSIONS.join(', ')}`,
+        `plugin "${meta.name}" targets contract version ${meta.contractVersion}; this core supports ${SUPPORTED_CONTRACT_VERSIONS.join(', ')}${contractChangesSince(meta.contractVersion)}`,
       );
     }
     this.#plugins.set(meta.name, plugin);
@@ -130,4 +131,17 @@ export class PluginHost {
     }
     return c.resolve(TOKENS.Unit);
   }
+}
+
+/** What changed in the contract after `version`, to tell the author of an older plugin what to update. */
+function contractChangesSince(version: unknown): string {
+  const newest = SUPPORTED_CONTRACT_VERSIONS[SUPPORTED_CONTRACT_VERSIONS.length - 1] ?? 0;
+  if (typeof version !== 'number' || !Number.isInteger(version)) return '';
+  if (version > newest) return ' (the plugin is newer than this viommu-sim: upgrade viommu-sim)';
+  const changes: string[] = [];
+  for (let v = version + 1; v <= newest; v++) {
+    const what = CONTRACT_CHANGES[v];
+    if (what !== undefined) changes.push(`version ${v}: ${what}`);
+  }
+  return changes.length === 0 ? '' : `. Changed since version ${version}: ${changes.join('; ')}`;
 }

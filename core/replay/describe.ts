@@ -1,14 +1,19 @@
 /** Human-readable and JSON forms of a divergence, for the CLI and test messages. */
 import type { Divergence } from '../events/log/divergence.js';
 import type { LogRecord } from '../events/log/records.js';
+import { hexCodes } from '../scenario/expectations.js';
 
 function recordJson(r: LogRecord | null): string {
   if (r === null) return '(none: the log ends here)';
-  const s = JSON.stringify(r);
+  // Architectural codes (a fault's reason, an event's code) in hex, as the specs write them.
+  const s = JSON.stringify(r, hexCodes);
   return s.length > 400 ? `${s.slice(0, 397)}...` : s;
 }
 
-/** Several lines naming the seq (and JSONL line), the field, both records and the causing command. */
+/**
+ * Several lines naming the seq (and JSONL line), the field, both records and the causing command;
+ * architectural codes in hex. divergenceJson keeps them numbers.
+ */
 export function describeDivergence(d: Divergence, expectedName = 'expected', actualName = 'actual'): string {
   const type = d.expected?.type ?? d.actual?.type ?? '?';
   const lines = [
@@ -17,7 +22,9 @@ export function describeDivergence(d: Divergence, expectedName = 'expected', act
     `  ${actualName}: ${recordJson(d.actual)}`,
   ];
   if (d.cause)
-    lines.push(`  caused by command seq ${d.cause.seq}: ${d.cause.type} ${JSON.stringify(d.cause.data)}`);
+    lines.push(
+      `  caused by command seq ${d.cause.seq}: ${d.cause.type} ${JSON.stringify(d.cause.data, hexCodes)}`,
+    );
   return lines.join('\n');
 }
 

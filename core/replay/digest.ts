@@ -1,6 +1,6 @@
 /**
  * State digests for checkpoints: a stable 64-bit hash of every unit's
- * snapshot() (canonical JSON, units in configuration order) and of memory's
+ * digestState() (canonical JSON, units in configuration order) and of memory's
  * written pages (page number and words; all-zero pages are skipped, so a page
  * that was only touched does not change the digest). Two-lane word-wise FNV
  * (perf-notes §5). `core.state.digest` records it as `core.state.digested`.
@@ -61,7 +61,7 @@ export function stateDigest(sim: Simulator): StateDigest {
   const h = new Fnv2();
   for (const [id, unit] of sim.units) {
     h.string(id);
-    h.string(canonicalJson(unit.snapshot()));
+    h.string(canonicalJson(unit.digestState()));
   }
   let pages = 0;
   for (const [pfn, words] of sim.memory.writtenPages()) {

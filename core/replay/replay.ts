@@ -6,7 +6,8 @@
  * records, the first differing field and the command that caused it.
  * Checkpoint digests (`core.state.digested`) are compared like any event, so a
  * long replay is verified at each checkpoint and a state drift is caught at
- * the first checkpoint after it even when no event shows it. A replay can also
+ * the first checkpoint after it even when no event shows it. A log whose run ended in a plugin
+ * error replays to the same error: that is agreement, reported in pluginError. A replay can also
  * start at a snapshot taken at a checkpoint (snapshot.ts) and compare only the
  * records after it.
  */
@@ -22,6 +23,7 @@ import {
 } from '../events/log/records.js';
 import type { PluginHost } from '../plugin/host.js';
 import { DIGEST_COMMAND } from '../scenario/compile.js';
+import { isPluginFailure } from '../sim/plugin-failure.js';
 import type { RecordSink, Simulator } from '../sim/simulator.js';
 import { configFromHeader, createSimulator } from './sim-factory.js';
 import { checkSnapshotBelongs, restoreSnapshot, SNAPSHOT_ERROR_CODES, type Snapshot } from './snapshot.js';
@@ -54,6 +56,12 @@ export interface ReplayResult {
   readonly startSeq: number;
   /** The log's core.run.interrupted record (the run was stopped by a signal), or null. */
   readonly interrupted: EventRecord | null;
+  /**
+   * The plugin error the recorded run ended in, reproduced: the replayed command threw again and
+   * its `core.plugin.failed` record matched the log's last one. Null when the run did not end so.
+   * A plugin that no longer throws there (or throws differently) is a divergence instead.
+   */
+  readonly pluginError: { readonly plugin: string; readonly seq: number; readonly message: string } | null;
 }
 
 /**
@@ -137,6 +145,7 @@ export function replayRecords(
       : restoreSnapshot(host, options.from.snapshot, options.from.file, sinks);
   let commands = 0;
   let interrupted: EventRecord | null = null;
+  let pluginError: ReplayResult['pluginError'] = null;
   while (divergence === null && readError === null) {
     const r = log.peek();
     if (r === null) break;
@@ -154,7 +163,20 @@ export function replayRecords(
       divergence = log.divergence(r, null, undefined);
       break;
     }
-    sim.execute({ type: r.type, data: r.data });
+    try {
+      sim.execute({ type: r.type, data: r.data });
+    } catch (e) {
+      if (!isPluginFailure(e)) throw e;
+      // The simulator recorded core.plugin.failed before throwing, and the compare sink judged it:
+      // matched, and nothing after it in the log, the replay reproduced the run's plugin error.
+      commands++;
+      if (divergence === null && readError === null) {
+        const after = log.peek();
+        if (after !== null) divergence = log.divergence(after, null, undefined);
+        else pluginError = { plugin: e.plugin, seq: e.seq, message: e.detail };
+      }
+      break;
+    }
     commands++;
     if (divergence === null && readError === null && log.peeked() === r) {
       // The simulator did not even record the command.
@@ -172,6 +194,7 @@ export function replayRecords(
     checkpoints,
     startSeq: start,
     interrupted,
+    pluginError,
   };
 }
 

@@ -55,9 +55,34 @@ export function checkScenarioCommands(scenario: Scenario, host: PluginHost): voi
   checked.set(scenario, hosts);
 }
 
+/**
+ * The check of one streamed step (a stepsFile line) against `target`'s catalog, made once per
+ * run: what checkScenarioCommands does for `steps[]`, named at `path` (`line 12`). The problems
+ * it returns are reused by the next call.
+ */
+export function streamedStepCheck(
+  scenario: Scenario,
+  target: TargetSpec,
+  host: PluginHost,
+): (step: StepSpec, path: string) => readonly ScenarioProblem[] {
+  const problems: ScenarioProblem[] = [];
+  const add = (path: string, message: string): void => {
+    problems.push({ path, message });
+  };
+  const plugin = host.names().includes(target.plugin) ? (host.get(target.plugin).commands ?? []) : null;
+  const check = new TargetCheck(target, scenario.targets.indexOf(target), plugin, add);
+  return (step, path) => {
+    problems.length = 0;
+    check.step(step, path);
+    return problems;
+  };
+}
+
 class TargetCheck {
   readonly #catalog = new Map<string, AnyCommandSpec>();
   readonly #devices: ReadonlySet<string>;
+  /** Each command's device fields, found once (a streamed step is checked per line). */
+  readonly #deviceKeys = new Map<AnyCommandSpec, readonly string[]>();
   readonly target: TargetSpec;
   readonly index: number;
   /** The plugin's commands, or null when it is not loaded. */
@@ -142,9 +167,16 @@ class TargetCheck {
       return;
     }
     // Device references must name a device of this target.
-    for (const [k, f] of Object.entries(spec.fields)) {
+    let keys = this.#deviceKeys.get(spec);
+    if (keys === undefined) {
+      keys = Object.entries(spec.fields)
+        .filter(([, f]) => f.kind === 'device')
+        .map(([k]) => k);
+      this.#deviceKeys.set(spec, keys);
+    }
+    for (const k of keys) {
       const v = data[k];
-      if (f.kind !== 'device' || typeof v !== 'string' || v.includes('$') || this.#devices.has(v)) continue;
+      if (typeof v !== 'string' || v.includes('$') || this.#devices.has(v)) continue;
       this.add(
         `${path}.data.${k}`,
         `unknown device "${v}" (targets[${this.index}] "${this.target.name}" declares: ${[...this.#devices].join(', ') || 'none'})`,

@@ -23,7 +23,8 @@ export function partialMatch(want: JsonValue | undefined, got: JsonValue | undef
  */
 const ARCH_CODE_KEYS: ReadonlySet<string> = new Set(['code', 'reason']);
 
-function hexCodes(key: string, v: unknown): unknown {
+/** A JSON.stringify replacer writing architectural codes in hex (messages, inspect and divergence text). */
+export function hexCodes(key: string, v: unknown): unknown {
   return ARCH_CODE_KEYS.has(key) && typeof v === 'number' && Number.isInteger(v) && v >= 0
     ? `0x${v.toString(16)}`
     : v;

@@ -126,7 +126,7 @@ export class TargetRunner {
     this.#target = target;
     this.#options = options;
     this.#commands = compiled.commands;
-    this.#streamed = scenario.stepsFile === undefined ? null : streamedCommands(scenario, target);
+    this.#streamed = scenario.stepsFile === undefined ? null : streamedCommands(scenario, target, host);
     this.total = this.#streamed === null ? compiled.commands.length : -1;
     this.header = makeHeader(
       host,

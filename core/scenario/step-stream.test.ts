@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { LogRecord } from '../events/log/records.js';
 import { PluginHost } from '../plugin/host.js';
 import { flatPlugin } from '../testing/flat-plugin.js';
+import { SCENARIO_ERROR_CODES, ScenarioError } from './errors.js';
 import { loadScenarioFile } from './load.js';
 import { runTarget } from './runner.js';
 
@@ -75,6 +76,36 @@ describe('a stepsFile', () => {
     );
     const extra = [map, { ...access(1), typo: 1 }];
     expect(() => records(scenario('bad-key', extra, true))).toThrow(/bad-key\.steps\.jsonl line 2/);
+  });
+
+  it('checks each line against the catalog before it runs, naming the file, the line and the field', () => {
+    const run = (name: string, line: object) => {
+      const seen: LogRecord[] = [];
+      const s = loadScenarioFile(scenario(name, [map, access(1), line, access(2)], true));
+      let error: unknown;
+      try {
+        runTarget(host, s, s.targets[0]!, { sinks: [{ append: (r) => seen.push(r) }] });
+      } catch (e) {
+        error = e;
+      }
+      // Refused as the run reached it: the two lines before ran, this one and the next did not.
+      expect(seen.filter((r) => r.kind === 'command').map((r) => r.type)).toEqual([
+        'flat.map',
+        'device.dma.access',
+      ]);
+      expect(error).toBeInstanceOf(ScenarioError);
+      expect((error as ScenarioError).code).toBe(SCENARIO_ERROR_CODES.INVALID);
+      return (error as Error).message;
+    };
+    expect(
+      run('bad-field', { type: 'device.dma.access', data: { device: 'nic', iova: '0x1g', access: 'r' } }),
+    ).toMatch(/bad-field\.steps\.jsonl.*line 3\.data\.iova: .*"0x1g"/);
+    expect(run('bad-type', { type: 'flat.mapp', data: {} })).toMatch(
+      /bad-type\.steps\.jsonl.*line 3\.type: unknown flat command "flat\.mapp"/,
+    );
+    expect(run('missing-field', { type: 'flat.map', data: { iova: '0x1000' } })).toMatch(
+      /missing-field\.steps\.jsonl.*line 3\.data/,
+    );
   });
 
   it('reads a last line without its newline', () => {

@@ -3,11 +3,14 @@
  * the scenario file): one step object per line, exactly as in `steps[]`. The
  * file is read a window at a time and each line is parsed, checked and
  * compiled only when the run reaches it, so a run of 10^7 steps never holds
- * its steps in memory. Errors name the file and the line (exit 4).
+ * its steps in memory. Given the plugin host, each line is checked against the
+ * catalog before it runs. Errors name the file and the line (exit 4).
  */
 import { dirname, resolve } from 'node:path';
 import { type ByteSource, ByteWindow, fileSource } from '../events/log/byte-source.js';
 import type { JsonValue } from '../plugin/contract.js';
+import type { PluginHost } from '../plugin/host.js';
+import { streamedStepCheck } from './command-types.js';
 import { type CompiledCommand, expand } from './compile.js';
 import { SCENARIO_ERROR_CODES, ScenarioError, type ScenarioProblem } from './errors.js';
 import type { Scenario, TargetSpec } from './types.js';
@@ -24,7 +27,11 @@ export function stepsFilePath(scenario: Scenario): string | null {
  * The compiled commands of the scenario's stepsFile, for `target`, one line at a time. Throws a
  * ScenarioError naming the file and the line for a line that is not a valid step.
  */
-export function* streamedCommands(scenario: Scenario, target: TargetSpec): Generator<CompiledCommand> {
+export function* streamedCommands(
+  scenario: Scenario,
+  target: TargetSpec,
+  host?: PluginHost,
+): Generator<CompiledCommand> {
   const path = stepsFilePath(scenario);
   if (path === null) return;
   const shown = scenario.stepsFile!;
@@ -42,6 +49,8 @@ export function* streamedCommands(scenario: Scenario, target: TargetSpec): Gener
   const plugins = new Set(scenario.targets.map((t) => t.plugin));
   const targets = new Set(scenario.targets.map((t) => t.name));
   const devices = new Set(target.devices.map((d) => d.name));
+  // Each line is checked against the catalog before it runs, as steps[] are before the run.
+  const check = host === undefined ? null : streamedStepCheck(scenario, target, host);
   const out: CompiledCommand[] = [];
   const problems: ScenarioProblem[] = [];
   try {
@@ -87,6 +96,9 @@ export function* streamedCommands(scenario: Scenario, target: TargetSpec): Gener
         const device = step.kind === 'command' ? step.data.device : undefined;
         if (typeof device === 'string' && !devices.has(device))
           fail(lineNo, `device "${device}" is not declared by target "${target.name}"`);
+        const wrong = check?.(step, `line ${lineNo}`);
+        if (wrong !== undefined && wrong.length > 0)
+          throw new ScenarioError(SCENARIO_ERROR_CODES.INVALID, shown, [...wrong]);
         expand(step, where, false, target, out, problems);
         if (problems.length > 0) throw new ScenarioError(SCENARIO_ERROR_CODES.INVALID, shown, problems);
         yield* out;

@@ -53,7 +53,7 @@ export const CONTRACT_CASES = [
   'counters add up',
   'an unknown unit command is EOPNOTSUPP, not a throw',
   'UAPI ops that are absent answer ENODEV',
-  'the same commands give the same log and snapshot',
+  'the same commands give the same log and digest state',
   'a unit restored from its saved state goes on exactly as the original',
 ] as const;
 
@@ -249,7 +249,7 @@ export function runIommuContract(opts: ContractOptions): void {
       }
     });
 
-    test('the same commands give the same log and snapshot', () => {
+    test('the same commands give the same log and digest state', () => {
       const logs: string[] = [];
       const snaps: string[] = [];
       for (let i = 0; i < 2; i++) {
@@ -261,7 +261,7 @@ export function runIommuContract(opts: ContractOptions): void {
         dma(sim, opts, IOVA + 0x5000n, 'w');
         sim.execute({ type: 'core.stats.sample', data: {} });
         logs.push(JSON.stringify(records));
-        snaps.push(JSON.stringify(sim.units.get(UNIT)!.snapshot()));
+        snaps.push(JSON.stringify(sim.units.get(UNIT)!.digestState()));
       }
       expect(logs[1]).toBe(logs[0]);
       expect(snaps[1]).toBe(snaps[0]);
@@ -287,7 +287,7 @@ export function runIommuContract(opts: ContractOptions): void {
         dma(sim, opts, IOVA, 'r');
         dma(sim, opts, IOVA + 0x9000n, 'r');
         sim.execute({ type: 'core.stats.sample', data: {} });
-        after.push(JSON.stringify({ records, snapshot: sim.units.get(UNIT)!.snapshot() }));
+        after.push(JSON.stringify({ records, snapshot: sim.units.get(UNIT)!.digestState() }));
       }
       expect(after[1]).toBe(after[0]);
     });

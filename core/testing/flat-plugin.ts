@@ -221,7 +221,7 @@ export class FlatUnit implements IommuUnit {
     };
   }
 
-  snapshot(): JsonValue {
+  digestState(): JsonValue {
     const entries = [...this.#table.entries()].sort((a, b) => a[0] - b[0]);
     return { table: entries.map(([k, v]) => [k, v]), stats: this.#ownStats() as unknown as JsonValue };
   }

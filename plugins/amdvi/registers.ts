@@ -145,8 +145,8 @@ export class AmdviRegisters {
     return ok(null);
   }
 
-  /** JSON-safe state, stable key order. */
-  snapshot(): { [k: string]: string } {
+  /** The register dump: every MMIO register by name in offset order, as 0x and 16 hex digits (the unit's digest state). */
+  dump(): { [k: string]: string } {
     const out: { [k: string]: string } = {};
     for (const name of Object.keys(AMDVI_MMIO) as AmdviMmioName[]) out[name] = hex64(this.read(name));
     return out;

@@ -170,7 +170,7 @@ export class AmdviUnit implements IommuUnit {
     }
   }
 
-  snapshot(): JsonValue {
+  digestState(): JsonValue {
     const count = (
       m: Map<string | number, number>,
       name: (k: string | number) => string,
@@ -181,12 +181,12 @@ export class AmdviUnit implements IommuUnit {
     };
     return {
       profile: this.options.profile,
-      registers: this.regs.snapshot(),
+      registers: this.regs.dump(),
       // The counters as before the common metrics (walks, faults by kind), so digests keep their values.
       stats: { ...this.#ownStats() } as unknown as JsonValue,
       events: count(this.log.raised as Map<string | number, number>, (k) => eventName(Number(k))),
       commands: count(this.exec.executed as Map<string | number, number>, String),
-      iotlb: this.iotlb.cache.snapshot().map((e) => [e.ctx, e.vpn, e.size, e.outPage, e.perm, e.aux0]),
+      iotlb: this.iotlb.cache.liveEntries().map((e) => [e.ctx, e.vpn, e.size, e.outPage, e.perm, e.aux0]),
     };
   }
 }

@@ -24,7 +24,7 @@ function rig(options?: Parameters<typeof makeRig>[0]): TestRig {
 }
 
 type TlbRow = { vmid: number; asid: number | null; page: string; shift: number; level: number };
-const tlbRows = (r: TestRig): TlbRow[] => (r.unit.snapshot() as { tlb: TlbRow[] }).tlb;
+const tlbRows = (r: TestRig): TlbRow[] => (r.unit.digestState() as { tlb: TlbRow[] }).tlb;
 
 describe('TLB tags', () => {
   it('two StreamIDs with the same VMID and ASID share one entry (a hit for the second)', () => {

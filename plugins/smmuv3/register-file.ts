@@ -80,8 +80,8 @@ export class RegisterFile {
     }
   }
 
-  /** JSON-safe view with stable key order (offset order). */
-  snapshot(): { [reg: string]: string } {
+  /** The register dump: every register by name in offset order, its value as `0x` and unpadded hex (the unit's digest state). */
+  dump(): { [reg: string]: string } {
     const out: { [reg: string]: string } = {};
     for (const name of Object.keys(REG) as RegName[]) out[name] = `0x${this.read(name).toString(16)}`;
     return out;

@@ -117,7 +117,7 @@ describe('translate: stage 2 and nested', () => {
     expect(dma(rig, 5, 0x1_0000_0000n, ACCESS.WRITE)).toBe(FAULT_KIND.PERMISSION);
     const e = rig.eventsOf('smmuv3.fault.raised').at(-1)!;
     expect([e.name, e.s2, e.ipa]).toEqual(['F_PERMISSION', true, '0x100000000']);
-    expect((rig.unit.snapshot() as { tlb: { vmid: number; asid: null }[] }).tlb[0]).toMatchObject({
+    expect((rig.unit.digestState() as { tlb: { vmid: number; asid: null }[] }).tlb[0]).toMatchObject({
       vmid: 9,
       asid: null,
     });

@@ -147,10 +147,10 @@ export class SmmuUnit implements IommuUnit {
     };
   }
 
-  snapshot(): JsonValue {
+  digestState(): JsonValue {
     return {
-      registers: this.regs.snapshot(),
-      tlb: this.caches.tlb.snapshot().map((e) => {
+      registers: this.regs.dump(),
+      tlb: this.caches.tlb.liveEntries().map((e) => {
         const tags = this.caches.tagsOf(e.ctx);
         return {
           vmid: tags.vmid,

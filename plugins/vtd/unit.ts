@@ -17,10 +17,10 @@ import type {
 import type { UnitIdentity } from '../../core/plugin/tokens.js';
 import type { ErrnoCode } from '../../core/uapi/errno.js';
 import type { VendorOps } from '../../core/uapi/vendor-ops.js';
+import { digestHardwareState } from './digest-state.js';
 import type { IntelDriver } from './driver/index.js';
 import type { DriverState } from './driver/snapshot.js';
 import type { VtdHardware, VtdHardwareState } from './hardware.js';
-import { snapshotHardware } from './snapshot.js';
 
 const NOT_MODELLED = [
   'interrupt remapping (requests to 0xFEEx_xxxx without PASID are answered NOT_MODELLED)',
@@ -101,8 +101,8 @@ export class VtdUnit implements IommuUnit {
     };
   }
 
-  snapshot(): JsonValue {
-    return { ...snapshotHardware(this.hw), driver: this.#driver.snapshot() };
+  digestState(): JsonValue {
+    return { ...digestHardwareState(this.hw), driver: this.#driver.digestState() };
   }
 
   saveState(): { hw: VtdHardwareState; driver: DriverState; meter: number[] } {

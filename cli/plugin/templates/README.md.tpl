@@ -5,7 +5,7 @@ one linear page table in simulated memory and a direct-mapped TLB, and it
 passes the contract suite as generated.
 
 - `index.ts`: the plugin object (`definePlugin`) and its options.
-- `unit.ts`: the unit: `translate()`, commands, stats, snapshot, and `saveState`/`loadState` for snapshots.
+- `unit.ts`: the unit: `translate()`, commands, stats, `digestState` (what checkpoints digest), and `saveState`/`loadState` for snapshots.
 - `contract.test.ts`: runs the shared contract suite against it.
 
 It imports only the public API (`core/index.ts`, what `viommu-sim` exports)

@@ -187,7 +187,8 @@ export class __CLASS__Unit implements IommuUnit {
     };
   }
 
-  snapshot(): JsonValue {
+  /** The state checkpoints digest (core.state.digested): JSON-safe, stable key order. */
+  digestState(): JsonValue {
     return {
       tableBase: this.#tableBase,
       tlb: Array.from(this.#tlbVpn),

@@ -102,7 +102,7 @@ describe('bindGpasid checks, in order (uapi.md §5.2-5.3)', () => {
     const r = rig({ caps: { smts: false } });
     const p = allocPasid(r.driver);
     expect(r.driver.ops.bindGpasid!(call(r), bindData({ hpasid: BigInt(p) }))).toBe('EINVAL');
-    expect(r.driver.snapshot()).toMatchObject({ ioasids: [{ pasid: p, svm: null }] });
+    expect(r.driver.digestState()).toMatchObject({ ioasids: [{ pasid: p, svm: null }] });
   });
 
   const setupCases: [string, Parameters<typeof rig>[0], Parameters<typeof bindData>[0], string][] = [
@@ -130,7 +130,7 @@ describe('bindGpasid checks, in order (uapi.md §5.2-5.3)', () => {
       const p = allocPasid(r.driver);
       expect(r.driver.ops.bindGpasid!(call(r), bindData({ hpasid: BigInt(p), ...over }))).toBe(errno);
       expect(entryOf(r, p)?.P ?? false).toBe(false);
-      expect(r.driver.snapshot()).toMatchObject({ ioasids: [{ pasid: p, svm: null }] });
+      expect(r.driver.digestState()).toMatchObject({ ioasids: [{ pasid: p, svm: null }] });
     });
   }
 
@@ -180,7 +180,7 @@ describe('bindGpasid programs a nested PASID entry', () => {
     });
     const ev = r.events.of('vtd.driver.gpasid.bound')[0]!;
     expect(ev).toMatchObject({ unit: 'vtd0', sid: 0x108, hpasid: p, gpasid: 0x99, mm: 0x77 });
-    expect(r.driver.snapshot()).toMatchObject({
+    expect(r.driver.digestState()).toMatchObject({
       ioasids: [
         { pasid: p, svm: { gpasid: 0x99, mm: 0x77, guestMode: true, devices: [{ sid: 0x108, users: 0 }] } },
       ],
@@ -223,7 +223,7 @@ describe('bindGpasid programs a nested PASID entry', () => {
     expect(
       r.driver.ops.bindGpasid!({ device: aux, mm: 0x77 }, bindData({ hpasid: BigInt(p), gpasid: 1n })),
     ).toBe(0);
-    expect(r.driver.snapshot()).toMatchObject({
+    expect(r.driver.digestState()).toMatchObject({
       ioasids: [
         {
           pasid: p,
@@ -271,7 +271,7 @@ describe('unbindGpasid (uapi.md §5.4)', () => {
     expect(bits(drain![0]![0]!, 6)).toBe(1); // fence
     expect(bits(drain![3]![0]!, 7)).toBe(1); // page-request drain
     expect(r.events.of('vtd.driver.gpasid.unbound')[0]).toMatchObject({ pasid: p, svmFreed: true });
-    expect(r.driver.snapshot()).toMatchObject({ ioasids: [{ pasid: p, svm: null }] });
+    expect(r.driver.digestState()).toMatchObject({ ioasids: [{ pasid: p, svm: null }] });
     // The PASID stays allocated: bind works again.
     expect(r.driver.ops.bindGpasid!(call(r), bindData({ hpasid: BigInt(p) }))).toBe(0);
   });
@@ -300,7 +300,7 @@ describe('unbindGpasid (uapi.md §5.4)', () => {
       users: 0,
       svmFreed: false,
     });
-    expect(r.driver.snapshot()).toMatchObject({
+    expect(r.driver.digestState()).toMatchObject({
       ioasids: [{ pasid: p, svm: { devices: [{ sid: 0x108 }] } }],
     });
   });

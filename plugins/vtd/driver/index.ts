@@ -22,7 +22,7 @@ import { cacheInvalidate } from './invalidate.js';
 import { pageResponse } from './page-response.js';
 import { runPrqThread } from './prq-thread.js';
 import { descriptorHex } from './qi-descriptors.js';
-import { type DriverState, loadDriverState, saveDriverState, snapshotDriver } from './snapshot.js';
+import { type DriverState, digestDriverState, loadDriverState, saveDriverState } from './snapshot.js';
 
 export type { IntelDriverOptions } from './driver-context.js';
 export { DEFAULT_DRIVER_OPTIONS } from './driver-context.js';
@@ -37,7 +37,7 @@ export interface IntelDriver {
   run(spec: AnyCommandSpec<DriverContext>, data: unknown): UapiResult<JsonValue>;
   /** Decodes and runs a driver command (tests); undefined = not a driver command. */
   command(type: string, data: JsonObject): UapiResult<JsonValue> | undefined;
-  snapshot(): JsonValue;
+  digestState(): JsonValue;
   saveState(): DriverState;
   loadState(s: DriverState): void;
   addDevice(d: DeviceConfig): void;
@@ -76,7 +76,7 @@ export function createIntelDriver(
       const spec = (DRIVER_COMMANDS as readonly AnyCommandSpec<DriverContext>[]).find((c) => c.type === type);
       return spec === undefined ? undefined : spec.handler(ctx, spec.decode(data));
     },
-    snapshot: () => snapshotDriver(ctx),
+    digestState: () => digestDriverState(ctx),
     saveState: () => saveDriverState(ctx),
     loadState: (s) => loadDriverState(ctx, s),
     addDevice: (d) => {

@@ -207,7 +207,7 @@ describe('PRQ overflow (PRS.PRO)', () => {
     // A dropped stop marker needs no answer at all.
     r.driver.pageRequest(r.device, request({ pasid: r.pasid, read: false, grpid: 301 }));
     expect(r.events.of('vtd.driver.response.sent')).toHaveLength(1);
-    expect(r.driver.snapshot()).toMatchObject({
+    expect(r.driver.digestState()).toMatchObject({
       prq: { pro: true, head: 0, tail: 127, overflows: 2, thread: 'held' },
     });
 
@@ -215,7 +215,7 @@ describe('PRQ overflow (PRS.PRO)', () => {
     expect(r.driver.command('vtd.prq.drain', {})).toEqual({ ok: true, value: { handled: 127 } });
     expect(r.faults.reports.map((x) => x.fault.prm.grpid)).toEqual([...Array(127).keys()]);
     expect(r.events.of('vtd.prq.overflow-cleared')).toEqual([{ unit: 'vtd0', dropped: 2 }]);
-    expect(r.driver.snapshot()).toMatchObject({ prq: { pro: false, head: 127, tail: 127 } });
+    expect(r.driver.digestState()).toMatchObject({ prq: { pro: false, head: 127, tail: 127 } });
   });
 
   it('release returns to immediate handling', () => {
@@ -236,7 +236,7 @@ describe('PRQ overflow (PRS.PRO)', () => {
     expect(r.faults.reports).toEqual([]);
     expect(responses(r)).toMatchObject([{ code: 1, pasid: r.pasid }]);
     expect(r.events.of('vtd.driver.prq.dropped')[0]).toMatchObject({ reason: 'device-not-bound' });
-    expect(r.driver.snapshot()).toMatchObject({ prq: { head: 1, tail: 1 } });
+    expect(r.driver.digestState()).toMatchObject({ prq: { head: 1, tail: 1 } });
   });
 
   it('prqOrder sizes the ring', () => {

@@ -1,5 +1,5 @@
 /**
- * The driver's state: as JSON with a stable key order for the unit's digest (snapshotDriver), and
+ * The driver's state: as JSON with a stable key order for the unit's digest (digestDriverState), and
  * whole for saved snapshots (saveDriverState / loadDriverState).
  */
 import type { JsonValue } from '../../../core/plugin/contract.js';
@@ -57,7 +57,7 @@ export function loadDriverState(ctx: DriverContext, s: DriverState): void {
   ctx.prqMode = s.prqMode;
 }
 
-export function snapshotDriver(ctx: DriverContext): JsonValue {
+export function digestDriverState(ctx: DriverContext): JsonValue {
   const pasids = ctx.ioasids.allocated().map((pasid) => {
     const svm = ctx.ioasids.find(pasid);
     return {
@@ -76,6 +76,6 @@ export function snapshotDriver(ctx: DriverContext): JsonValue {
   return {
     devices: [...ctx.devices.keys()].sort((a, b) => a - b),
     ioasids: pasids,
-    prq: { ...ctx.prq.snapshot(), thread: ctx.prqMode },
+    prq: { ...ctx.prq.digestState(), thread: ctx.prqMode },
   };
 }

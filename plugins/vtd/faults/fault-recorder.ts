@@ -147,7 +147,7 @@ export class FaultRecorder {
     this.interrupts = s.interrupts;
   }
 
-  snapshot(): { pfo: boolean; ppf: boolean; fri: number; records: object[] } {
+  digestState(): { pfo: boolean; ppf: boolean; fri: number; records: object[] } {
     return {
       pfo: this.pfo,
       ppf: this.ppf,

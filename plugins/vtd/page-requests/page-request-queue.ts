@@ -128,7 +128,7 @@ export class PageRequestQueue {
     this.#pro = false;
   }
 
-  snapshot(): { entries: number; head: number; tail: number; pro: boolean; overflows: number } {
+  digestState(): { entries: number; head: number; tail: number; pro: boolean; overflows: number } {
     return {
       entries: this.entries,
       head: this.#head,

@@ -14,14 +14,14 @@ npx tsc --noEmit           # strict type check (also: npm run typecheck)
 
 ## What is here
 
-| file                        | what it is                                                                                      |
-| --------------------------- | ----------------------------------------------------------------------------------------------- |
-| `src/index.ts`              | the plugin object (`definePlugin`): name, version, commands, options, what it registers         |
-| `src/unit.ts`               | the unit: `translate()`, commands, stats, snapshot, and `saveState`/`loadState` for snapshots   |
-| `src/contract.test.ts`      | runs `viommu-sim/testing`'s contract suite on the plugin                                        |
-| `scenarios/*.scenario.json` | scenarios `viommu run` runs on it                                                               |
-| `viommu.config.ts`          | names the plugin, so `viommu` loads it from this folder and every folder below                  |
-| `vitest.config.ts`          | loads `viommu-sim/testing/setup` (the reflect polyfill viommu-sim's dependency injection needs) |
+| file                        | what it is                                                                                         |
+| --------------------------- | -------------------------------------------------------------------------------------------------- |
+| `src/index.ts`              | the plugin object (`definePlugin`): name, version, commands, options, what it registers            |
+| `src/unit.ts`               | the unit: `translate()`, commands, stats, `digestState`, and `saveState`/`loadState` for snapshots |
+| `src/contract.test.ts`      | runs `viommu-sim/testing`'s contract suite on the plugin                                           |
+| `scenarios/*.scenario.json` | scenarios `viommu run` runs on it                                                                  |
+| `viommu.config.ts`          | names the plugin, so `viommu` loads it from this folder and every folder below                     |
+| `vitest.config.ts`          | loads `viommu-sim/testing/setup` (the reflect polyfill viommu-sim's dependency injection needs)    |
 
 Everything imports from `viommu-sim` (the plugin API) or `viommu-sim/testing`
 (the contract suite); nothing reaches into viommu-sim's folders.

@@ -1,5 +1,5 @@
 /**
- * JSON-safe snapshot of the hardware model with a stable key order:
+ * The hardware model's state for the unit's digest (digestState), JSON-safe with a stable key order:
  * registers, fault records, cache contents summary, domains.
  */
 import { hex64 } from '../../core/model/hex.js';
@@ -7,8 +7,8 @@ import type { JsonObject } from '../../core/plugin/contract.js';
 import { capRegister, ecapRegister } from './capabilities.js';
 import type { VtdHardware } from './hardware.js';
 
-export function snapshotHardware(hw: VtdHardware): JsonObject {
-  const f = hw.faultRecorder.snapshot();
+export function digestHardwareState(hw: VtdHardware): JsonObject {
+  const f = hw.faultRecorder.digestState();
   const counters = hw.caches.counters();
   const caches: Record<string, JsonObject> = {};
   for (const name of Object.keys(counters)) {
