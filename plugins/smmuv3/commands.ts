@@ -24,6 +24,7 @@ import {
   type ValueOf,
 } from '../../core/command/field.js';
 import { ERROR_CODES, ViommuError } from '../../core/errors/viommu-error.js';
+import { hex64 } from '../../core/model/hex.js';
 import type { JsonValue } from '../../core/plugin/contract.js';
 import { type ErrnoCode, fail, ok, type UapiResult } from '../../core/uapi/errno.js';
 import { locateSte } from './config.js';
@@ -102,7 +103,7 @@ export const regRead = smmuCommand(
   'smmuv3.reg.read',
   'Reads a register.',
   { reg: oneOf(Object.keys(REG) as RegName[]) },
-  (u, d) => ok(hex(u.regs.read(d.reg))),
+  (u, d) => ok(hex64(u.regs.read(d.reg))),
 );
 
 export const init = smmuCommand(
@@ -559,7 +560,7 @@ export function writeReg(u: SmmuUnit, reg: RegName, value: number): JsonValue {
       break;
     case 'CMDQ_PROD': {
       r.cmdqProd = value >>> 0;
-      u.deps.events.emit('smmuv3.register.written', { unit: u.id, reg, value: hex(value) });
+      u.deps.events.emit('smmuv3.register.written', { unit: u.id, reg, value: hex64(value) });
       const rep = u.consumeQueue();
       return {
         executed: rep.executed.length,
@@ -574,8 +575,8 @@ export function writeReg(u: SmmuUnit, reg: RegName, value: number): JsonValue {
     default:
       bad('reg', 'a writable register', reg);
   }
-  u.deps.events.emit('smmuv3.register.written', { unit: u.id, reg, value: hex(value) });
-  return { reg, value: hex(value) };
+  u.deps.events.emit('smmuv3.register.written', { unit: u.id, reg, value: hex64(value) });
+  return { reg, value: hex64(value) };
 }
 
 /** Address of sid's STE, adding a level-2 table (Span = SPLIT + 1) in a 2-level stream table when needed. */

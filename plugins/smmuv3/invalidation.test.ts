@@ -4,6 +4,7 @@
  * refused entry and the queue halted until software acknowledges.
  */
 import { describe, expect, it } from 'vitest';
+import { hex64 } from '../../core/model/hex.js';
 import { FAULT_KIND } from '../../core/model/translation.js';
 import type { JsonObject } from '../../core/plugin/contract.js';
 import { CMD_OP } from './structures/command.js';
@@ -271,7 +272,7 @@ describe('CMD_SYNC', () => {
     ]);
     expect(r.unit.cmdq.syncs).toBe(2);
     expect(r.eventsOf('smmuv3.command.executed').map((e) => e.detail.cs)).toEqual(['irq', 'sev']);
-    expect(r.cmd('smmuv3.reg.read', { reg: 'CMDQ_CONS' })).toBe('0x2');
+    expect(r.cmd('smmuv3.reg.read', { reg: 'CMDQ_CONS' })).toBe('0x0000000000000002');
   });
 });
 
@@ -304,7 +305,7 @@ describe('commands the queue refuses', () => {
       expect(report.error).toMatchObject({ cerror: 1 });
       expect(r.unit.cmdq.syncs).toBe(1);
       // CONS = index 1 (the refused entry) with ERR (30:24) = CERROR_ILL.
-      expect(r.cmd('smmuv3.reg.read', { reg: 'CMDQ_CONS' })).toBe(hex((1 << 24) | 1));
+      expect(r.cmd('smmuv3.reg.read', { reg: 'CMDQ_CONS' })).toBe(hex64((1 << 24) | 1));
       const gerror = Number(r.cmd('smmuv3.reg.read', { reg: 'GERROR' }));
       expect(gerror & 1).toBe(1);
       expect(r.eventsOf('smmuv3.command.failed')).toEqual([
@@ -327,7 +328,7 @@ describe('commands the queue refuses', () => {
     const prod = r.cmd('smmuv3.reg.read', { reg: 'CMDQ_PROD' }) as string;
     r.cmd('smmuv3.reg.write', { reg: 'CMDQ_PROD', value: prod });
     expect(r.unit.cmdq.syncs).toBe(3);
-    expect(r.cmd('smmuv3.reg.read', { reg: 'CMDQ_CONS' })).toBe('0x3');
+    expect(r.cmd('smmuv3.reg.read', { reg: 'CMDQ_CONS' })).toBe('0x0000000000000003');
   });
 
   it('an entry that cannot be read: CERROR_ABT', () => {
@@ -335,7 +336,7 @@ describe('commands the queue refuses', () => {
     r.cmd('smmuv3.init');
     r.cmd('smmuv3.reg.write', { reg: 'CMDQ_BASE', value: hex(0x1_0000_0000 + 4) });
     r.cmd('smmuv3.reg.write', { reg: 'CMDQ_PROD', value: 1 });
-    expect(r.cmd('smmuv3.reg.read', { reg: 'CMDQ_CONS' })).toBe(hex(2 << 24));
+    expect(r.cmd('smmuv3.reg.read', { reg: 'CMDQ_CONS' })).toBe(hex64(2 << 24));
     expect(r.eventsOf('smmuv3.command.failed')[0]).toMatchObject({ cerror: 'CERROR_ABT' });
   });
 
@@ -344,6 +345,6 @@ describe('commands the queue refuses', () => {
     r.cmd('smmuv3.init');
     expect(() => submit(r, [{ op: 'CMD_NOPE' }])).toThrow(/commands\[0\]\.op/);
     expect(() => submit(r, [{ op: 'CMD_TLBI_NH_ASID', asid: 0x1_0000 }])).toThrow(/commands\[0\]\.asid/);
-    expect(r.cmd('smmuv3.reg.read', { reg: 'CMDQ_PROD' })).toBe('0x0');
+    expect(r.cmd('smmuv3.reg.read', { reg: 'CMDQ_PROD' })).toBe('0x0000000000000000');
   });
 });

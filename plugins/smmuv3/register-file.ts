@@ -3,6 +3,7 @@
  * address bits of 64-bit base registers are kept (below 2^52), so every value
  * is exact; cacheability hints (RA/WA) are not modelled and read as zero.
  */
+import { hex64 } from '../../core/model/hex.js';
 import type { StrtabRegs } from './config.js';
 import { REG, type RegName } from './structures/registers.js';
 
@@ -80,10 +81,10 @@ export class RegisterFile {
     }
   }
 
-  /** The register dump: every register by name in offset order, its value as `0x` and unpadded hex (the unit's digest state). */
+  /** The register dump: every register by name in offset order, its value as `0x` and 16 hex digits, as every plugin prints registers (the unit's digest state). */
   dump(): { [reg: string]: string } {
     const out: { [reg: string]: string } = {};
-    for (const name of Object.keys(REG) as RegName[]) out[name] = `0x${this.read(name).toString(16)}`;
+    for (const name of Object.keys(REG) as RegName[]) out[name] = hex64(this.read(name));
     return out;
   }
 }

@@ -90,8 +90,8 @@ describe('translate: stage 1', () => {
 describe('hierarchical attributes (CD.HADx)', () => {
   it('IDR3.HAD = 1 advertises them, next to RIL when it is on', () => {
     // IDR3: HAD bit 2, RIL bit 10 (reference A.1).
-    expect(makeRig().cmd('smmuv3.reg.read', { reg: 'IDR3' })).toBe('0x404');
-    expect(makeRig({ ril: false }).cmd('smmuv3.reg.read', { reg: 'IDR3' })).toBe('0x4');
+    expect(makeRig().cmd('smmuv3.reg.read', { reg: 'IDR3' })).toBe('0x0000000000000404');
+    expect(makeRig({ ril: false }).cmd('smmuv3.reg.read', { reg: 'IDR3' })).toBe('0x0000000000000004');
   });
 
   it('CD.HAD0 = 1 ignores APTable: a writable page under read-only tables can be written', () => {
