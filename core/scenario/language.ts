@@ -28,19 +28,48 @@ export const NAME = /^[A-Za-z_]\w*$/;
 /** Every name referenced in `v`'s strings (roots only), in order. */
 export function referencedNames(v: JsonValue | undefined): string[] {
   const out: string[] = [];
-  const walk = (x: JsonValue | undefined): void => {
-    if (typeof x === 'string') {
-      for (const m of x.matchAll(REF)) out.push(m[1]!);
-    } else if (Array.isArray(x)) x.forEach(walk);
-    else if (x !== null && typeof x === 'object') Object.values(x).forEach(walk);
-  };
-  walk(v);
+  collectNames(v, out, false);
   return out;
 }
 
-/** Whether `v` holds any reference (what the runner must resolve). */
+/**
+ * Whether `v` holds any reference (what the runner must resolve). Called once per compiled
+ * command: it stops at the first reference and runs the pattern only on strings holding "${".
+ */
 export function hasReferences(v: JsonValue | undefined): boolean {
-  return referencedNames(v).length > 0;
+  return collectNames(v, null, true);
+}
+
+/** Pushes the names referenced in `x` onto `out` (when given); with `first`, stops at the first. */
+function collectNames(x: JsonValue | undefined, out: string[] | null, first: boolean): boolean {
+  if (typeof x === 'string') {
+    if (!x.includes('${')) return false;
+    let found = false;
+    for (const m of x.matchAll(REF)) {
+      found = true;
+      if (first) return true;
+      out?.push(m[1]!);
+    }
+    return found;
+  }
+  if (x === null || typeof x !== 'object') return false;
+  let found = false;
+  if (Array.isArray(x)) {
+    for (let i = 0; i < x.length; i++) {
+      if (collectNames(x[i], out, first)) {
+        found = true;
+        if (first) return true;
+      }
+    }
+    return found;
+  }
+  for (const k in x) {
+    if (collectNames((x as JsonObject)[k], out, first)) {
+      found = true;
+      if (first) return true;
+    }
+  }
+  return found;
 }
 
 /**

@@ -83,11 +83,12 @@ export function* streamedCommands(
       pos = end;
       for (const line of (text.endsWith('\n') ? text.slice(0, -1) : text).split('\n')) {
         lineNo++;
-        if (line.trim() === '') fail(lineNo, 'empty line (one step object per line)');
         let raw: JsonValue;
         try {
           raw = JSON.parse(line) as JsonValue;
         } catch (e) {
+          // Looked at only here: a blank line is not JSON either, and a trim per line costs a string.
+          if (line.trim() === '') fail(lineNo, 'empty line (one step object per line)');
           return fail(lineNo, `not valid JSON: ${(e as Error).message}`);
         }
         const where = `${shown} line ${lineNo}`;
