@@ -1,7 +1,7 @@
 /**
  * End to end: a trace-shaped VT-d scenario of STEPS steps through the real run
  * path (parse and validate the scenario, compile, run every step on the
- * simulator, check expectations, stream the binary log to a file), beside the
+ * simulator, check expectations, stream the binary log to a file, as `viommu run` does), beside the
  * floor of JSON.parse-ing the same text and touching each step, in the same
  * process. The workload has the proportions of a strict-mode Linux trace:
  * about 50 % DMA reads and writes over 3 x 1024 pages of three devices, 15 %
@@ -17,9 +17,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openBinaryLogFile } from '../core/events/log/file-writers.js';
 import { PluginHost } from '../core/plugin/host.js';
-import { compileTarget } from '../core/scenario/compile.js';
 import { parseScenario } from '../core/scenario/load.js';
-import { makeHeader, runTarget } from '../core/scenario/runner.js';
+import { TargetRunner } from '../core/scenario/runner.js';
 import vtd from '../plugins/vtd/index.js';
 import { finish, note, runGroup, section } from './harness.js';
 
@@ -126,12 +125,13 @@ function streamed(): number {
   return runOnce(parseScenario(streamedText, streamedFile));
 }
 
+/** As `viommu run` does it: the runner compiles, its header opens the log, the log is a sink. */
 function runOnce(scenario: ReturnType<typeof parseScenario>): number {
-  const target = scenario.targets[0]!;
-  const compiled = compileTarget(scenario, target);
-  const header = makeHeader(host, scenario, target, compiled.config as never, '0.0.0');
-  const log = openBinaryLogFile(logFile, header);
-  const run = runTarget(host, scenario, target, { sinks: [log] });
+  const runner = new TargetRunner(host, scenario, scenario.targets[0]!, { simulatorVersion: '0.0.0' });
+  const log = openBinaryLogFile(logFile, runner.header);
+  runner.addSink(log);
+  while (runner.step());
+  const run = runner.finish();
   log.close();
   if (run.failures.length > 0) throw new Error(`bench run failed: ${run.failures[0]?.message}`);
   return run.events;

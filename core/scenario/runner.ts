@@ -120,7 +120,7 @@ export class TargetRunner {
   #error: TargetRun['error'] = null;
 
   constructor(host: PluginHost, scenario: Scenario, target: TargetSpec, options: RunOptions = {}) {
-    checkScenarioCommands(scenario, host);
+    if (!checked.get(scenario)?.has(host)) checkScenarioCommands(scenario, host);
     const compiled = compileTarget(scenario, target);
     this.#scenario = scenario;
     this.#target = target;
@@ -137,6 +137,9 @@ export class TargetRunner {
     );
     const keep: RecordSink = { append: (r) => this.#see(r) };
     this.#sim = createSimulator(host, compiled.config, [keep, ...(options.sinks ?? [])]);
+    // The host is frozen now (its catalog can no longer change): the check holds for its other targets.
+    const hosts = checked.get(scenario) ?? new WeakSet<PluginHost>();
+    checked.set(scenario, hosts.add(host));
   }
 
   addSink(sink: RecordSink): void {
@@ -251,6 +254,12 @@ export class TargetRunner {
     };
   }
 }
+
+/**
+ * Scenarios whose commands (every target's) passed checkScenarioCommands with a frozen host: the
+ * runs of their other targets skip the check. A loaded Scenario is not changed after validation.
+ */
+const checked = new WeakMap<Scenario, WeakSet<PluginHost>>();
 
 /** Runs `scenario` on `target`. Throws VIOMMU_ERR_PLUGIN_* when the plugin is not loaded or rejects its options. */
 export function runTarget(

@@ -10,7 +10,11 @@ import { MAX_DEPTH } from './binary-format.js';
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 export function isWellFormedString(s: string): boolean {
-  return !LONE_SURROGATE.test(s);
+  // Most strings hold no surrogate at all: a scan of char codes, the pattern only when one is there.
+  for (let i = 0; i < s.length; i++) {
+    if ((s.charCodeAt(i) & 0xf800) === 0xd800) return !LONE_SURROGATE.test(s);
+  }
+  return true;
 }
 
 export function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -30,6 +34,43 @@ export interface PayloadProblem {
  * are allowed (JSON drops them) unless `strict`, which readers use.
  */
 export function checkPayload(value: unknown, path: string, strict = false, depth = 0): PayloadProblem | null {
+  // The walk that names a problem builds a path string per member; most payloads have none.
+  return isCleanPayload(value, strict, depth) ? null : problemAt(value, path, strict, depth);
+}
+
+/** checkPayload's verdict without the path: true when checkPayload would return null. */
+function isCleanPayload(value: unknown, strict: boolean, depth: number): boolean {
+  switch (typeof value) {
+    case 'number':
+      return Number.isFinite(value);
+    case 'string':
+      return isWellFormedString(value);
+    case 'boolean':
+      return true;
+    case 'object': {
+      if (value === null) return true;
+      if (depth >= MAX_DEPTH) return false;
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) {
+          const x: unknown = value[i];
+          if (x === undefined || !isCleanPayload(x, strict, depth + 1)) return false;
+        }
+        return true;
+      }
+      if (!isPlainObject(value)) return false;
+      for (const k in value) {
+        const member = value[k];
+        if (member === undefined && !strict) continue;
+        if (!isCleanPayload(member, strict, depth + 1) || !isWellFormedString(k)) return false;
+      }
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+function problemAt(value: unknown, path: string, strict: boolean, depth: number): PayloadProblem | null {
   switch (typeof value) {
     case 'number':
       return Number.isFinite(value) ? null : { path, problem: `${value} is not a finite number` };
@@ -44,7 +85,7 @@ export function checkPayload(value: unknown, path: string, strict = false, depth
         for (let i = 0; i < value.length; i++) {
           if (value[i] === undefined)
             return { path: `${path}[${i}]`, problem: 'undefined is not a JSON value' };
-          const p = checkPayload(value[i], `${path}[${i}]`, strict, depth + 1);
+          const p = problemAt(value[i], `${path}[${i}]`, strict, depth + 1);
           if (p) return p;
         }
         return null;
@@ -53,7 +94,7 @@ export function checkPayload(value: unknown, path: string, strict = false, depth
       for (const k in value) {
         const member = value[k];
         if (member === undefined && !strict) continue;
-        const p = checkPayload(member, `${path}.${k}`, strict, depth + 1);
+        const p = problemAt(member, `${path}.${k}`, strict, depth + 1);
         if (p) return p;
         if (!isWellFormedString(k))
           return { path: `${path}.${k}`, problem: 'key contains a lone UTF-16 surrogate' };
