@@ -1,6 +1,6 @@
 /**
  * Turns a scenario and one of its targets into what the simulator runs: the
- * SimConfig and a flat list of commands, each with the expectation and the
+ * SimConfig and the commands in order (made lazily: see planTarget), each with the expectation and the
  * scenario path it came from. Templates are expanded here, churn workloads
  * become explicit map / access / unmap commands (drawn from their own seed),
  * the other workloads become one `workload.dma.run` command each, and a
@@ -36,11 +36,39 @@ export interface CompiledRun {
   readonly commands: readonly CompiledCommand[];
 }
 
+/** A target's run as the runner takes it: how many commands, and the commands made as it asks. */
+export interface CompiledPlan {
+  readonly config: SimConfig;
+  /** Commands in the run (checkpoints included). */
+  readonly count: number;
+  /** The commands in order; each call expands the steps again unless they were few enough to keep. */
+  commands(): Iterator<CompiledCommand>;
+}
+
+/**
+ * Up to this many compiled commands are kept from the checking pass and run from memory; past it
+ * the steps (a long `repeat`, a churn workload of 10^5 rounds) are expanded again as the run goes.
+ */
+export const KEEP_COMPILED = 1 << 16;
+
 export function unitIdOf(target: TargetSpec): string {
   return `${target.plugin}0`;
 }
 
+/** Every command of the target, in a list (tools and benches; the runner uses planTarget). */
 export function compileTarget(scenario: Scenario, target: TargetSpec): CompiledRun {
+  const plan = planTarget(scenario, target);
+  const commands: CompiledCommand[] = [];
+  for (let it = plan.commands(), n = it.next(); !n.done; n = it.next()) commands.push(n.value);
+  return { config: plan.config, commands };
+}
+
+/**
+ * Checks every command of the target (a problem throws a ScenarioError naming the file and each
+ * step, before any command runs) without keeping more than KEEP_COMPILED of them, so a run's
+ * memory does not grow with the steps it expands to.
+ */
+export function planTarget(scenario: Scenario, target: TargetSpec): CompiledPlan {
   const unit = unitIdOf(target);
   const config: SimConfig = {
     seed: scenario.seed,
@@ -50,48 +78,73 @@ export function compileTarget(scenario: Scenario, target: TargetSpec): CompiledR
     devices: target.devices.map((d) => ({ ...d, unit })),
   };
   const problems: ScenarioProblem[] = [];
-  const out: CompiledCommand[] = [];
-  const ti = scenario.targets.indexOf(target);
-  const push = (steps: readonly StepSpec[], base: string, setup: boolean): void => {
-    steps.forEach((s, i) => {
-      expand(s, `${base}[${i}]`, setup, target, out, problems);
-    });
-  };
-  push(target.setup, `targets[${ti}].setup`, true);
-  push(scenario.steps, 'steps', false);
-  // What the log could not record is refused here, naming the file and the step (a template's
-  // placeholder can put a deep `with` value deeper still).
-  for (let i = 0; i < out.length; i++) {
-    const c = out[i]!;
+  const payloadProblems: ScenarioProblem[] = [];
+  let kept: CompiledCommand[] | null = [];
+  let count = 0;
+  for (const c of targetCommands(scenario, target, problems)) {
+    // What the log could not record is refused here, naming the file and the step (a template's
+    // placeholder can put a deep `with` value deeper still).
     const p = checkPayload(c.data, 'data');
-    if (p !== null) problems.push({ path: `${c.origin}: ${c.type}: ${p.path}`, message: p.problem });
-    if (hasReferences(c.data)) out[i] = { ...c, refs: true };
+    if (p !== null) payloadProblems.push({ path: `${c.origin}: ${c.type}: ${p.path}`, message: p.problem });
+    count++;
+    if (kept !== null) {
+      if (kept.length < KEEP_COMPILED) kept.push(c);
+      else kept = null;
+    }
   }
+  problems.push(...payloadProblems);
   if (problems.length > 0) throw new ScenarioError(SCENARIO_ERROR_CODES.INVALID, scenario.file, problems);
+  const every = scenario.checkpointEvery;
+  const list = kept;
   return {
     config,
-    commands: scenario.checkpointEvery > 0 ? withCheckpoints(out, scenario.checkpointEvery) : out,
+    count: every > 0 ? count + Math.floor(count / every) : count,
+    commands: () => {
+      const source = list !== null ? list.values() : targetCommands(scenario, target, []);
+      return every > 0 ? withCheckpoints(source, every) : source;
+    },
   };
 }
 
-function withCheckpoints(cmds: readonly CompiledCommand[], every: number): CompiledCommand[] {
-  const out: CompiledCommand[] = [];
-  cmds.forEach((c, i) => {
-    out.push(c);
-    if ((i + 1) % every === 0)
-      out.push({
+/** The target's commands in order, `refs` set where the data holds references; problems go to `problems`. */
+function* targetCommands(
+  scenario: Scenario,
+  target: TargetSpec,
+  problems: ScenarioProblem[],
+): Generator<CompiledCommand, void, undefined> {
+  const ti = scenario.targets.indexOf(target);
+  const parts: [readonly StepSpec[], string, boolean][] = [
+    [target.setup, `targets[${ti}].setup`, true],
+    [scenario.steps, 'steps', false],
+  ];
+  for (const [steps, base, setup] of parts) {
+    for (let i = 0; i < steps.length; i++) {
+      for (const c of expandStep(steps[i]!, `${base}[${i}]`, setup, target, problems)) {
+        yield hasReferences(c.data) ? { ...c, refs: true } : c;
+      }
+    }
+  }
+}
+
+function* withCheckpoints(cmds: Iterator<CompiledCommand>, every: number): Generator<CompiledCommand> {
+  let i = 0;
+  for (let n = cmds.next(); !n.done; n = cmds.next()) {
+    yield n.value;
+    i++;
+    if (i % every === 0)
+      yield {
         type: DIGEST_COMMAND,
         data: {},
-        origin: `checkpoint after command ${i + 1}`,
+        origin: `checkpoint after command ${i}`,
         expect: { ok: true },
-      });
-  });
-  return out;
+      };
+  }
 }
 
 /** The expectation of set-up steps and of a template's inner commands when none is written: success. */
 export const SETUP_EXPECT: StepExpectation = { ok: true };
 
+/** Appends the commands of step `s` to `out` (a stepsFile line's step). */
 export function expand(
   s: StepSpec,
   path: string,
@@ -100,9 +153,26 @@ export function expand(
   out: CompiledCommand[],
   problems: ScenarioProblem[],
 ): void {
+  for (const c of expandStep(s, path, setup, target, problems)) out.push(c);
+}
+
+/** The commands of step `s`, made one at a time (a repeat or a churn workload never expands whole). */
+function* expandStep(
+  s: StepSpec,
+  path: string,
+  setup: boolean,
+  target: TargetSpec,
+  problems: ScenarioProblem[],
+): Generator<CompiledCommand, void, undefined> {
   if (s.kind === 'repeat') {
     for (let k = 0; k < s.count; k++) {
-      expand(withIndex(s.step, s.index, k), `${path}.step (${s.index}=${k})`, setup, target, out, problems);
+      yield* expandStep(
+        withIndex(s.step, s.index, k),
+        `${path}.step (${s.index}=${k})`,
+        setup,
+        target,
+        problems,
+      );
     }
     return;
   }
@@ -111,32 +181,33 @@ export function expand(
   const expect =
     (s.expectByTarget ? s.expectByTarget[target.name] : s.expect) ?? (setup ? SETUP_EXPECT : undefined);
   if (s.kind === 'command') {
-    out.push({ type: s.type, data: s.data, origin: path, ...label, ...as, ...(expect ? { expect } : {}) });
+    yield { type: s.type, data: s.data, origin: path, ...label, ...as, ...(expect ? { expect } : {}) };
   } else if (s.kind === 'use') {
     const cmds = useTemplate(target, s.use, s.with, path, problems);
     // The step's expectation (and name) apply to the last command of the template; the others must succeed.
-    cmds.forEach((c, i) => {
+    for (let i = 0; i < cmds.length; i++) {
+      const c = cmds[i]!;
       const last = i === cmds.length - 1;
       const e = last ? expect : SETUP_EXPECT;
-      out.push({
+      yield {
         ...c,
         origin: `${path} (template "${s.use}"[${i}])`,
         ...label,
         ...(last ? as : {}),
         ...(e ? { expect: e } : {}),
-      });
-    });
+      };
+    }
   } else if (s.workload.kind === 'churn') {
-    churn(s.workload, path, target, out, problems);
+    yield* churn(s.workload, path, target, problems);
   } else {
-    out.push({
+    yield {
       type: WORKLOAD_COMMAND,
       data: s.workload as unknown as JsonObject,
       origin: path,
       ...label,
       ...as,
       ...(expect ? { expect } : {}),
-    });
+    };
   }
 }
 
@@ -184,13 +255,12 @@ function substitute(v: JsonValue, args: JsonObject, path: string, problems: Scen
  * also flush whatever the architecture caches), and makes the same DMA again,
  * which must now fault.
  */
-function churn(
+function* churn(
   w: WorkloadSpec,
   path: string,
   target: TargetSpec,
-  out: CompiledCommand[],
   problems: ScenarioProblem[],
-): void {
+): Generator<CompiledCommand, void, undefined> {
   const rng = new SeededRng(w.seed);
   const base = Number(BigInt(w.iova));
   const paBase = w.pa === undefined ? 0x10_0000 : Number(BigInt(w.pa));
@@ -202,20 +272,20 @@ function churn(
     const pa = hex64(paBase + page * 4096);
     const at = `${path}.workload round ${r}`;
     for (const c of useTemplate(target, 'map', { iova, pa, ...pasid }, path, problems)) {
-      out.push({ ...c, origin: `${at} map`, expect: SETUP_EXPECT });
+      yield { ...c, origin: `${at} map`, expect: SETUP_EXPECT };
     }
     const dma = {
       type: 'device.dma.access',
       data: { device: w.device, iova, access, ...pasid } as JsonObject,
     };
-    out.push({ ...dma, origin: `${at} access`, expect: { ok: true, value: { out: pa } } });
+    yield { ...dma, origin: `${at} access`, expect: { ok: true, value: { out: pa } } };
     for (const c of useTemplate(target, 'unmap', { iova, pa, ...pasid }, path, problems)) {
-      out.push({ ...c, origin: `${at} unmap`, expect: SETUP_EXPECT });
+      yield { ...c, origin: `${at} unmap`, expect: SETUP_EXPECT };
     }
-    out.push({
+    yield {
       ...dma,
       origin: `${at} access after unmap`,
       expect: { ok: true, value: { fault: 'TRANSLATION' } },
-    });
+    };
   }
 }

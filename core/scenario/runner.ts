@@ -19,7 +19,7 @@ import { createSimulator } from '../replay/sim-factory.js';
 import { isPluginFailure } from '../sim/plugin-failure.js';
 import type { RecordSink, Simulator } from '../sim/simulator.js';
 import { checkScenarioCommands } from './command-types.js';
-import { type CompiledCommand, compileTarget, DIGEST_COMMAND, SETUP_EXPECT } from './compile.js';
+import { type CompiledCommand, DIGEST_COMMAND, planTarget, SETUP_EXPECT } from './compile.js';
 import { SCENARIO_ERROR_CODES, ScenarioError } from './errors.js';
 import { checkRun, checkStep, iotlbCounters } from './expectations.js';
 import { resolveReferences } from './language.js';
@@ -100,7 +100,9 @@ export class TargetRunner {
   readonly #scenario: Scenario;
   readonly #target: TargetSpec;
   readonly #options: RunOptions;
-  readonly #commands: readonly CompiledCommand[];
+  /** The commands of setup and steps[], made as the run reaches them (compile.ts keeps few). */
+  readonly #commands: Iterator<CompiledCommand>;
+  readonly #inline: number;
   /** Commands of the stepsFile, read as the run reaches them (null: none, or all read). */
   #streamed: Iterator<CompiledCommand> | null;
   readonly #sim: Simulator;
@@ -121,13 +123,14 @@ export class TargetRunner {
 
   constructor(host: PluginHost, scenario: Scenario, target: TargetSpec, options: RunOptions = {}) {
     if (!checked.get(scenario)?.has(host)) checkScenarioCommands(scenario, host);
-    const compiled = compileTarget(scenario, target);
+    const compiled = planTarget(scenario, target);
     this.#scenario = scenario;
     this.#target = target;
     this.#options = options;
-    this.#commands = compiled.commands;
+    this.#commands = compiled.commands();
+    this.#inline = compiled.count;
     this.#streamed = scenario.stepsFile === undefined ? null : streamedCommands(scenario, target, host);
-    this.total = this.#streamed === null ? compiled.commands.length : -1;
+    this.total = this.#streamed === null ? compiled.count : -1;
     this.header = makeHeader(
       host,
       scenario,
@@ -169,7 +172,7 @@ export class TargetRunner {
   }
 
   #nextCommand(): CompiledCommand | null {
-    if (this.#next < this.#commands.length) return this.#commands[this.#next]!;
+    if (this.#next < this.#inline) return this.#commands.next().value as CompiledCommand;
     const n = this.#streamed?.next();
     if (n === undefined || n.done) {
       this.#streamed = null;
@@ -224,7 +227,7 @@ export class TargetRunner {
     }
     if (cmd.type === DIGEST_COMMAND) this.#options.onCheckpoint?.(this.#sim, this.header);
     this.#options.onProgress?.(this.#next, this.total);
-    if (this.#next < this.#commands.length || this.#streamed !== null) return true;
+    if (this.#next < this.#inline || this.#streamed !== null) return true;
     this.#finished = true;
     return false;
   }
