@@ -81,14 +81,14 @@ export function planTarget(scenario: Scenario, target: TargetSpec): CompiledPlan
   const payloadProblems: ScenarioProblem[] = [];
   let kept: CompiledCommand[] | null = [];
   let count = 0;
-  for (const c of targetCommands(scenario, target, problems)) {
+  for (const c of targetCommands(scenario, target, problems, false)) {
     // What the log could not record is refused here, naming the file and the step (a template's
     // placeholder can put a deep `with` value deeper still).
     const p = checkPayload(c.data, 'data');
     if (p !== null) payloadProblems.push({ path: `${c.origin}: ${c.type}: ${p.path}`, message: p.problem });
     count++;
     if (kept !== null) {
-      if (kept.length < KEEP_COMPILED) kept.push(c);
+      if (kept.length < KEEP_COMPILED) kept.push(hasReferences(c.data) ? { ...c, refs: true } : c);
       else kept = null;
     }
   }
@@ -100,17 +100,18 @@ export function planTarget(scenario: Scenario, target: TargetSpec): CompiledPlan
     config,
     count: every > 0 ? count + Math.floor(count / every) : count,
     commands: () => {
-      const source = list !== null ? list.values() : targetCommands(scenario, target, []);
+      const source = list !== null ? list.values() : targetCommands(scenario, target, [], true);
       return every > 0 ? withCheckpoints(source, every) : source;
     },
   };
 }
 
-/** The target's commands in order, `refs` set where the data holds references; problems go to `problems`. */
+/** The target's commands in order (with `refs`, set where the data holds references); problems go to `problems`. */
 function* targetCommands(
   scenario: Scenario,
   target: TargetSpec,
   problems: ScenarioProblem[],
+  refs: boolean,
 ): Generator<CompiledCommand, void, undefined> {
   const ti = scenario.targets.indexOf(target);
   const parts: [readonly StepSpec[], string, boolean][] = [
@@ -120,7 +121,7 @@ function* targetCommands(
   for (const [steps, base, setup] of parts) {
     for (let i = 0; i < steps.length; i++) {
       for (const c of expandStep(steps[i]!, `${base}[${i}]`, setup, target, problems)) {
-        yield hasReferences(c.data) ? { ...c, refs: true } : c;
+        yield refs && hasReferences(c.data) ? { ...c, refs: true } : c;
       }
     }
   }
