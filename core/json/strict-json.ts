@@ -20,8 +20,13 @@ export interface JsonLimits {
   readonly maxChars: number;
 }
 
-/** Scenario files: deep enough for any command data a log can record (64 levels), 16 Mi characters. */
-export const DEFAULT_JSON_LIMITS: JsonLimits = { maxDepth: 64, maxChars: 16 * 1024 * 1024 };
+/**
+ * Scenario files: deep enough for any command data a log can record (64 levels), and 256 Mi
+ * characters — half of V8's longest string, so a file over it gets exit 4 naming it rather than
+ * a crash, while a trace-shaped scenario of a few hundred thousand inline steps (tens of MB)
+ * still loads. Longer inputs belong in a `stepsFile`, which streams.
+ */
+export const DEFAULT_JSON_LIMITS: JsonLimits = { maxDepth: 64, maxChars: 256 * 1024 * 1024 };
 
 export const JSON_ERROR_CODE = 'VIOMMU_ERR_INPUT';
 
