@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { ACCESS, FAULT_KIND, TranslationRequest, TranslationResult } from '../../core/model/translation.js';
 import { linuxLikeCd, s2Ste } from './builders.js';
 import { SMMU_EVENT } from './faults.js';
-import { makeRig, type TestRig } from './test-support.js';
+import {
+  makeRig,
+  dma as sDma,
+  res as sRes,
+  s1Stream as sStream,
+  submit,
+  type TestRig,
+} from './test-support.js';
 
 const req = new TranslationRequest();
 const res = new TranslationResult();
@@ -159,3 +166,41 @@ function hexed(o: object): { [k: string]: string | number } {
     out[k] = typeof v === 'number' && v > 0xffff ? `0x${v.toString(16)}` : (v as number);
   return out;
 }
+
+describe('translate: hot decode of cached configurations (issue 16)', () => {
+  // SIDs 3 and 67 share a hot slot (64 slots, by the low StreamID bits).
+  const HIGH = 2 ** 40; // inside a 48-bit TTB0 region, outside a 39-bit one
+  function twoStreams() {
+    const rig = makeRig();
+    rig.cmd('smmuv3.init', { log2size: 8 });
+    const a = sStream(rig, 3, { asid: 1, bits: 48 });
+    const b = sStream(rig, 67, { asid: 2, bits: 39 });
+    for (let i = 0; i < 4; i++) rig.unit.builder.map(a, HIGH / 4096 + i, 0x4000_0000 + i * 4096, 3, 1);
+    rig.unit.builder.map(b, 1, 0x5000_0000, 3, 1);
+    return { rig, a };
+  }
+
+  it('StreamIDs sharing a slot each use their own region sizes', () => {
+    const { rig } = twoStreams();
+    for (let i = 0; i < 3; i++) {
+      expect(sDma(rig, 3, HIGH)).toBe(0);
+      expect(sDma(rig, 67, HIGH)).toBe(FAULT_KIND.TRANSLATION);
+      expect(sDma(rig, 67, 0x1000)).toBe(0);
+      expect(sRes.outPfn).toBe(0x5000_0000 / 4096);
+    }
+  });
+
+  it('a CD rewritten without CFGI stays stale, CFGI_CD and loadState apply what the config cache holds', () => {
+    const { rig, a } = twoStreams();
+    expect(sDma(rig, 3, HIGH)).toBe(0);
+    rig.unit.builder.writeCd(a.cd, linuxLikeCd(a.table, 1, { TG0: 0, T0SZ: 64 - 39 }));
+    expect(sDma(rig, 3, HIGH + 4096)).toBe(0); // stale: the cached 48-bit region
+    const saved = structuredClone(rig.unit.saveState());
+    submit(rig, [{ op: 'CMD_CFGI_CD', sid: 3, ssid: 0, leaf: 1 }]);
+    expect(sDma(rig, 3, HIGH + 2 * 4096)).toBe(FAULT_KIND.TRANSLATION);
+    rig.unit.loadState(saved); // the stale 48-bit configuration again
+    expect(sDma(rig, 3, HIGH + 3 * 4096)).toBe(0);
+    submit(rig, [{ op: 'CMD_CFGI_STE', sid: 3, leaf: 1 }]);
+    expect(sDma(rig, 3, HIGH + 3 * 4096)).toBe(FAULT_KIND.TRANSLATION);
+  });
+});

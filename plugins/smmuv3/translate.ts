@@ -22,6 +22,8 @@ import { CR0, GBPA } from './structures/registers.js';
 import { neededPerm, type StageRegime, WalkOut, walkStage } from './walk.js';
 
 const PFN_LIMIT = 2 ** 52;
+/** Hot-decode slots, direct-mapped by the low StreamID bits (a power of two). */
+const HOT_SLOTS = 64;
 
 export class Translator {
   readonly #mem: PhysMemory;
@@ -34,6 +36,23 @@ export class Translator {
   readonly #o2 = new WalkOut();
   readonly #on = new WalkOut();
   readonly #reads = { n: 0 };
+  /**
+   * Hot decode of cached configurations (issue 16), direct-mapped by StreamID (HOT_SLOTS):
+   * the region limits and regimes translate() needs, derived from the config cache's own
+   * StreamConfig object. A slot is used only while the config cache returns that very object,
+   * so a CFGI, an eviction or a loadState (after each, the next lookup misses or returns a new
+   * object) leaves it stale by identity: the config cache alone decides what is current.
+   */
+  readonly #hotCfg: (StreamConfig | null)[] = new Array<StreamConfig | null>(HOT_SLOTS).fill(null);
+  /** Input pages below this use TTB0: 2^(in0Bits - 12). */
+  readonly #hotIn0Limit = new Float64Array(HOT_SLOTS);
+  /** Input pages from this up use TTB1: 2^52 - 2^(in1Bits - 12). */
+  readonly #hotIn1Base = new Float64Array(HOT_SLOTS);
+  /** The stage-1 regime of each region, or null when its walks are disabled (EPDx). */
+  readonly #hotTt0: (StageRegime | null)[] = new Array<StageRegime | null>(HOT_SLOTS).fill(null);
+  readonly #hotTt1: (StageRegime | null)[] = new Array<StageRegime | null>(HOT_SLOTS).fill(null);
+  /** Input pages at or above this exceed the IAS (stage 1 bypassed): 2^(OAS - 12). */
+  readonly #iasLimit: number;
   translations = 0;
   faults = 0;
   memReads = 0;
@@ -50,6 +69,7 @@ export class Translator {
     this.#regs = regs;
     this.#caches = caches;
     this.#onFault = onFault;
+    this.#iasLimit = 2 ** (hw.oasBits - 12);
   }
 
   translate(req: TranslationRequest, out: TranslationResult): number {
@@ -83,6 +103,8 @@ export class Translator {
         cfg.ctx = this.#caches.contextFor(cfg.vmid, cfg.kind === CFG.S2 ? -1 : cfg.asid);
       this.#caches.config.set(0, req.sid, cfg);
     }
+    const hot = req.sid & (HOT_SLOTS - 1);
+    if (this.#hotCfg[hot] !== cfg) this.#decodeHot(hot, cfg);
     const kind = cfg.kind;
     if (kind === CFG.ABORT) return this.#blocked(out);
     if (kind === CFG.BYPASS) return this.#identity(req, out);
@@ -95,7 +117,7 @@ export class Translator {
     const inPfn = req.iovaPfn;
     let s1: StageRegime | null = null;
     if (kind === CFG.S2) {
-      if (inPfn >= 2 ** (this.#hw.oasBits - 12)) {
+      if (inPfn >= this.#iasLimit) {
         // Stage 1 bypassed: the input must fit the IAS, else a stage-1 address size fault (reference A.4).
         this.#begin(req);
         f.code = SMMU_EVENT.F_ADDR_SIZE;
@@ -105,9 +127,8 @@ export class Translator {
       }
     } else {
       // TTB0 covers inputs whose top bits are all 0, TTB1 those whose top bits are all 1 (reference A.3).
-      const upper = inPfn >= PFN_LIMIT - 2 ** (cfg.in1Bits - 12);
-      if (inPfn < 2 ** (cfg.in0Bits - 12)) s1 = cfg.tt0On ? cfg.tt0 : null;
-      else if (upper) s1 = cfg.tt1On ? cfg.tt1 : null;
+      if (inPfn < this.#hotIn0Limit[hot]!) s1 = this.#hotTt0[hot] as StageRegime | null;
+      else if (inPfn >= this.#hotIn1Base[hot]!) s1 = this.#hotTt1[hot] as StageRegime | null;
       if (s1 === null) {
         this.#begin(req);
         f.code = SMMU_EVENT.F_TRANSLATION;
@@ -136,6 +157,15 @@ export class Translator {
       }
     }
     return this.#walk(req, out, cfg, s1, vpn, need);
+  }
+
+  /** Fills hot slot `hot` from `cfg` (a config-cache miss, a reload, or another StreamID in the slot). */
+  #decodeHot(hot: number, cfg: StreamConfig): void {
+    this.#hotCfg[hot] = cfg;
+    this.#hotIn0Limit[hot] = 2 ** (cfg.in0Bits - 12);
+    this.#hotIn1Base[hot] = PFN_LIMIT - 2 ** (cfg.in1Bits - 12);
+    this.#hotTt0[hot] = cfg.tt0On ? cfg.tt0 : null;
+    this.#hotTt1[hot] = cfg.tt1On ? cfg.tt1 : null;
   }
 
   #walk(
