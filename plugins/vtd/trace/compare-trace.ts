@@ -14,9 +14,16 @@ import { Simulator } from '../../../core/sim/simulator.js';
 import type { UapiResult } from '../../../core/uapi/errno.js';
 import type { IotlbKey } from '../caches/cache-options.js';
 import vtd from '../index.js';
+import {
+  hostSpace,
+  type SlPerm,
+  slMap,
+  type TableSpace,
+  unmapPage,
+} from '../structures/page-table-builder.js';
 import type { VtdUnit } from '../unit.js';
 import { DEFAULT_TRACE_MEMORY, loadConsole, replayOptions, type TraceRunOptions } from './import-trace.js';
-import { InvalidationHistory, type PageTouch } from './invalidation-history.js';
+import { HISTORY_WINDOW, InvalidationHistory, type PageTouch } from './invalidation-history.js';
 import type { IotlbDesign } from './iotlb-design.js';
 import { bdfName } from './qemu-events.js';
 import { type ImportSummary, QemuVtdImporter, TraceLookup } from './qemu-vtd-importer.js';
@@ -114,6 +121,10 @@ class DesignRun {
   /** IOTLB evictions seen so far, and the trace line of the last lookup that caused some. */
   evictions = 0;
   lastEvictionLine = -1;
+  /** A queue batch stopped on an error (IQE set): the replay clears it before going on. */
+  iqe = false;
+  /** Where the unit's page-table writes take frames (as `vtd.pt.map` on a domain's table). */
+  readonly space: TableSpace;
 
   constructor(design: IotlbDesign, options: JsonObject, memoryBytes: number) {
     this.design = design;
@@ -139,6 +150,7 @@ class DesignRun {
     });
     this.sim = sim;
     this.unit = sim.units.get('vtd0') as VtdUnit;
+    this.space = hostSpace(this.unit.hw.frames);
     sim.defineCommand(
       CALL,
       defineCommand(CALL, {
@@ -149,6 +161,12 @@ class DesignRun {
     );
   }
 
+  /** A command the unit refused: counted, the first one kept. */
+  error(message: string): void {
+    this.commandErrors++;
+    this.firstCommandError ??= message;
+  }
+
   /** Runs `fn` as one command of this replay's simulator. */
   call(fn: () => JsonValue): UapiResult<JsonValue> {
     this.#fn = fn;
@@ -156,22 +174,39 @@ class DesignRun {
   }
 }
 
-/** Lookups between two commands, held so that a run of them costs one command per design. */
-class LookupBuffer {
+const K_LOOKUP = 0;
+const K_LEAF = 1;
+const K_QUEUE = 2;
+
+/**
+ * The work between two simulator commands, in trace order: lookups, second-level leaf writes and
+ * queue batches, held so that a run of them costs one command per design. Held in columns (no
+ * object per entry); a lookup's fields are TraceLookup's, a leaf write's are (did, vpn, pfn,
+ * pages, r, w), a batch's are its descriptors.
+ */
+class WorkQueue {
   static readonly SIZE = 4096;
-  readonly line = new Float64Array(LookupBuffer.SIZE);
-  readonly sid = new Int32Array(LookupBuffer.SIZE);
-  readonly iova = new Float64Array(LookupBuffer.SIZE);
-  readonly did = new Int32Array(LookupBuffer.SIZE);
-  readonly access = new Int8Array(LookupBuffer.SIZE);
-  readonly hit = new Uint8Array(LookupBuffer.SIZE);
-  readonly fault = new Uint8Array(LookupBuffer.SIZE);
-  readonly gpa = new Float64Array(LookupBuffer.SIZE);
-  readonly mask = new Float64Array(LookupBuffer.SIZE);
+  readonly kind = new Int8Array(WorkQueue.SIZE);
+  readonly line = new Float64Array(WorkQueue.SIZE);
+  /** Lookup: sid. */
+  readonly sid = new Int32Array(WorkQueue.SIZE);
+  /** Lookup: IOVA; leaf: first page number. */
+  readonly iova = new Float64Array(WorkQueue.SIZE);
+  readonly did = new Int32Array(WorkQueue.SIZE);
+  /** Lookup: access; leaf: R (bit 0) and W (bit 1). */
+  readonly access = new Int8Array(WorkQueue.SIZE);
+  readonly hit = new Uint8Array(WorkQueue.SIZE);
+  readonly fault = new Uint8Array(WorkQueue.SIZE);
+  /** Lookup: QEMU's output address; leaf: the frame (-1: unmap). */
+  readonly gpa = new Float64Array(WorkQueue.SIZE);
+  /** Lookup: QEMU's page mask; leaf: pages. */
+  readonly mask = new Float64Array(WorkQueue.SIZE);
+  readonly descriptors: (bigint[][] | null)[] = new Array<bigint[][] | null>(WorkQueue.SIZE).fill(null);
   n = 0;
 
-  push(l: TraceLookup): void {
+  lookup(l: TraceLookup): void {
     const i = this.n++;
+    this.kind[i] = K_LOOKUP;
     this.line[i] = l.line;
     this.sid[i] = l.sid;
     this.iova[i] = l.iova;
@@ -183,7 +218,25 @@ class LookupBuffer {
     this.mask[i] = l.mask;
   }
 
-  /** Copies entry `i` into `l`. */
+  leaf(did: number, vpn: number, pfn: number, pages: number, r: boolean, w: boolean, line: number): void {
+    const i = this.n++;
+    this.kind[i] = K_LEAF;
+    this.line[i] = line;
+    this.did[i] = did;
+    this.iova[i] = vpn;
+    this.gpa[i] = pfn;
+    this.mask[i] = pages;
+    this.access[i] = (r ? 1 : 0) | (w ? 2 : 0);
+  }
+
+  queue(descriptors: bigint[][], line: number): void {
+    const i = this.n++;
+    this.kind[i] = K_QUEUE;
+    this.line[i] = line;
+    this.descriptors[i] = descriptors;
+  }
+
+  /** Copies lookup `i` into `l`. */
   read(i: number, l: TraceLookup): void {
     l.line = this.line[i]!;
     l.sid = this.sid[i]!;
@@ -195,7 +248,17 @@ class LookupBuffer {
     l.gpa = this.gpa[i]!;
     l.mask = this.mask[i]!;
   }
+
+  clear(): void {
+    this.descriptors.fill(null, 0, this.n);
+    this.n = 0;
+  }
 }
+
+/** Second-level leaf permissions by R (bit 0) and W (bit 1), as `vtd.pt.map` sets them. */
+const SL_PERMS: readonly SlPerm[] = [0, 1, 2, 3].map((b) =>
+  Object.freeze({ r: (b & 1) !== 0, w: (b & 2) !== 0, x: false, snp: false }),
+);
 
 // One request/result pair for every lookup: the replay is single-threaded.
 const req = new TranslationRequest();
@@ -233,62 +296,104 @@ export async function compareTrace(
   let runs: DesignRun[] = [];
   let options: JsonObject = {};
   // Commands before the first root-table event wait until the mode is known.
-  const held: { type: string; data: JsonObject }[] = [];
+  const held: (() => void)[] = [];
   let recordedResets = 0;
 
   const start = (mode: 'legacy' | 'scalable'): void => {
     options = optionsFor(o, mode, trace);
     runs = designs.map((d) => new DesignRun(d, options, memoryBytes));
-    for (const h of held) run(h.type, h.data);
+    for (const h of held) h();
     held.length = 0;
   };
 
+  /** A command other than a leaf write or a queue batch (a handful per trace): run as it is. */
   const run = (type: string, data: JsonObject): void => {
     flush();
-    // Descriptors are read once for every design and handed to the plugin's queue as they are.
-    const descs =
-      type === 'vtd.qi.submit' ? (data.descriptors as string[][]).map((d) => d.map((q) => BigInt(q))) : null;
     for (const r of runs) {
-      const x =
-        descs === null
-          ? r.sim.execute({ type, data })
-          : r.call(() => {
-              const v = r.unit.hw.submitDescriptors(descs);
-              return { processed: v.processed, error: v.error === null ? null : { reason: v.error.reason } };
-            });
-      let err: string | null = x.ok ? null : `${type}: ${x.errno} ${x.detail ?? ''}`;
-      if (x.ok && type === 'vtd.qi.submit') {
-        const v = x.value as { error: { reason: string } | null };
-        if (v.error !== null) {
-          err = `vtd.qi.submit: ${v.error.reason}`;
-          r.sim.execute({ type: 'vtd.fault.clear', data: { iqe: true } }); // the guest would clear IQE and go on
-        }
-      }
-      if (err !== null) {
-        r.commandErrors++;
-        r.firstCommandError ??= err;
-      }
+      const x = r.sim.execute({ type, data });
+      if (!x.ok) r.error(`${type}: ${x.errno} ${x.detail ?? ''}`);
     }
   };
 
-  const buffer = new LookupBuffer();
+  const work = new WorkQueue();
   const cur = new TraceLookup();
-  const lookup = (l: TraceLookup): void => {
-    buffer.push(l);
-    if (buffer.n === LookupBuffer.SIZE) flush();
-  };
-  /** Runs the held lookups on every design, each design's run of them as one command. */
+  /** Invalidations QEMU logged since the last flush: the history must still hold what came before them. */
+  let invalidationsHeld = 0;
+  /**
+   * Runs the held work on every design, in trace order, as one command per design (or more when
+   * a queue error stops it: the guest would clear IQE and go on, as `vtd.fault.clear` does).
+   */
   const flush = (): void => {
-    if (buffer.n === 0 || runs.length === 0) return;
-    for (const r of runs)
-      r.call(() => {
-        for (let i = 0; i < buffer.n; i++) {
-          buffer.read(i, cur);
-          judge(r, cur);
+    invalidationsHeld = 0;
+    if (work.n === 0 || runs.length === 0) return;
+    for (const r of runs) {
+      let from = 0;
+      while (from < work.n) {
+        const x = r.call(() => replay(r, from));
+        if (!x.ok) throw new Error(`trace.call: ${x.errno} ${x.detail ?? ''}`);
+        from = x.value as number;
+        if (r.iqe) {
+          r.iqe = false;
+          r.sim.execute({ type: 'vtd.fault.clear', data: { iqe: true } });
         }
-        return null;
-      });
-    buffer.n = 0;
+      }
+    }
+    work.clear();
+  };
+
+  /** Replays held work from `from` on `r`; returns where it stopped (a queue error stops it). */
+  const replay = (r: DesignRun, from: number): number => {
+    const hw = r.unit.hw;
+    for (let i = from; i < work.n; i++) {
+      const k = work.kind[i];
+      if (k === K_LOOKUP) {
+        work.read(i, cur);
+        judge(r, cur);
+      } else if (k === K_LEAF) {
+        leaf(r, i);
+      } else {
+        const v = hw.submitDescriptors(work.descriptors[i]!);
+        if (v.error !== null) {
+          r.error(`vtd.qi.submit: ${v.error.reason}`);
+          r.iqe = true;
+          return i + 1;
+        }
+      }
+    }
+    return work.n;
+  };
+
+  /** Held leaf write `i` on `r`'s tables: what `vtd.pt.map` / `vtd.pt.unmap` do with a domain's table. */
+  const leaf = (r: DesignRun, i: number): void => {
+    const hw = r.unit.hw;
+    const did = work.did[i]!;
+    const vpn = work.iova[i]!;
+    const pfn = work.gpa[i]!;
+    const pages = work.mask[i]!;
+    const type = pfn < 0 ? 'vtd.pt.unmap' : 'vtd.pt.map';
+    try {
+      const d = hw.domains.get(did);
+      if (d === undefined) throw new RangeError(`did: no domain ${did}`);
+      const space = r.space;
+      if (pfn < 0) unmapPage(hw.memory, space, d.slptptr / 4096, d.levels, vpn, false);
+      else {
+        slMap(
+          hw.memory,
+          space,
+          d.slptptr / 4096,
+          d.levels,
+          vpn,
+          pfn,
+          pages === 1 ? 12 : pages === 512 ? 21 : 30,
+          SL_PERMS[work.access[i]!]!,
+        );
+        const end = (vpn + pages) * 4096;
+        if (end > Number(d.maxAddr)) d.maxAddr = BigInt(end);
+      }
+    } catch (e) {
+      if (!(e instanceof RangeError || e instanceof TypeError)) throw e;
+      r.error(`${type}: EINVAL ${type}: ${e.message}`);
+    }
   };
 
   const judge = (r: DesignRun, l: TraceLookup): void => {
@@ -333,7 +438,7 @@ export async function compareTrace(
     recOut: number,
   ): void => {
     r.disagreementCount++;
-    const touch = history.lastTouching(l.did, vpn);
+    const touch = history.lastTouching(l.did, vpn, l.line);
     const cause =
       r.lastEvictionLine >= 0 && (touch === null || r.lastEvictionLine > touch.line)
         ? { line: r.lastEvictionLine, event: 'iotlb eviction (simulated)', touch: 'eviction' as const }
@@ -358,10 +463,10 @@ export async function compareTrace(
 
   const importer = new QemuVtdImporter(
     {
-      command(type, data) {
+      command(type, data, line) {
         if (runs.length === 0) {
           if (type !== 'vtd.root.set') {
-            held.push({ type, data });
+            held.push(() => this.command(type, data, line, undefined));
             return;
           }
           start(data.mode === 'scalable' ? 'scalable' : 'legacy');
@@ -378,10 +483,36 @@ export async function compareTrace(
         }
         run(type, data);
       },
-      lookup,
+      // Before the first root-table event (none yet: the mode is unknown) work waits with the commands.
+      lookup(l) {
+        if (runs.length === 0) {
+          const copy = Object.assign(new TraceLookup(), l);
+          held.push(() => this.lookup(copy, undefined));
+          return;
+        }
+        work.lookup(l);
+        if (work.n === WorkQueue.SIZE) flush();
+      },
+      leaf(did, vpn, pfn, pages, r, w, line) {
+        if (runs.length === 0) {
+          held.push(() => this.leaf!(did, vpn, pfn, pages, r, w, line));
+          return;
+        }
+        work.leaf(did, vpn, pfn, pages, r, w, line);
+        if (work.n === WorkQueue.SIZE) flush();
+      },
+      queue(descriptors, line) {
+        if (runs.length === 0) {
+          held.push(() => this.queue!(descriptors, line));
+          return;
+        }
+        work.queue(descriptors, line);
+        if (work.n === WorkQueue.SIZE) flush();
+      },
       invalidation: (inv) => {
-        flush(); // lookups before it must not see it
+        // Lookups held before it are judged against the history as of their own line.
         history.add(inv);
+        if (++invalidationsHeld === HISTORY_WINDOW) flush();
       },
       iotlbReset: () => {
         recordedResets++;

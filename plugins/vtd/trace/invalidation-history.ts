@@ -19,7 +19,13 @@ export interface PageTouch {
   readonly touch: TouchKind;
 }
 
-const SIZE = 4096;
+/** How many invalidations before a lookup it searches for the one that touched its page. */
+export const HISTORY_WINDOW = 4096;
+/**
+ * The ring holds two windows: a replay judges held lookups after it has recorded up to one
+ * window of later invalidations (compare-trace.ts flushes when one window is held).
+ */
+const SIZE = 2 * HISTORY_WINDOW;
 const K_GLOBAL = 0;
 const K_DOMAIN = 1;
 const K_PAGES = 2;
@@ -54,9 +60,15 @@ export class InvalidationHistory {
     if (this.#count < SIZE) this.#count++;
   }
 
-  /** The newest invalidation (of the last 4096) that touched page `vpn` of domain `did`, if any. */
-  lastTouching(did: number, vpn: number): PageTouch | null {
-    for (let n = 0; n < this.#count; n++) {
+  /**
+   * The newest invalidation that touched page `vpn` of domain `did`, among the last
+   * HISTORY_WINDOW recorded before trace line `line` (later ones are skipped), if any.
+   */
+  lastTouching(did: number, vpn: number, line: number): PageTouch | null {
+    let n = 0;
+    while (n < this.#count && this.#line[(this.#next - 1 - n + SIZE) % SIZE]! > line) n++;
+    const end = Math.min(this.#count, n + HISTORY_WINDOW);
+    for (; n < end; n++) {
       const i = (this.#next - 1 - n + SIZE) % SIZE;
       const kind = this.#kind[i]!;
       let touch: TouchKind | null = null;

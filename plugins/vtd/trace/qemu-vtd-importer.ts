@@ -86,6 +86,17 @@ export interface ImportSink {
   invalidation?(inv: TraceInvalidation): void;
   /** QEMU emptied its IOTLB because it was full (`vtd_iotlb_reset`). */
   iotlbReset?(line: number, reason: string): void;
+  /**
+   * When given, receives the second-level leaf writes in place of `vtd.pt.map` / `vtd.pt.unmap`
+   * commands (same order, same fields, as numbers: page `vpn` of domain `did` maps `pages` 4 KiB
+   * pages at frame `pfn`; `pfn` -1 unmaps), so that an in-process replay builds no JSON payload.
+   */
+  leaf?(did: number, vpn: number, pfn: number, pages: number, r: boolean, w: boolean, line: number): void;
+  /**
+   * When given, receives each queue batch in place of its `vtd.qi.submit` command: the same
+   * descriptors, as 64-bit words (low qword first, 4 words when IQA.DW made them 256-bit).
+   */
+  queue?(descriptors: bigint[][], line: number): void;
 }
 
 export interface ImportOptions {
@@ -177,6 +188,8 @@ export class QemuVtdImporter {
   /** The last root/enable event's line: a context-cache reset right after it is its effect. */
   #resetCause = false;
   #batch: string[][] = [];
+  /** The batch as words, for a sink with `queue`. */
+  #words: bigint[][] = [];
   #batchLine = 0;
   #pending = false;
   /** vtd_dmar_translate lines without an IOTLB lookup (translation off, pass-through). */
@@ -439,10 +452,15 @@ export class QemuVtdImporter {
       this.#maps.set(l.did, table);
     }
     const cur = table.get(vpn);
+    const sink = this.#sink;
     if (l.fault) {
       if (cur !== undefined) {
         table.delete(vpn);
-        this.#emit('vtd.pt.unmap', { table: 'sl', did: l.did, iova: hex64(BigInt(vpn * 4096)) }, l.line);
+        if (sink.leaf !== undefined) {
+          this.#label = undefined;
+          sink.leaf(l.did, vpn, -1, 1, false, false, l.line);
+        } else
+          this.#emit('vtd.pt.unmap', { table: 'sl', did: l.did, iova: hex64(BigInt(vpn * 4096)) }, l.line);
       }
       this.#faults++;
     } else {
@@ -450,18 +468,30 @@ export class QemuVtdImporter {
       if (cur === undefined || (!l.recordedHit && cur !== leaf)) {
         table.set(vpn, leaf);
         this.#mapCount++;
-        this.#emit(
-          'vtd.pt.map',
-          {
-            table: 'sl',
-            did: l.did,
-            iova: hex64(BigInt(vpn * 4096)),
-            pa: hex64(BigInt(l.gpa)),
-            size: SIZE_OF_MASK[l.mask]!,
-            perm: (l.pte % 2 === 1 ? 'r' : '') + (Math.floor(l.pte / 2) % 2 === 1 ? 'w' : ''),
-          },
-          l.line,
-        );
+        if (sink.leaf !== undefined) {
+          this.#label = undefined;
+          sink.leaf(
+            l.did,
+            vpn,
+            Math.floor(l.gpa / 4096),
+            pages,
+            l.pte % 2 === 1,
+            Math.floor(l.pte / 2) % 2 === 1,
+            l.line,
+          );
+        } else
+          this.#emit(
+            'vtd.pt.map',
+            {
+              table: 'sl',
+              did: l.did,
+              iova: hex64(BigInt(vpn * 4096)),
+              pa: hex64(BigInt(l.gpa)),
+              size: SIZE_OF_MASK[l.mask]!,
+              perm: (l.pte % 2 === 1 ? 'r' : '') + (Math.floor(l.pte / 2) % 2 === 1 ? 'w' : ''),
+            },
+            l.line,
+          );
       }
       if (l.recordedHit) this.#hits++;
     }
@@ -524,14 +554,27 @@ export class QemuVtdImporter {
     if (lo === undefined || Number.isNaN(parseHex52(lo))) this.#bad(no, 'vtd_inv_desc', 'low', s);
     if (hi.length > 16 || lo.length > 16) this.#bad(no, 'vtd_inv_desc', 'a 64-bit qword', s);
     if (this.#pending) this.#endPending(false);
-    if (this.#batch.length === 0) this.#batchLine = no;
-    const d = [`0x${lo}`, `0x${hi}`];
-    if (this.#wide) d.push('0x0', '0x0');
-    this.#batch.push(d);
+    if (this.#batch.length === 0 && this.#words.length === 0) this.#batchLine = no;
+    if (this.#sink.queue !== undefined) {
+      const d = [BigInt(`0x${lo}`), BigInt(`0x${hi}`)];
+      if (this.#wide) d.push(0n, 0n);
+      this.#words.push(d);
+    } else {
+      const d = [`0x${lo}`, `0x${hi}`];
+      if (this.#wide) d.push('0x0', '0x0');
+      this.#batch.push(d);
+    }
     this.#descriptors++;
   }
 
   #flushQueue(): void {
+    if (this.#words.length > 0) {
+      const words = this.#words;
+      this.#words = [];
+      this.#label = undefined;
+      this.#sink.queue!(words, this.#batchLine);
+      return;
+    }
     if (this.#batch.length === 0) return;
     const descriptors = this.#batch;
     this.#batch = [];
