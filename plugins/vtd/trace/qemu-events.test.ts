@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bdfField, bdfName, hexField, type LineParts, splitLine } from './qemu-events.js';
+import { bdfField, bdfName, hexField, hexWord, type LineParts, splitLine } from './qemu-events.js';
 
 describe('reading QEMU trace fields in place', () => {
   const T =
@@ -22,6 +22,17 @@ describe('reading QEMU trace fields in place', () => {
     expect(hexField(' pte 0xc000000012345003', 'pte', 1)).toBe(0x12345003);
     expect(hexField(' iova 0xzz', 'iova', 1)).toBeNaN();
     expect(hexField(' iova 0x', 'iova', 1)).toBeNaN();
+  });
+
+  it('reads a 64-bit descriptor word whole, and nothing that is not one', () => {
+    const D = 'vtd_inv_desc invalidate desc type iotlb high 0xffffffff12345000 low 0x10012';
+    expect(hexWord(D, 'high', 13)).toBe(0xffffffff12345000n);
+    expect(hexWord(D, 'low', 13)).toBe(0x10012n);
+    expect(hexWord(D, 'type', 13)).toBeNull(); // not hex
+    expect(hexWord(' high 0x1ffffffffffffffff', 'high', 1)).toBeNull(); // 17 digits
+    expect(hexWord(' high 0x', 'high', 1)).toBeNull();
+    expect(hexWord(' high 12', 'high', 1)).toBeNull(); // no 0x
+    expect(hexWord(' low 0x1', 'high', 1)).toBeNull(); // absent
   });
 
   it('reads a BB:DD.FF device as a source-id and prints it back', () => {

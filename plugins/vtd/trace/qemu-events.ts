@@ -155,6 +155,24 @@ export function hexField(line: string, key: string, from: number): number {
   return v;
 }
 
+/**
+ * A hex field (`key 0x...`, 1 to 16 digits) as a 64-bit word; null when absent, malformed or
+ * longer. One substring (the digits with their `0x`) for BigInt to read.
+ */
+export function hexWord(line: string, key: string, from: number): bigint | null {
+  let i = line.indexOf(needle(key), from - 1);
+  if (i < 0) return null;
+  i += key.length + 2;
+  if (line.charCodeAt(i) !== 48 || (line.charCodeAt(i + 1) | 0x20) !== 120) return null;
+  let e = i + 2;
+  while (e < line.length && line.charCodeAt(e) !== 32) {
+    if (hexDigit(line.charCodeAt(e)) < 0) return null;
+    e++;
+  }
+  if (e === i + 2 || e - i - 2 > 16) return null;
+  return BigInt(line.slice(i, e));
+}
+
 /** A decimal field (`key 1`), NaN when absent or malformed. */
 export function decField(line: string, key: string, from: number): number {
   const t = fieldText(line, key, from);

@@ -33,6 +33,7 @@ import {
   decField,
   fieldText,
   hexField,
+  hexWord,
   type LineParts,
   lineTime,
   parseHex52,
@@ -153,7 +154,12 @@ export interface ImportSummary {
   readonly maxStatusAddr: number;
 }
 
-const USED = new Map<string, number>(USED_EVENTS.map((e, i) => [e, i]));
+/** Indexes of USED_EVENTS by name length. */
+const USED_BY_LENGTH: number[][] = [];
+USED_EVENTS.forEach((e, i) => {
+  USED_BY_LENGTH[e.length] ??= [];
+  USED_BY_LENGTH[e.length]!.push(i);
+});
 /** Each used event's index: the dispatch switches on it (a line's name is a fresh, uninterned string). */
 const E = Object.fromEntries(USED_EVENTS.map((e, i) => [e, i])) as { readonly [K in UsedEvent]: number };
 const SIZE_OF_MASK: { [mask: number]: number | string } = {
@@ -222,7 +228,9 @@ export class QemuVtdImporter {
   }
 
   /** Lines of each unused event (one hash lookup per line). */
-  readonly #unusedCounts = new Map<string, { n: number }>();
+  readonly #unusedCounts = new Map<string, { name: string; n: number }>();
+  /** The same counters by name length, for matching a line's name in place. */
+  readonly #unusedByLength: { name: string; n: number }[][] = [];
   /** Lines of each used event, by its index in USED_EVENTS. */
   readonly #used = new Int32Array(USED_EVENTS.length);
 
@@ -247,16 +255,34 @@ export class QemuVtdImporter {
       this.#count(this.#unused, text.trim() === '' ? '(empty line)' : '(not a vtd event)');
       return;
     }
-    const name = text.slice(p.nameStart, p.nameEnd);
-    const k = USED.get(name);
-    if (k === undefined) {
-      const c = this.#unusedCounts.get(name);
-      if (c === undefined) this.#unusedCounts.set(name, { n: 1 });
-      else c.n++;
-      return;
+    // The name is matched in place against the names of its length: no substring, no hashing.
+    const len = p.nameEnd - p.nameStart;
+    const used = USED_BY_LENGTH[len];
+    if (used !== undefined)
+      for (let j = 0; j < used.length; j++) {
+        const k = used[j]!;
+        if (text.startsWith(USED_EVENTS[k]!, p.nameStart)) {
+          this.#used[k]!++;
+          this.#event(k, USED_EVENTS[k]!, text, no, p.argsStart);
+          return;
+        }
+      }
+    let seen = this.#unusedByLength[len];
+    if (seen === undefined) {
+      seen = [];
+      this.#unusedByLength[len] = seen;
     }
-    this.#used[k]!++;
-    this.#event(k, name as UsedEvent, text, no, p.argsStart);
+    for (let j = 0; j < seen.length; j++) {
+      const c = seen[j]!;
+      if (text.startsWith(c.name, p.nameStart)) {
+        c.n++;
+        return;
+      }
+    }
+    const name = text.slice(p.nameStart, p.nameEnd);
+    const c = { name, n: 1 };
+    seen.push(c);
+    this.#unusedCounts.set(name, c);
   }
 
   #event(k: number, name: UsedEvent, s: string, no: number, a: number): void {
@@ -548,22 +574,31 @@ export class QemuVtdImporter {
   }
 
   #descriptor(s: string, no: number, a: number): void {
-    const hi = fieldText(s, 'high', a);
-    const lo = fieldText(s, 'low', a);
-    if (hi === undefined || Number.isNaN(parseHex52(hi))) this.#bad(no, 'vtd_inv_desc', 'high', s);
-    if (lo === undefined || Number.isNaN(parseHex52(lo))) this.#bad(no, 'vtd_inv_desc', 'low', s);
-    if (hi.length > 16 || lo.length > 16) this.#bad(no, 'vtd_inv_desc', 'a 64-bit qword', s);
-    if (this.#pending) this.#endPending(false);
-    if (this.#batch.length === 0 && this.#words.length === 0) this.#batchLine = no;
-    if (this.#sink.queue !== undefined) {
-      const d = [BigInt(`0x${lo}`), BigInt(`0x${hi}`)];
-      if (this.#wide) d.push(0n, 0n);
-      this.#words.push(d);
-    } else {
-      const d = [`0x${lo}`, `0x${hi}`];
-      if (this.#wide) d.push('0x0', '0x0');
-      this.#batch.push(d);
+    // A sink that takes words: each qword read in place (null when absent, malformed or too long).
+    const words = this.#sink.queue !== undefined;
+    const hiWord = words ? hexWord(s, 'high', a) : null;
+    const loWord = words ? hexWord(s, 'low', a) : null;
+    if (hiWord === null || loWord === null) {
+      const hi = fieldText(s, 'high', a);
+      const lo = fieldText(s, 'low', a);
+      if (hi === undefined || Number.isNaN(parseHex52(hi))) this.#bad(no, 'vtd_inv_desc', 'high', s);
+      if (lo === undefined || Number.isNaN(parseHex52(lo))) this.#bad(no, 'vtd_inv_desc', 'low', s);
+      if (hi.length > 16 || lo.length > 16) this.#bad(no, 'vtd_inv_desc', 'a 64-bit qword', s);
+      if (!words) {
+        if (this.#pending) this.#endPending(false);
+        if (this.#batch.length === 0) this.#batchLine = no;
+        const d = [`0x${lo}`, `0x${hi}`];
+        if (this.#wide) d.push('0x0', '0x0');
+        this.#batch.push(d);
+        this.#descriptors++;
+        return;
+      }
     }
+    if (this.#pending) this.#endPending(false);
+    if (this.#words.length === 0) this.#batchLine = no;
+    const d = [loWord!, hiWord!];
+    if (this.#wide) d.push(0n, 0n);
+    this.#words.push(d);
     this.#descriptors++;
   }
 
@@ -606,6 +641,7 @@ export class QemuVtdImporter {
       Object.fromEntries([...m].sort((x, y) => (x[0] < y[0] ? -1 : 1)));
     for (const [name, c] of this.#unusedCounts) this.#unused.set(name, (this.#unused.get(name) ?? 0) + c.n);
     this.#unusedCounts.clear();
+    this.#unusedByLength.length = 0;
     USED_EVENTS.forEach((e, i) => {
       if (this.#used[i]! > 0) this.#records.set(e, this.#used[i]!);
     });
