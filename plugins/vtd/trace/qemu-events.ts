@@ -142,17 +142,17 @@ export function hexField(line: string, key: string, from: number): number {
   if (i < 0) return Number.NaN;
   i += key.length + 2;
   if (line.charCodeAt(i) === 48 && (line.charCodeAt(i + 1) | 0x20) === 120) i += 2;
-  let e = i;
-  while (e < line.length && line.charCodeAt(e) !== 32) e++;
-  if (e === i) return Number.NaN;
+  // One pass; v keeps the low 52 bits (v % 2^48 is exact, so v * 16 + d stays below 2^52).
   let v = 0;
-  const low = Math.max(i, e - 13);
-  for (let k = i; k < e; k++) {
-    const d = hexDigit(line.charCodeAt(k));
+  let e = i;
+  for (; e < line.length; e++) {
+    const c = line.charCodeAt(e);
+    if (c === 32) break;
+    const d = hexDigit(c);
     if (d < 0) return Number.NaN;
-    if (k >= low) v = v * 16 + d;
+    v = (v % 281474976710656) * 16 + d;
   }
-  return v;
+  return e === i ? Number.NaN : v;
 }
 
 /**

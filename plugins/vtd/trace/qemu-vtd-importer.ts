@@ -563,14 +563,17 @@ export class QemuVtdImporter {
     // Legacy context entry (VT-d 9.3): TT 3:2 of the low qword; AW 66:64, DID 87:72 of the high one.
     // Scalable (9.4): DTE is bit 2 of the low qword.
     const aw = h % 8;
-    const c: ContextSeen = {
-      tt: Math.floor(l / 4) % 4,
-      aw,
-      did: Math.floor(h / 256) % 65536,
-      dte: Math.floor(l / 4) % 2 === 1,
-    };
+    const sid = (bus << 8) | devfn;
+    let c = this.#contexts.get(sid);
+    if (c === undefined) {
+      c = { tt: 0, aw: 0, did: 0, dte: false };
+      this.#contexts.set(sid, c);
+    }
+    c.tt = Math.floor(l / 4) % 4;
+    c.aw = aw;
+    c.did = Math.floor(h / 256) % 65536;
+    c.dte = Math.floor(l / 4) % 2 === 1;
     if (this.#mode === 'legacy' && aw > this.#maxAw) this.#maxAw = aw;
-    this.#contexts.set((bus << 8) | devfn, c);
   }
 
   #descriptor(s: string, no: number, a: number): void {
