@@ -154,7 +154,7 @@ class DesignRun {
     sim.defineCommand(
       CALL,
       defineCommand(CALL, {
-        doc: 'Runs one step of a trace replay inside a command (trace compare only).',
+        doc: 'Runs held work of a trace replay (lookups, page-table writes, queue batches) inside one command (trace compare only).',
         fields: {},
         handler: () => ({ ok: true, value: this.#fn() }),
       }),
