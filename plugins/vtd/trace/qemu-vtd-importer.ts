@@ -154,12 +154,7 @@ export interface ImportSummary {
   readonly maxStatusAddr: number;
 }
 
-/** Indexes of USED_EVENTS by name length. */
-const USED_BY_LENGTH: number[][] = [];
-USED_EVENTS.forEach((e, i) => {
-  USED_BY_LENGTH[e.length] ??= [];
-  USED_BY_LENGTH[e.length]!.push(i);
-});
+const USED = new Map<string, number>(USED_EVENTS.map((e, i) => [e, i]));
 /** Each used event's index: the dispatch switches on it (a line's name is a fresh, uninterned string). */
 const E = Object.fromEntries(USED_EVENTS.map((e, i) => [e, i])) as { readonly [K in UsedEvent]: number };
 const SIZE_OF_MASK: { [mask: number]: number | string } = {
@@ -228,9 +223,7 @@ export class QemuVtdImporter {
   }
 
   /** Lines of each unused event (one hash lookup per line). */
-  readonly #unusedCounts = new Map<string, { name: string; n: number }>();
-  /** The same counters by name length, for matching a line's name in place. */
-  readonly #unusedByLength: { name: string; n: number }[][] = [];
+  readonly #unusedCounts = new Map<string, { n: number }>();
   /** Lines of each used event, by its index in USED_EVENTS. */
   readonly #used = new Int32Array(USED_EVENTS.length);
 
@@ -255,34 +248,17 @@ export class QemuVtdImporter {
       this.#count(this.#unused, text.trim() === '' ? '(empty line)' : '(not a vtd event)');
       return;
     }
-    // The name is matched in place against the names of its length: no substring, no hashing.
-    const len = p.nameEnd - p.nameStart;
-    const used = USED_BY_LENGTH[len];
-    if (used !== undefined)
-      for (let j = 0; j < used.length; j++) {
-        const k = used[j]!;
-        if (text.startsWith(USED_EVENTS[k]!, p.nameStart)) {
-          this.#used[k]!++;
-          this.#event(k, USED_EVENTS[k]!, text, no, p.argsStart);
-          return;
-        }
-      }
-    let seen = this.#unusedByLength[len];
-    if (seen === undefined) {
-      seen = [];
-      this.#unusedByLength[len] = seen;
-    }
-    for (let j = 0; j < seen.length; j++) {
-      const c = seen[j]!;
-      if (text.startsWith(c.name, p.nameStart)) {
-        c.n++;
-        return;
-      }
-    }
+    // One substring and one hash lookup per line (faster here than matching the name in place).
     const name = text.slice(p.nameStart, p.nameEnd);
-    const c = { name, n: 1 };
-    seen.push(c);
-    this.#unusedCounts.set(name, c);
+    const k = USED.get(name);
+    if (k !== undefined) {
+      this.#used[k]!++;
+      this.#event(k, USED_EVENTS[k]!, text, no, p.argsStart);
+      return;
+    }
+    const c = this.#unusedCounts.get(name);
+    if (c === undefined) this.#unusedCounts.set(name, { n: 1 });
+    else c.n++;
   }
 
   #event(k: number, name: UsedEvent, s: string, no: number, a: number): void {
@@ -644,7 +620,6 @@ export class QemuVtdImporter {
       Object.fromEntries([...m].sort((x, y) => (x[0] < y[0] ? -1 : 1)));
     for (const [name, c] of this.#unusedCounts) this.#unused.set(name, (this.#unused.get(name) ?? 0) + c.n);
     this.#unusedCounts.clear();
-    this.#unusedByLength.length = 0;
     USED_EVENTS.forEach((e, i) => {
       if (this.#used[i]! > 0) this.#records.set(e, this.#used[i]!);
     });
