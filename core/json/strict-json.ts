@@ -94,7 +94,8 @@ class Stop {
 }
 
 interface Open {
-  readonly value: { [k: string]: JsonValue } | JsonValue[];
+  /** Keys seen so far (objects), or null (arrays). */
+  readonly keys: Set<string> | null;
   /** The key being read (objects; undefined before the first), or the next index (arrays). */
   key: string | number | undefined;
 }
@@ -123,21 +124,23 @@ export function parseStrictJson(
       path: '',
       message: 'starts with a byte-order mark (U+FEFF): save the file as UTF-8 without BOM',
     });
+  // One pass checks what JSON.parse would let through (duplicate keys, depth) and names the
+  // place of any problem; JSON.parse then builds the value. Its objects are ordinary fast-mode
+  // objects, which every later step (validation, the catalog's decoders) reads many times.
   const stack: Open[] = [];
-  let root: JsonValue | undefined;
+  let seenValue = false;
   const path = (): string => {
     // Each open container's key is where its next value goes: together they name the value being read.
     const parts: (string | number)[] = [];
     for (const o of stack) if (o.key !== undefined) parts.push(o.key);
     return jsonPath(parts);
   };
-  const put = (v: JsonValue): void => {
+  const put = (): void => {
+    seenValue = true;
     const top = stack.at(-1);
-    if (top === undefined) root = v;
-    else if (Array.isArray(top.value)) top.value.push(v);
-    else top.value[top.key as string] = v;
+    if (top !== undefined && top.keys === null) top.key = (top.key as number) + 1;
   };
-  const open = (v: Open['value'], line: number, col: number): void => {
+  const open = (isArray: boolean, line: number, col: number): void => {
     if (stack.length >= limits.maxDepth) {
       throw new Stop({
         line: line + 1,
@@ -146,27 +149,24 @@ export function parseStrictJson(
         message: `nested deeper than ${limits.maxDepth} levels`,
       });
     }
-    put(v);
-    stack.push({ value: v, key: Array.isArray(v) ? 0 : undefined });
+    stack.push({ keys: isArray ? null : new Set(), key: isArray ? 0 : undefined });
   };
   const close = (): void => {
     stack.pop();
-    const top = stack.at(-1);
-    if (top !== undefined && Array.isArray(top.value)) top.key = top.value.length;
+    put();
   };
   try {
     visit(
       text,
       {
-        onObjectBegin: (_o, _l, line, col) =>
-          open(Object.create(null) as { [k: string]: JsonValue }, line, col),
+        onObjectBegin: (_o, _l, line, col) => open(false, line, col),
         onObjectEnd: close,
-        onArrayBegin: (_o, _l, line, col) => open([], line, col),
+        onArrayBegin: (_o, _l, line, col) => open(true, line, col),
         onArrayEnd: close,
         onObjectProperty: (name, _o, _l, line, col) => {
           const top = stack.at(-1)!;
-          if (Object.hasOwn(top.value, name)) {
-            top.key = name;
+          top.key = name;
+          if (top.keys!.has(name)) {
             throw new Stop({
               line: line + 1,
               column: col + 1,
@@ -174,13 +174,9 @@ export function parseStrictJson(
               message: `duplicate key "${name}" (JSON.parse would silently keep the last one)`,
             });
           }
-          top.key = name;
+          top.keys!.add(name);
         },
-        onLiteralValue: (v: JsonValue) => {
-          put(v);
-          const top = stack.at(-1);
-          if (top !== undefined && Array.isArray(top.value)) top.key = top.value.length;
-        },
+        onLiteralValue: put,
         onError: (code: ParseErrorCode, _o, _l, line, col) => {
           const name = printParseErrorCode(code);
           const after = path();
@@ -198,22 +194,7 @@ export function parseStrictJson(
     if (e instanceof Stop) throw new JsonInputError(file, e.problem);
     throw e;
   }
-  if (root === undefined)
+  if (!seenValue)
     throw new JsonInputError(file, { line: 1, column: 1, path: '', message: 'not valid JSON: empty' });
-  return withPrototypes(root);
-}
-
-/**
- * Objects are built without a prototype (so "__proto__" or "constructor" keys are plain data);
- * callers expect ordinary objects, so give them Object.prototype back, iteratively.
- */
-function withPrototypes(v: JsonValue): JsonValue {
-  const todo: JsonValue[] = [v];
-  while (todo.length > 0) {
-    const x = todo.pop()!;
-    if (x === null || typeof x !== 'object') continue;
-    if (!Array.isArray(x)) Object.setPrototypeOf(x, Object.prototype);
-    for (const c of Object.values(x)) if (c !== null && typeof c === 'object') todo.push(c);
-  }
-  return v;
+  return JSON.parse(text) as JsonValue;
 }
