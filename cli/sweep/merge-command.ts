@@ -48,6 +48,9 @@ export function registerMerge(program: Command, ctx: CliContext): void {
         for (const p of parts)
           for (const r of p.results.records)
             cpSync(cellDir(p.dir, r.cell), cellDir(flags.out, r.cell), { recursive: true });
+        // Imported trace workloads: every shard imported the same ones.
+        if (existsSync(join(parts[0]!.dir, 'workloads')))
+          cpSync(join(parts[0]!.dir, 'workloads'), join(flags.out, 'workloads'), { recursive: true });
         writeFileSync(join(flags.out, 'results.json'), encodeResults(merged));
         const summary = {
           ok: true,
