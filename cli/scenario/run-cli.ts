@@ -1,11 +1,12 @@
 /**
- * Runs the scenario commands in-process with captured output, for end-to-end
+ * Runs the scenario commands (and sweep and merge, which also joins `run --shard` outputs) in-process with captured output, for end-to-end
  * tests that need no build: commander's exitOverride turns --help and usage
  * errors into exit codes (0 and 2) instead of process.exit.
  */
 import { Command, CommanderError } from 'commander';
 import type { AnyPlugin } from '../../core/plugin/host.js';
 import { BUILTIN_PLUGINS } from '../builtin-plugins.js';
+import { registerSweepCommands } from '../sweep/index.js';
 import { type CliContext, EXIT } from './context.js';
 import { registerScenarioCommands } from './index.js';
 
@@ -49,6 +50,7 @@ export async function runCli(args: readonly string[], options: RunCliOptions = {
     .configureOutput({ writeOut: ctx.out, writeErr: ctx.err })
     .showHelpAfterError();
   registerScenarioCommands(program, ctx);
+  registerSweepCommands(program, ctx);
   try {
     await program.parseAsync([...args], { from: 'user' });
   } catch (e) {

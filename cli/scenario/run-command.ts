@@ -1,11 +1,13 @@
 /** `viommu run <scenario|dir>...`: run scenarios, check expectations and goldens, write logs, summarise. */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
-import { describeDivergence, divergenceJson } from '../../core/replay/describe.js';
+import { describeDivergence } from '../../core/replay/describe.js';
 import { displayPath, findScenarioFiles } from '../../core/scenario/load.js';
+import { parseShard, type Shard } from '../../core/sweep/matrix.js';
 import type { RunDefaults } from '../config/define-config.js';
 import { configOption, pluginContext, pluginOption } from '../config/plugin-options.js';
+import { packageVersion } from '../package-root.js';
 import { usage } from '../usage.js';
 import { type CliContext, EXIT } from './context.js';
 import { reportFatal } from './errors.js';
@@ -19,7 +21,9 @@ import {
   RUN_MARK,
   runCounts,
 } from './reporters.js';
+import { encodeRunReport, runRecord, runsExitCode, summarise } from './run-report.js';
 import { type RunEntry, type RunFilesResult, runScenarioFiles } from './run-scenarios.js';
+import { buildRunShard, RUN_SHARD_FILE } from './run-shard.js';
 
 interface RunFlags {
   out?: string;
@@ -37,6 +41,7 @@ interface RunFlags {
   outputFile?: string[];
   quiet?: boolean;
   snapshots?: string;
+  shard?: string;
 }
 
 export function registerRun(program: Command, outer: CliContext): void {
@@ -80,15 +85,21 @@ export function registerRun(program: Command, outer: CliContext): void {
       '--snapshots <dir>',
       'write a snapshot at each checkpoint (core.state.digest), for `viommu replay --from`',
     )
+    .option(
+      '-s, --shard <i/n>',
+      'run only shard i of n (every n-th run from the i-th) and write DIR/run-shard.json for `viommu merge`',
+    )
     .addOption(pluginOption())
     .addOption(configOption())
     .addHelpText('after', RUN_HELP)
     .action(async (paths: string[], flags: RunFlags, cmd: Command) => {
       let reporters: ReporterChoice[];
+      let shard: Shard | null = null;
       try {
         reporters = chooseReporters(flags);
+        if (flags.shard !== undefined) shard = parseShard(flags.shard);
       } catch (e) {
-        if (!(e instanceof ReporterUsageError)) throw e;
+        if (!(e instanceof ReporterUsageError) && !(e instanceof RangeError)) throw e;
         usage(cmd, e.message);
       }
       // JSON on stdout: errors that end the command are JSON too, and no progress bar.
@@ -120,7 +131,7 @@ export function registerRun(program: Command, outer: CliContext): void {
             throw Object.assign(new Error(`${p}: no such file or directory`), { code: 'ENOENT' });
           files.push(...findScenarioFiles(resolve(ctx.cwd, p)));
         }
-        const { entries, targets } = await runScenarioFiles(ctx, files, {
+        const { entries, targets, runs } = await runScenarioFiles(ctx, files, {
           ...(flags.out ? { out: flags.out } : {}),
           format: flags.format,
           update: Boolean(flags.update || flags.updateGoldens),
@@ -130,18 +141,27 @@ export function registerRun(program: Command, outer: CliContext): void {
           progress: !jsonOut,
           ...(flags.snapshots ? { snapshots: flags.snapshots } : {}),
           requireGoldens: ctx.ci === true,
+          shard,
           updateCommand: (file, target) => updateCommand(ctx.cwd, file, target, flags),
         });
-        let code = Math.max(EXIT.OK, ...entries.map((e) => e.exit));
-        if (entries.length > 0 && entries.every((e) => e.status === 'skipped'))
-          code = Math.max(code, EXIT.PLUGIN);
-        if (files.length === 0) code = Math.max(code, EXIT.INPUT);
         const unmatched = unmatchedFilter(flags, targets);
-        if (unmatched !== null) code = Math.max(code, EXIT.USAGE);
+        const floor = Math.max(
+          files.length === 0 ? EXIT.INPUT : EXIT.OK,
+          unmatched === null ? EXIT.OK : EXIT.USAGE,
+        );
+        // A shard's exit follows its own runs.
+        const code = runsExitCode(entries, floor);
+        if (shard !== null) {
+          const out = flags.out ?? 'out';
+          const records = entries.map((e) => ({ exit: e.exit, run: runRecord(e) }));
+          const file = buildRunShard(packageVersion(), shard, runs, floor, records, out, ctx.cwd);
+          mkdirSync(out, { recursive: true });
+          writeFileSync(join(out, RUN_SHARD_FILE), `${JSON.stringify(file, null, 2)}\n`);
+        }
         for (const r of reporters) {
           const text =
             r.name === 'json'
-              ? `${JSON.stringify(jsonReport(entries, flags.out ?? null, code), null, 2)}\n`
+              ? encodeRunReport(entries.map(runRecord), flags.out ?? null, code)
               : r.name === 'junit'
                 ? junitReport(entries)
                 : r.name === 'dot'
@@ -215,65 +235,6 @@ function unmatchedFilter(flags: RunFlags, targets: RunFilesResult['targets']): s
   const have = [`targets: ${distinct(targets.map((t) => t.name))}`];
   if (only) have.unshift(`plugins: ${distinct(targets.map((t) => t.plugin))}`);
   return `no target matches ${given.join(' and ')}; the scenarios have ${have.join('; ')}`;
-}
-
-interface PluginSummary {
-  plugin: string;
-  scenarios: number;
-  passed: number;
-  failed: number;
-  skipped: number;
-  events: number;
-  translations: number;
-  iotlbHitRate: number | null;
-}
-
-export function summarise(entries: readonly RunEntry[]): PluginSummary[] {
-  const by = new Map<string, PluginSummary & { hits: number; lookups: number }>();
-  for (const e of entries) {
-    let s = by.get(e.plugin);
-    if (!s) {
-      s = {
-        plugin: e.plugin,
-        scenarios: 0,
-        passed: 0,
-        failed: 0,
-        skipped: 0,
-        events: 0,
-        translations: 0,
-        iotlbHitRate: null,
-        hits: 0,
-        lookups: 0,
-      };
-      by.set(e.plugin, s);
-    }
-    s.scenarios++;
-    if (e.status === 'passed') s.passed++;
-    else if (e.status === 'skipped') s.skipped++;
-    else s.failed++;
-    s.events += e.events;
-    s.translations += e.translations;
-    s.hits += e.iotlbHits;
-    s.lookups += e.iotlbLookups;
-  }
-  return [...by.values()].map(({ hits, lookups, ...s }) => ({
-    ...s,
-    iotlbHitRate: lookups ? hits / lookups : null,
-  }));
-}
-
-function jsonReport(entries: readonly RunEntry[], out: string | null, code: number) {
-  const summary = summarise(entries);
-  return {
-    // What the exit code says: a run of nothing (no files, a filter that matches nothing) is not ok.
-    ok: code === EXIT.OK,
-    logs: out,
-    summary,
-    runs: entries.map(({ divergence, exit: _exit, seconds: _seconds, pluginError: _pluginError, ...e }) => ({
-      ...e,
-      divergence: divergence ? divergenceJson(divergence) : null,
-    })),
-  };
 }
 
 /** The default reporter: a line per run (failures and divergence under it), a table per plugin, the counts. */

@@ -21,6 +21,7 @@ import { LOG_EXTENSION, type LogFormat, stableHeader } from '../../core/replay/l
 import { displayPath, loadScenarioFile, SCENARIO_SUFFIX } from '../../core/scenario/load.js';
 import { runName, type TargetRun, TargetRunner } from '../../core/scenario/runner.js';
 import type { Scenario, TargetSpec } from '../../core/scenario/types.js';
+import { inShard, type Shard } from '../../core/sweep/matrix.js';
 import { HOW_TO_LOAD } from '../config/log-plugins.js';
 import type { CliContext } from './context.js';
 import { EXIT } from './context.js';
@@ -38,6 +39,8 @@ export interface RunFileOptions {
   /** Only targets of this plugin or of this name. */
   readonly only?: string;
   readonly progress: boolean;
+  /** Only the runs of this shard (by position in the run list; `viommu merge` joins the shards). */
+  readonly shard?: Shard | null;
   readonly simulatorVersion?: string;
   /** Write a snapshot at each checkpoint under this directory. */
   readonly snapshots?: string;
@@ -81,6 +84,11 @@ export interface RunFilesResult {
   readonly entries: RunEntry[];
   /** Each target of each scenario that loaded, whether --target and --only chose it or not. */
   readonly targets: readonly { readonly name: string; readonly plugin: string }[];
+  /**
+   * Every run there is to do after --target and --only (`file@target`, `file@-` for a file that
+   * did not load), in order, whichever shard ran: a shard's runs are its positions in this list.
+   */
+  readonly runs: readonly string[];
 }
 
 /** `<scenario dir>/<base>.<target>.events.jsonl`. */
@@ -118,6 +126,12 @@ async function runFiles(
   const loaded = host.names();
   const entries: RunEntry[] = [];
   const targets: { name: string; plugin: string }[] = [];
+  const runs: string[] = [];
+  // Lists the run and says whether this shard does it.
+  const take = (name: string): boolean => {
+    runs.push(name);
+    return inShard(runs.length - 1, opts.shard ?? null);
+  };
   const bar = new ProgressBar(ctx, opts.progress);
   const empty = {
     commands: 0,
@@ -138,6 +152,7 @@ async function runFiles(
     try {
       scenario = loadScenarioFile(path, shown);
     } catch (e) {
+      if (!take(`${shown}@-`)) continue;
       entries.push({
         file: shown,
         scenario: shown,
@@ -156,6 +171,7 @@ async function runFiles(
       targets.push({ name: target.name, plugin: target.plugin });
       if (opts.target && target.name !== opts.target) continue;
       if (opts.only && target.plugin !== opts.only && target.name !== opts.only) continue;
+      if (!take(`${shown}@${target.name}`)) continue;
       const base = { file: shown, scenario: scenario.id, target: target.name, plugin: target.plugin };
       if (!loaded.includes(target.plugin)) {
         entries.push({
@@ -187,7 +203,7 @@ async function runFiles(
     }
   }
   bar.done();
-  return { entries, targets };
+  return { entries, targets, runs };
 }
 
 /**

@@ -5,14 +5,15 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { displayPath } from '../../core/scenario/load.js';
 import { type CellJob, cellJob } from '../../core/sweep/cell-job.js';
 import type { CellOutcome } from '../../core/sweep/cell-run.js';
 import { expandCells, parseShard, type Shard, shardCells } from '../../core/sweep/matrix.js';
 import { buildResults, encodeResults } from '../../core/sweep/results.js';
-import { loadSweepFile } from '../../core/sweep/sweep-file.js';
+import { loadSweepFile, type Sweep, type SweepWorkload } from '../../core/sweep/sweep-file.js';
+import { importTrace } from '../../plugins/vtd/trace/import-trace.js';
 import { configOption, pluginContext, pluginOption } from '../config/plugin-options.js';
 import { packageVersion } from '../package-root.js';
 import { type CliContext, EXIT } from '../scenario/context.js';
@@ -82,7 +83,7 @@ export function registerSweep(program: Command, ctx: CliContext): void {
         return;
       }
       try {
-        const sweep = loadSweepFile(file, displayPath(file, ctx.cwd));
+        const sweep = await importTraces(loadSweepFile(file, displayPath(file, ctx.cwd)), flags.out);
         const all = expandCells(sweep);
         const jobs: CellJob[] = shardCells(all, shard).map((c) => cellJob(sweep, c));
         const progress = new SweepProgress(ctx, jobs.length, Boolean(flags.quiet || flags.json));
@@ -133,4 +134,20 @@ export function registerSweep(program: Command, ctx: CliContext): void {
         reportFatal(ctx, e, Boolean(flags.json));
       }
     });
+}
+
+/** Imports each trace workload into OUT/workloads/NAME.scenario.json (+ NAME.steps.jsonl), as `viommu trace import` does. */
+async function importTraces(sweep: Sweep, out: string): Promise<Sweep> {
+  const workloads: { [name: string]: SweepWorkload } = {};
+  for (const [name, w] of Object.entries(sweep.workloads)) {
+    if (!('trace' in w)) {
+      workloads[name] = w;
+      continue;
+    }
+    const dir = resolve(out, 'workloads');
+    mkdirSync(dir, { recursive: true });
+    const r = await importTrace(resolve(sweep.dir, w.trace), join(dir, `${name}.scenario.json`));
+    workloads[name] = { ...w, imported: r.scenario };
+  }
+  return { ...sweep, workloads };
 }

@@ -83,13 +83,18 @@ export function cellJob(sweep: Sweep, cell: Cell): CellJob {
     id: cell.id,
     axes: cell.axes,
   };
-  if ('scenario' in w) {
-    const path = resolve(sweep.dir, w.scenario);
-    const base = loadScenarioFile(path, w.scenario);
+  if ('trace' in w && w.imported === undefined)
+    throw new Error(`workloads.${workloadName}: the trace ${w.trace} is imported before its cells are made`);
+  if ('scenario' in w || 'trace' in w) {
+    // An imported trace's scenario sits in the output folder; the record names the trace.
+    const named = 'scenario' in w ? w.scenario : w.trace;
+    const path = 'scenario' in w ? resolve(sweep.dir, w.scenario) : w.imported!;
+    // Its stepsFile is found beside the file it is shown as: the imported one by its own path.
+    const base = loadScenarioFile(path, 'scenario' in w ? w.scenario : path);
     const own = base.targets.find((x) => x.plugin === plugin);
     if (own === undefined)
       throw new SweepError(sweep.file, [
-        { path: `workloads.${workloadName}`, message: `${w.scenario} has no target for plugin "${plugin}"` },
+        { path: `workloads.${workloadName}`, message: `${named} has no target for plugin "${plugin}"` },
       ]);
     if (problems.length > 0) throw new SweepError(sweep.file, problems);
     const target: TargetSpec = { ...own, options: merge(own.options ?? {}, options) };
@@ -104,7 +109,11 @@ export function cellJob(sweep: Sweep, cell: Cell): CellJob {
         plugin,
         options: target.options!,
         seed,
-        workload: { name: workloadName, scenario: w.scenario, target: own.name },
+        workload: {
+          name: workloadName,
+          ...('scenario' in w ? { scenario: w.scenario } : { trace: w.trace }),
+          target: own.name,
+        },
       },
     } as unknown as CellJob;
   }

@@ -59,5 +59,10 @@ export function shardCells<T extends { readonly index: number }>(
   shard: Shard | null,
 ): T[] {
   if (shard === null) return [...cells];
-  return cells.filter((c) => c.index % shard.count === shard.index - 1);
+  return cells.filter((c) => inShard(c.index, shard));
+}
+
+/** Whether the 0-based `index` belongs to `shard`: every N-th from the I-th (all without a shard). */
+export function inShard(index: number, shard: Shard | null): boolean {
+  return shard === null || index % shard.count === shard.index - 1;
 }

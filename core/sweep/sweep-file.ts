@@ -4,11 +4,13 @@
  * written as in a scenario with `$axis` placeholders, the workloads, and the metrics to keep.
  * Errors name the file and the JSON path (`sweeps/x.sweep.json: axes[2].values: ...`), exit 4.
  */
+
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ViommuError } from '../errors/viommu-error.js';
 import type { JsonObject, JsonValue } from '../plugin/contract.js';
+import { expandCells } from './matrix.js';
 
 export const SWEEP_FORMAT = 'viommu-sweep';
 export const SWEEP_VERSION = 1;
@@ -37,7 +39,16 @@ export interface SweepTarget {
 
 export type SweepWorkload =
   | { readonly generator: string; readonly params: JsonObject }
-  | { readonly scenario: string };
+  | { readonly scenario: string }
+  | TraceWorkload;
+
+/** A QEMU VT-d trace, imported into the sweep's output folder before the cells run. */
+export interface TraceWorkload {
+  readonly trace: string;
+  readonly format: 'qemu-vtd';
+  /** The imported NAME.scenario.json (absolute), once imported. */
+  readonly imported?: string;
+}
 
 export interface Sweep {
   /** As messages name it. */
@@ -93,12 +104,13 @@ export function loadSweepFile(path: string, shownAs = path): Sweep {
   const sweep = validateSweep(raw, shownAs, dir);
   const hash = createHash('sha256').update(text);
   for (const w of Object.values(sweep.workloads)) {
-    if ('scenario' in w) {
+    const named = 'scenario' in w ? w.scenario : 'trace' in w ? w.trace : null;
+    if (named !== null) {
       try {
-        hash.update(readFileSync(resolve(dir, w.scenario)));
+        hash.update(readFileSync(resolve(dir, named)));
       } catch (e) {
         throw new SweepError(shownAs, [
-          { path: 'workloads', message: `cannot read ${w.scenario}: ${(e as Error).message}` },
+          { path: 'workloads', message: `cannot read ${named}: ${(e as Error).message}` },
         ]);
       }
     }
@@ -241,7 +253,20 @@ export function validateSweep(raw: unknown, file: string, dir: string): Omit<Swe
         workloads[name] = { generator: w.generator, params: (w.params ?? {}) as JsonObject };
       } else if (isObj(w) && typeof w.scenario === 'string' && Object.keys(w).length === 1) {
         workloads[name] = { scenario: w.scenario };
-      } else bad(at, 'expected { generator, params } or { scenario: "path/x.scenario.json" }');
+      } else if (isObj(w) && typeof w.trace === 'string') {
+        for (const k of Object.keys(w))
+          if (k !== 'trace' && k !== 'format') bad(`${at}.${k}`, 'unknown field');
+        if (w.format !== 'qemu-vtd')
+          bad(
+            `${at}.format`,
+            `expected "qemu-vtd" (the trace format viommu imports), got ${JSON.stringify(w.format)}`,
+          );
+        else workloads[name] = { trace: w.trace, format: 'qemu-vtd' };
+      } else
+        bad(
+          at,
+          'expected { generator, params }, { scenario: "path/x.scenario.json" } or { trace: "path/x.trace.log.gz", format: "qemu-vtd" }',
+        );
     }
   axes
     .find((a) => a.name === 'workload')
@@ -256,6 +281,18 @@ export function validateSweep(raw: unknown, file: string, dir: string): Omit<Swe
       bad('metrics', 'expected an array of metric names');
     else metrics.push(...(raw.metrics as string[]));
   }
+  if (problems.length === 0)
+    for (const c of expandCells({ axes, exclude })) {
+      const w = workloads[String(c.axes.workload)];
+      const t = targets[String(c.axes[targetAxis])];
+      if (w !== undefined && 'trace' in w && t !== undefined && t.plugin !== 'vtd') {
+        bad(
+          `workloads.${c.axes.workload}`,
+          `a qemu-vtd trace runs on VT-d targets only, but cell "${c.id}" has target "${c.axes[targetAxis]}" (plugin ${t.plugin}): exclude it`,
+        );
+        break;
+      }
+    }
   if (problems.length > 0) throw new SweepError(file, problems);
   return {
     file,
