@@ -6,8 +6,10 @@ import { parseIotlbDesign } from './iotlb-design.js';
 
 const FIXTURE = join(import.meta.dirname, 'fixtures', 'alias-7.2.trace.log');
 /** The real trace of shared/data/qemu-vtd (1 MB, not in the repository). */
+// The real sample lives in shared/, beside the repository (as CI lays it out).
 const SAMPLE =
-  process.env.VIOMMU_QEMU_VTD_SAMPLE ?? '/work/shared/data/qemu-vtd/legacy-strict-cm0.trace.log.gz';
+  process.env.VIOMMU_QEMU_VTD_SAMPLE ??
+  join(import.meta.dirname, '../../../../shared/data/qemu-vtd/legacy-strict-cm0.trace.log.gz');
 
 const designs = (...s: string[]) => s.map((x) => parseIotlbDesign(x));
 
