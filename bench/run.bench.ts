@@ -165,7 +165,7 @@ const [e2e, fromFile] = [cases[0]!, cases[1]!];
 note(
   `end to end ${(1e6 / e2e.nsPerOp).toFixed(0)}k steps/s = ${e2e.ratio?.median.toFixed(2)}x the floor ` +
     `(${(1e6 / base.nsPerOp).toFixed(0)}k steps/s); target <= 2.5x. stepsFile ${(1e6 / fromFile.nsPerOp).toFixed(0)}k ` +
-    `steps/s (${fromFile.ratio?.median.toFixed(2)}x); target >= 1000k steps/s. 6 engineers shared the 2 cores.`,
+    `steps/s (${fromFile.ratio?.median.toFixed(2)}x); target >= 1000k steps/s.`,
 );
 rmSync(dir, { recursive: true, force: true });
 finish();
