@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import type { AnyPlugin } from '../../core/plugin/host.js';
 import { BUILTIN_PLUGINS } from '../builtin-plugins.js';
 import { registerSweepCommands } from '../sweep/index.js';
+import { registerTraceCommands } from '../trace/index.js';
 import { type CliContext, EXIT } from './context.js';
 import { registerScenarioCommands } from './index.js';
 
@@ -51,6 +52,7 @@ export async function runCli(args: readonly string[], options: RunCliOptions = {
     .showHelpAfterError();
   registerScenarioCommands(program, ctx);
   registerSweepCommands(program, ctx);
+  registerTraceCommands(program, ctx);
   try {
     await program.parseAsync([...args], { from: 'user' });
   } catch (e) {

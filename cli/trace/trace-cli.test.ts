@@ -1,44 +1,13 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command, CommanderError } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { BUILTIN_PLUGINS } from '../builtin-plugins.js';
-import type { CliContext } from '../scenario/context.js';
-import { registerTraceCommands } from './index.js';
+import { runCli } from '../scenario/run-cli.js';
 
 const FIXTURE = join(import.meta.dirname, '../../plugins/vtd/trace/fixtures/alias-7.2.trace.log');
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  let code = 0;
-  const ctx: CliContext = {
-    out: (t) => {
-      stdout += t;
-    },
-    err: (t) => {
-      stderr += t;
-    },
-    progress: false,
-    plugins: () => BUILTIN_PLUGINS,
-    exit: (c) => {
-      code = Math.max(code, c);
-    },
-    cwd: process.cwd(),
-  };
-  const program = new Command('viommu')
-    .exitOverride()
-    .configureOutput({ writeOut: ctx.out, writeErr: ctx.err });
-  registerTraceCommands(program, ctx);
-  try {
-    await program.parseAsync(args, { from: 'user' });
-  } catch (e) {
-    if (!(e instanceof CommanderError)) throw e;
-    code = e.exitCode === 0 ? 0 : 2;
-  }
-  return { code, stdout, stderr };
-}
+/** The trace commands as `viommu` runs them, in process (the CLI's own test entry). */
+const cli = (args: string[]) => runCli(args);
 
 describe('viommu trace', () => {
   it('import writes the scenario and its steps file and reports unused lines', async () => {
